@@ -1,0 +1,20 @@
+# The two commands README.md opens with. Each installs what it needs.
+.PHONY: demo test lint type docs check-migrations bench
+
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+lint:
+	.venv/bin/ruff check .
+
+type:
+	.venv/bin/mypy
+
+docs:
+	.venv/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+check-migrations:
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/django-admin makemigrations --check --dry-run

@@ -1,0 +1,15 @@
+"""App config: registers the system checks and the signal receivers."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AuthKitConfig(AppConfig):
+    name = "django_authkit"
+    label = "authkit"
+    verbose_name = "WorkOS AuthKit"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django_authkit import checks  # noqa: F401  (registers the checks)

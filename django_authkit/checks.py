@@ -1,0 +1,88 @@
+"""System checks for the misconfigurations that otherwise surface as a failed sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from django_authkit.conf import authkit_settings
+
+MIDDLEWARE = "django_authkit.middleware.AuthKitMiddleware"
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+BACKEND = "django_authkit.backends.AuthKitBackend"
+
+
+@register(Tags.security, "authkit")
+def check_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if not authkit_settings.CLIENT_ID:
+        messages.append(
+            Error(
+                "The WorkOS client id is not set.",
+                hint="Set AUTHKIT['CLIENT_ID'] or the WORKOS_CLIENT_ID environment variable.",
+                id="authkit.E001",
+            )
+        )
+    if not authkit_settings.API_KEY:
+        messages.append(
+            Error(
+                "The WorkOS API key is not set.",
+                hint="Set AUTHKIT['API_KEY'] or the WORKOS_API_KEY environment variable.",
+                id="authkit.E002",
+            )
+        )
+    if not authkit_settings.REDIRECT_URI and not authkit_settings.BASE_URL:
+        messages.append(
+            Warning(
+                "No WorkOS redirect URI is set; it will be built from each request's Host header.",
+                hint="Set AUTHKIT['REDIRECT_URI'] (or WORKOS_REDIRECT_URI) to the callback URL "
+                "registered in the WorkOS dashboard, or AUTHKIT['BASE_URL'].",
+                id="authkit.W003",
+            )
+        )
+    if authkit_settings.LINK_BY_EMAIL:
+        messages.append(
+            Warning(
+                "AUTHKIT['LINK_BY_EMAIL'] is on: a first WorkOS sign-in with a verified e-mail "
+                "takes over the existing Django account with that e-mail.",
+                hint="Only enable this if every sign-in method in your WorkOS environment verifies "
+                "e-mail ownership. Silence with SILENCED_SYSTEM_CHECKS = ['authkit.W007'].",
+                id="authkit.W007",
+            )
+        )
+    return messages
+
+
+@register(Tags.compatibility, "authkit")
+def check_middleware_and_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
+    if MIDDLEWARE not in middleware:
+        messages.append(
+            Error(
+                f"{MIDDLEWARE} is not in MIDDLEWARE.",
+                hint=f"Add it right after {AUTH_MIDDLEWARE}.",
+                id="authkit.E004",
+            )
+        )
+    elif AUTH_MIDDLEWARE not in middleware or middleware.index(AUTH_MIDDLEWARE) > middleware.index(
+        MIDDLEWARE
+    ):
+        messages.append(
+            Error(
+                f"{MIDDLEWARE} must come after {AUTH_MIDDLEWARE}.",
+                hint="It needs request.session and request.user; move it below.",
+                id="authkit.E005",
+            )
+        )
+    if BACKEND not in list(getattr(settings, "AUTHENTICATION_BACKENDS", []) or []):
+        messages.append(
+            Error(
+                f"{BACKEND} is not in AUTHENTICATION_BACKENDS.",
+                hint="Add it so users signed in through WorkOS stay signed in.",
+                id="authkit.E006",
+            )
+        )
+    return messages

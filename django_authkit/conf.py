@@ -1,0 +1,186 @@
+"""The ``AUTHKIT`` settings, read lazily.
+
+Every attribute of :data:`authkit_settings` is looked up when it is used:
+``settings.AUTHKIT[key]``, then the WorkOS environment variable of the same
+meaning, then the default. Nothing is cached, so ``override_settings`` and
+pytest-django's ``settings`` fixture work without any signal plumbing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented key of the ``AUTHKIT`` dict."""
+
+    name: str
+    default: Any
+    doc: str
+    env: str | None = None
+    kind: type = str
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CLIENT_ID", None, "WorkOS client id (``client_…``).", "WORKOS_CLIENT_ID"),
+    Setting("API_KEY", None, "WorkOS secret API key (``sk_…``).", "WORKOS_API_KEY"),
+    Setting(
+        "REDIRECT_URI",
+        None,
+        "Absolute callback URL registered at WorkOS. When unset it is built from the "
+        "request (see ``BASE_URL``) and the ``authkit:callback`` URL.",
+        "WORKOS_REDIRECT_URI",
+    ),
+    Setting("API_HOSTNAME", "api.workos.com", "WorkOS API host.", "WORKOS_API_HOSTNAME"),
+    Setting("API_HTTPS", True, "Use https for the WorkOS API.", "WORKOS_API_HTTPS", bool),
+    Setting(
+        "API_PORT", None, "WorkOS API port, when not the scheme's default.", "WORKOS_API_PORT", int
+    ),
+    Setting(
+        "API_BASE_URL",
+        None,
+        "Full API base URL; overrides the three ``API_*`` host parts when set.",
+        "WORKOS_BASE_URL",
+    ),
+    Setting(
+        "WEBHOOK_SECRET", None, "Secret of the WorkOS webhook endpoint.", "WORKOS_WEBHOOK_SECRET"
+    ),
+    Setting(
+        "ISSUER",
+        None,
+        "Expected ``iss`` of access tokens. "
+        "Default: ``<API base URL>/user_management/<CLIENT_ID>``. "
+        "Set it for a custom authentication domain; it is never taken from the token.",
+        "WORKOS_ISSUER",
+    ),
+    Setting("JWT_LEEWAY", 5, "Seconds of clock skew tolerated on ``exp``/``iat``.", None, int),
+    Setting("JWKS_CACHE_SECONDS", 300, "How long fetched signing keys are reused.", None, int),
+    Setting(
+        "JWKS_REFETCH_COOLDOWN",
+        30,
+        "Minimum seconds between two key fetches caused by an unknown ``kid``.",
+        None,
+        int,
+    ),
+    Setting("REQUEST_TIMEOUT", 10.0, "Seconds before a WorkOS API call is abandoned.", None, float),
+    Setting(
+        "MAX_RETRIES", 2, "Retries of idempotent WorkOS calls on 429/5xx/network errors.", None, int
+    ),
+    Setting(
+        "RETRY_AFTER_MAX",
+        10.0,
+        "Upper bound in seconds on a honoured ``Retry-After``.",
+        None,
+        float,
+    ),
+    Setting(
+        "STATE_TTL",
+        600,
+        "Seconds a sign-in attempt (state + PKCE verifier) stays valid.",
+        None,
+        int,
+    ),
+    Setting(
+        "MAX_PENDING_SIGN_INS",
+        5,
+        "Pending sign-in attempts kept per browser session (parallel tabs).",
+        None,
+        int,
+    ),
+    Setting(
+        "REFRESH_AHEAD",
+        30,
+        "Seconds before access-token expiry at which the middleware refreshes.",
+        None,
+        int,
+    ),
+    Setting("DEFAULT_PROVIDER", "authkit", "Provider used by ``sign-in`` when none is given."),
+    Setting(
+        "LOGIN_REDIRECT_URL",
+        None,
+        "Where to go after sign-in without ``next``. Default: Django's ``LOGIN_REDIRECT_URL``.",
+    ),
+    Setting(
+        "LOGOUT_REDIRECT_URL",
+        None,
+        "Where WorkOS returns the browser after sign-out. Default: Django's "
+        "``LOGOUT_REDIRECT_URL`` or ``/``.",
+    ),
+    Setting(
+        "BASE_URL",
+        None,
+        "Public origin of the site (``https://example.com``) for absolute URLs behind proxies.",
+    ),
+    Setting(
+        "CREATE_USERS", True, "Create a Django user on a WorkOS user's first sign-in.", None, bool
+    ),
+    Setting(
+        "LINK_BY_EMAIL",
+        False,
+        "Link a first sign-in to an existing Django user with the same verified e-mail. "
+        "Off by default: it trusts WorkOS's e-mail verification with your existing accounts.",
+        None,
+        bool,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class AuthKitSettings:
+    """Attribute access to the ``AUTHKIT`` settings with env fallbacks and defaults."""
+
+    def __getattr__(self, name: str) -> Any:
+        spec = _BY_NAME.get(name)
+        if spec is None:
+            raise AttributeError(f"Unknown AUTHKIT setting {name!r}")
+        user = getattr(settings, "AUTHKIT", None) or {}
+        if not isinstance(user, dict):
+            raise ImproperlyConfigured("settings.AUTHKIT must be a dict.")
+        if name in user:
+            return user[name]
+        if spec.env:
+            raw = os.environ.get(spec.env)
+            if raw not in (None, ""):
+                return _coerce(spec, raw)
+        return spec.default
+
+    @property
+    def api_base_url(self) -> str:
+        """The WorkOS API origin, without a trailing slash."""
+        base = self.API_BASE_URL
+        if base:
+            return str(base).rstrip("/")
+        scheme = "https" if self.API_HTTPS else "http"
+        port = self.API_PORT
+        host = self.API_HOSTNAME
+        return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+
+    @property
+    def issuer(self) -> str:
+        """The exact ``iss`` an access token must carry."""
+        return str(self.ISSUER or f"{self.api_base_url}/user_management/{self.CLIENT_ID}")
+
+
+def _coerce(spec: Setting, raw: str) -> Any:
+    if spec.kind is bool:
+        return _bool(raw)
+    if spec.kind in (int, float):
+        try:
+            return spec.kind(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{spec.env}={raw!r} is not a number.") from exc
+    return raw
+
+
+authkit_settings = AuthKitSettings()

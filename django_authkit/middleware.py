@@ -1,0 +1,117 @@
+"""``AuthKitMiddleware``: sets ``request.authkit`` and keeps the session fresh.
+
+While the access token is fresh this reads only the Django session, which
+the authentication middleware loads anyway: no WorkOS call, no extra query.
+Shortly before expiry it refreshes (once per WorkOS session, see
+:mod:`django_authkit.sessions`). Only a refusal from WorkOS signs the user
+out; an outage keeps the session and answers 503 only when the token can no
+longer be trusted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+
+from django_authkit import sessions
+from django_authkit.auth_state import ANONYMOUS, AuthKitState
+
+Handler = Callable[[HttpRequest], Any]
+
+
+class AuthKitMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self._async:
+            return self.__acall__(request)
+        early = self.process_request(request)
+        return early if early is not None else self.get_response(request)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        early = await sync_to_async(self.process_request)(request)
+        if early is not None:
+            return early
+        response: Awaitable[HttpResponse] = self.get_response(request)
+        return await response
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        request.authkit = ANONYMOUS  # type: ignore[attr-defined]
+        session = getattr(request, "session", None)
+        if session is None:
+            return None
+        hot = session.get(sessions.HOT_KEY)
+        if not hot:
+            return None
+        if SESSION_KEY not in session:  # signed out by other means; forget the tokens' claims
+            del session[sessions.HOT_KEY]
+            return None
+        if sessions.needs_refresh(hot):
+            outcome = sessions.refresh(request)
+            if outcome is sessions.Outcome.ENDED:
+                logout(request)
+                return self.session_lost(request)
+            if outcome is sessions.Outcome.UNAVAILABLE and hot["exp"] <= time.time():
+                return self.unavailable(request)
+            hot = session[sessions.HOT_KEY]
+        request.authkit = AuthKitState(request, hot)  # type: ignore[attr-defined]
+        return None
+
+    def session_lost(self, request: HttpRequest) -> HttpResponse | None:
+        """Ended sessions continue anonymous; API callers get a JSON 401 instead of a redirect."""
+        if not wants_json(request):
+            return None
+        return JsonResponse(
+            {
+                "error": "session_ended",
+                "message": "Your session has ended. Sign in again.",
+                "sign_in_url": reverse("authkit:sign-in"),
+            },
+            status=401,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    def unavailable(self, request: HttpRequest) -> HttpResponse:
+        """WorkOS is unreachable and the token has expired: ask the client to retry."""
+        headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        if wants_json(request):
+            return JsonResponse(
+                {
+                    "error": "authentication_unavailable",
+                    "message": "Sign-in service temporarily unavailable; retry shortly.",
+                },
+                status=503,
+                headers=headers,
+            )
+        from django.template.loader import render_to_string
+
+        body = render_to_string(
+            "authkit/error.html",
+            {
+                "title": "Temporarily unavailable",
+                "message": "We could not confirm your session just now. Please retry in a moment.",
+                "code": "authentication_unavailable",
+            },
+            request=request,
+        )
+        return HttpResponse(body, status=503, headers=headers)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or (
+        "application/json" in accept and "text/html" not in accept
+    )

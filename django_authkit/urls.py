@@ -1,0 +1,14 @@
+"""``path("auth/", include("django_authkit.urls"))`` — namespace ``authkit``."""
+
+from django.urls import path
+
+from django_authkit import views
+
+app_name = "authkit"
+
+urlpatterns = [
+    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-up/", views.SignUpView.as_view(), name="sign-up"),
+    path("callback/", views.CallbackView.as_view(), name="callback"),
+    path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+]

@@ -1,0 +1,234 @@
+"""The sign-in flow as class-based views: subclass them or pass ``as_view()`` options.
+
+``SignInView`` starts a flow, ``CallbackView`` finishes it, ``SignOutView``
+confirms (GET) and signs out (POST, CSRF-protected). Every failure renders
+``authkit/error.html`` with a stable ``code``; never a 500, never a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from django.contrib.auth import authenticate, login
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from django_authkit import flow, provisioning, sessions, signals
+from django_authkit.client import get_workos
+from django_authkit.client.errors import APIError, ServerError, WorkOSError
+from django_authkit.conf import authkit_settings
+from django_authkit.tokens import InvalidAccessToken, verify_access_token
+from django_authkit.urlhelpers import (
+    absolute,
+    after_sign_in_path,
+    after_sign_out_path,
+    redirect_uri,
+)
+
+logger = logging.getLogger("django_authkit.views")
+
+PROVIDERS = frozenset({"authkit", "GoogleOAuth", "MicrosoftOAuth", "GitHubOAuth", "AppleOAuth"})
+_ID = {
+    "organization_id": re.compile(r"^org_[0-9A-Za-z]{1,64}$"),
+    "connection_id": re.compile(r"^conn_[0-9A-Za-z]{1,64}$"),
+}
+_HINT = re.compile(r"^[^\x00-\x1f\x7f]{1,254}$")
+
+
+class WorkOSRedirect(HttpResponseRedirect):
+    """A redirect to WorkOS's own origin, which may be plain http for the emulator."""
+
+    allowed_schemes = ["http", "https"]
+
+
+def error_response(
+    request: HttpRequest, code: str, message: str, *, status: int = 400, title: str | None = None
+) -> HttpResponse:
+    response = render(
+        request,
+        "authkit/error.html",
+        {"code": code, "message": message, "title": title or "Sign-in failed"},
+        status=status,
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class SignInView(View):
+    """Start a sign-in: bind a one-time state and PKCE verifier, go to WorkOS."""
+
+    http_method_names = ["get", "post"]
+    screen_hint: str | None = None
+    provider: str | None = None
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.start(request, request.GET)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self.start(request, request.POST)
+
+    def start(self, request: HttpRequest, params: QueryDict) -> HttpResponse:
+        options = self.authorization_options(params)
+        if isinstance(options, HttpResponse):
+            return options
+        next_url = flow.safe_next(params.get("next"), request) or after_sign_in_path()
+        pending, challenge = flow.begin(request, next_url)
+        try:
+            url = get_workos().user_management.get_authorization_url(
+                redirect_uri=redirect_uri(request),
+                state=pending.state,
+                code_challenge=challenge,
+                code_challenge_method="S256",
+                screen_hint=self.screen_hint,
+                **options,
+            )
+        except (WorkOSError, ImproperlyConfigured):
+            return error_response(
+                request, "configuration", "Sign-in is not configured on this site.", status=500
+            )
+        return WorkOSRedirect(url)
+
+    def authorization_options(self, params: QueryDict) -> dict[str, Any] | HttpResponse:
+        """Selector and hints for the authorization URL, from validated parameters."""
+        options: dict[str, Any] = {}
+        for name, pattern in _ID.items():
+            value = params.get(name)
+            if value:
+                if not pattern.match(value):
+                    return error_response(self.request, "invalid_request", f"Invalid {name}.")
+                options[name] = value
+        provider = params.get("provider") or self.provider
+        if provider and provider not in PROVIDERS:
+            return error_response(self.request, "invalid_request", "Unknown provider.")
+        if not options:
+            options["provider"] = provider or authkit_settings.DEFAULT_PROVIDER
+        for name in ("login_hint", "domain_hint"):
+            value = params.get(name)
+            if value:
+                if not _HINT.match(value):
+                    return error_response(self.request, "invalid_request", f"Invalid {name}.")
+                options[name] = value
+        return options
+
+
+class SignUpView(SignInView):
+    """Start a sign-in on AuthKit's sign-up screen."""
+
+    screen_hint = "sign-up"
+
+
+@method_decorator(never_cache, name="dispatch")
+class CallbackView(View):
+    """Finish a sign-in: check state, exchange the code with PKCE, verify, log in."""
+
+    http_method_names = ["get"]
+    backend = "django_authkit.backends.AuthKitBackend"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        params = request.GET
+        if params.get("error"):
+            if params.get("state"):
+                _consume_quietly(request, params.get("state"))
+            return self.failure("provider_error", _provider_message(params.get("error", "")))
+        try:
+            pending = flow.complete(request, params.get("state"))
+        except flow.FlowError as exc:
+            return self.failure(exc.code, exc.message)
+        code = params.get("code", "")
+        if not code or len(code) > 512:
+            return self.failure(
+                "code_missing", "The sign-in response carried no authorization code."
+            )
+        try:
+            auth = get_workos().user_management.authenticate_with_code(
+                code=code,
+                code_verifier=pending.code_verifier,
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.headers.get("User-Agent", "")[:512] or None,
+            )
+        except ServerError as exc:
+            return self.unavailable(exc)
+        except APIError as exc:
+            logger.info("WorkOS refused an authorization code (%s).", exc.error or exc.code)
+            return self.failure("invalid_code", "This sign-in link is invalid or has expired.")
+        except WorkOSError as exc:
+            return self.unavailable(exc)
+        try:
+            claims = verify_access_token(auth.access_token)
+        except InvalidAccessToken as exc:
+            logger.warning("Rejected an access token from a code exchange: %s", exc.reason)
+            return self.failure("invalid_token", "The sign-in could not be verified.", status=502)
+        user = authenticate(request, workos_user=auth.user, claims=claims)
+        if user is None:
+            return self.failure(
+                "account_not_allowed", "This account cannot sign in to this site.", status=403
+            )
+        login(request, user, backend=self.backend)
+        sessions.start(request, user, auth, claims)
+        provisioning.sync_membership(user, claims)
+        signals.signed_in.send(sender=type(self), request=request, user=user, auth=auth)
+        return self.success(pending.next_url)
+
+    def success(self, next_url: str) -> HttpResponse:
+        response = HttpResponseRedirect(next_url)
+        response["Referrer-Policy"] = "no-referrer"  # the callback URL held the code
+        return response
+
+    def failure(self, code: str, message: str, status: int = 400) -> HttpResponse:
+        return error_response(self.request, code, message, status=status)
+
+    def unavailable(self, exc: WorkOSError) -> HttpResponse:
+        logger.warning("WorkOS unavailable during a code exchange: %s", type(exc).__name__)
+        return self.failure(
+            "workos_unavailable",
+            "The sign-in service did not answer. Please try again in a moment.",
+            status=502,
+        )
+
+
+@method_decorator(never_cache, name="dispatch")
+class SignOutView(View):
+    """GET asks for confirmation; POST ends the session here and at WorkOS."""
+
+    http_method_names = ["get", "post"]
+    template_name = "authkit/sign_out.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"next": self.return_path()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return_to = absolute(request, self.return_path())
+        sid = sessions.sign_out(request)
+        if not sid:
+            return HttpResponseRedirect(return_to)
+        url = get_workos().user_management.get_logout_url(session_id=sid, return_to=return_to)
+        return WorkOSRedirect(url)
+
+    def return_path(self) -> str:
+        params = self.request.POST if self.request.method == "POST" else self.request.GET
+        return flow.safe_next(params.get("next"), self.request) or after_sign_out_path()
+
+
+def _consume_quietly(request: HttpRequest, state: str | None) -> None:
+    try:
+        flow.complete(request, state)
+    except flow.FlowError:
+        pass
+
+
+_PROVIDER_ERRORS = {
+    "access_denied": "The sign-in was cancelled.",
+    "organization_invalid": "That organization cannot be used to sign in.",
+}
+
+
+def _provider_message(error: str) -> str:
+    return _PROVIDER_ERRORS.get(error, "The sign-in provider reported an error.")

@@ -1,0 +1,38 @@
+"""Shared fixtures: the emulator comes from django_authkit.testing's plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+
+@pytest.fixture
+def emu(authkit_emulator: Any, db: Any) -> Any:
+    """The reset emulator, with the database available."""
+    return authkit_emulator
+
+
+@pytest.fixture
+def signed_in(emu: Any, authkit_sign_in: Any, client: Client) -> Client:
+    """A test client signed in as Ada, admin of Acme, through the real flow."""
+    response = authkit_sign_in(
+        client,
+        email="ada@acme.test",
+        first_name="Ada",
+        last_name="Lovelace",
+        organization_name="Acme",
+        role="admin",
+    )
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+def grants(emu: Any, grant_type: str) -> list[dict[str, Any]]:
+    """Authenticate calls the emulator received for one grant type."""
+    return [
+        c
+        for c in emu.control.calls(path="/user_management/authenticate")
+        if c.get("grant_type") == grant_type
+    ]
