@@ -10,7 +10,7 @@ e-mails only). Override the hooks to customise, as with mozilla-django-oidc:
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -44,7 +44,7 @@ class AuthKitBackend(ModelBackend):
             logger.warning("Refusing a sign-in whose token does not match its user.")
             return None
         user = self._find_or_create(workos_user)
-        if user is None or not self.user_can_authenticate(user):
+        if user is None or not self.user_can_authenticate(cast(Any, user)):
             return None
         return user
 
@@ -67,7 +67,7 @@ class AuthKitBackend(ModelBackend):
         user_model = get_user_model()
         field = user_model.USERNAME_FIELD
         email = workos_user.email.strip().lower()
-        max_length = user_model._meta.get_field(field).max_length or 150
+        max_length = getattr(user_model._meta.get_field(field), "max_length", None) or 150
         if email and len(email) <= max_length:
             if not user_model._default_manager.filter(**{f"{field}__iexact": email}).exists():
                 return email
@@ -79,13 +79,12 @@ class AuthKitBackend(ModelBackend):
         email_field = user_model.get_email_field_name()
         if email_field != user_model.USERNAME_FIELD:
             fields[email_field] = workos_user.email
-        user: AbstractBaseUser = user_model._default_manager.create_user(  # type: ignore[attr-defined]
-            **fields, password=None
-        )
+        user: AbstractBaseUser = user_model._default_manager.create_user(**fields, password=None)
         return self.update_user(user, workos_user)
 
     def update_user(self, user: AbstractBaseUser, workos_user: WorkOSUserData) -> AbstractBaseUser:
         """Copy the fields WorkOS owns onto the Django user, saving only changes."""
+        username_field = get_user_model().USERNAME_FIELD
         values = {
             "first_name": workos_user.first_name or "",
             "last_name": workos_user.last_name or "",
@@ -94,7 +93,7 @@ class AuthKitBackend(ModelBackend):
         changed = [
             name
             for name, value in values.items()
-            if hasattr(user, name) and name != user.USERNAME_FIELD and getattr(user, name) != value
+            if hasattr(user, name) and name != username_field and getattr(user, name) != value
         ]
         for name in changed:
             setattr(user, name, values[name])
@@ -117,7 +116,7 @@ class AuthKitBackend(ModelBackend):
         try:
             with transaction.atomic():
                 user = self.create_user(workos_user)
-                WorkOSUser.objects.create(user=user, workos_id=workos_user.id)
+                WorkOSUser.objects.create(user=cast(Any, user), workos_id=workos_user.id)
         except IntegrityError:
             # A concurrent first sign-in of the same WorkOS user won the race.
             link = (
@@ -140,7 +139,7 @@ class AuthKitBackend(ModelBackend):
         user = candidates[0]
         try:
             with transaction.atomic():
-                WorkOSUser.objects.create(user=user, workos_id=workos_user.id)
+                WorkOSUser.objects.create(user=cast(Any, user), workos_id=workos_user.id)
         except IntegrityError:
             return None
         self._update_link(WorkOSUser.objects.get(workos_id=workos_user.id), workos_user)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -32,7 +32,7 @@ def sync_membership(user: AbstractBaseUser, claims: dict[str, Any]) -> Membershi
         "status": "active",
     }
     membership, created = Membership.objects.get_or_create(
-        user=user, organization=organization, defaults=values
+        user=cast(Any, user), organization=organization, defaults=values
     )
     changed = [k for k, v in values.items() if getattr(membership, k) != v]
     if not created and changed:

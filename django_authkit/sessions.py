@@ -170,7 +170,7 @@ def _user_pk(request: HttpRequest) -> Any:
 
     raw = request.session.get(SESSION_KEY)
     try:
-        return get_user_model()._meta.pk.to_python(raw)  # type: ignore[union-attr]
+        return get_user_model()._meta.pk.to_python(raw)
     except Exception:
         return None
 

@@ -27,13 +27,15 @@ start_postgres() {
   mkdir -p "$ROOT/.tmp"
   if [ ! -f "$data/PG_VERSION" ]; then
     rm -rf "$data"; mkdir -p "$data"
-    [ "$(id -u)" = 0 ] && chown postgres "$data"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$data"; fi
     "${as[@]}" "$bin/initdb" -D "$data" -U postgres -A trust >/dev/null
   fi
-  [ "$(id -u)" = 0 ] && chown -R postgres "$data"
-  "${as[@]}" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
-    -o "-p $PGPORT -k $data -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-  "$bin/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -tc \
+  if [ "$(id -u)" = 0 ]; then chown -R postgres "$data"; fi
+  if ! "${as[@]}" "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    "${as[@]}" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
+      -o "-p $PGPORT -k $data -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  fi
+  "$bin/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -tc \
     "SELECT 1 FROM pg_database WHERE datname='authkit'" | grep -q 1 \
     || "$bin/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres authkit
   PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$data" -m fast stop)

@@ -85,9 +85,9 @@ def test_outage_keeps_a_still_valid_session(emu: Any, client: Client, authkit_si
 def test_outage_with_an_expired_token_answers_503(
     emu: Any, client: Client, authkit_sign_in: Any, settings: Any
 ) -> None:
-    settings.AUTHKIT = {**settings.AUTHKIT, "JWT_LEEWAY": 0, "REFRESH_AHEAD": 0}
     emu.control.configure(access_token_ttl=1)
     assert authkit_sign_in(client, **ADA).status_code == 302
+    settings.AUTHKIT = {**settings.AUTHKIT, "JWT_LEEWAY": 0, "REFRESH_AHEAD": 0}
     time.sleep(1.2)
     emu.control.fault("/user_management/authenticate", method="POST", status=500, count=None)
     response = client.get("/private/")

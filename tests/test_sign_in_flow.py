@@ -133,3 +133,11 @@ def test_parallel_sign_ins_in_two_tabs_both_work(emu: Any, client: Client) -> No
 def _path(location: str) -> str:
     parts = urlsplit(location)
     return f"{parts.path}?{parts.query}"
+
+
+def test_fresh_session_costs_no_extra_query(
+    signed_in: Client, django_assert_num_queries: Any
+) -> None:
+    signed_in.get("/private/")
+    with django_assert_num_queries(2):  # the session row and the user, as plain Django
+        assert signed_in.get("/private/").status_code == 200
