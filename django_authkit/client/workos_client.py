@@ -1,0 +1,128 @@
+"""``WorkOSClient`` and ``get_workos()``, the configured instance for this site."""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_authkit.client.audit_logs import AuditLogs
+from django_authkit.client.directory_sync import DirectorySync
+from django_authkit.client.errors import ConfigurationError
+from django_authkit.client.events import Events
+from django_authkit.client.organizations import Organizations
+from django_authkit.client.sso import SSO
+from django_authkit.client.transport import Transport
+from django_authkit.client.user_management import UserManagement
+from django_authkit.client.webhooks import Webhooks
+
+DEFAULT_BASE_URL = "https://api.workos.com"
+
+
+class WorkOSClient:
+    """A WorkOS API client on ``requests``; cheap to build, all share one connection pool.
+
+    ``sleep`` is injectable so tests can observe the retry schedule without waiting.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        client_id: str,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 10.0,
+        max_retries: int = 2,
+        retry_after_max: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not api_key:
+            raise ConfigurationError("A WorkOS API key is required")
+        if not client_id:
+            raise ConfigurationError("A WorkOS client id is required")
+        base_url = (base_url or "").strip().rstrip("/")
+        if not base_url.startswith(("https://", "http://")):
+            raise ConfigurationError("The WorkOS base URL must start with https:// or http://")
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise ConfigurationError("The WorkOS request timeout must be a positive number")
+        self.client_id = client_id
+        self.base_url = base_url
+        self._transport = Transport(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=float(timeout),
+            max_retries=max_retries,
+            retry_after_max=retry_after_max,
+            sleep=sleep,
+        )
+        self.user_management = UserManagement(self._transport, client_id)
+        self.organizations = Organizations(self._transport, client_id)
+        self.sso = SSO(self._transport, client_id)
+        self.directory_sync = DirectorySync(self._transport, client_id)
+        self.audit_logs = AuditLogs(self._transport, client_id)
+        self.events = Events(self._transport, client_id)
+        self.webhooks = Webhooks(self._transport, client_id)
+
+    @property
+    def organization_membership(self) -> UserManagement:
+        """Where SDK 10 puts memberships; here they live on ``user_management``."""
+        return self.user_management
+
+    @property
+    def timeout(self) -> float:
+        return self._transport.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._transport.max_retries
+
+    def __repr__(self) -> str:
+        return f"WorkOSClient(client_id={self.client_id!r}, base_url={self.base_url!r})"
+
+
+def get_workos() -> WorkOSClient:
+    """The client for the current ``AUTHKIT`` settings.
+
+    Settings are re-read on every call (they are lazy), and the client is memoised
+    per distinct configuration, so ``override_settings`` gets its own client while
+    normal operation reuses one.
+    """
+    from django_authkit.conf import authkit_settings as s
+
+    client_id, api_key = s.CLIENT_ID, s.API_KEY
+    missing = [
+        name for name, value in (("CLIENT_ID", client_id), ("API_KEY", api_key)) if not value
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            f"AUTHKIT[{missing[0]!r}] (or WORKOS_{missing[0]}) must be set to call WorkOS."
+        )
+    try:
+        timeout = float(s.REQUEST_TIMEOUT)
+        retries = int(s.MAX_RETRIES)
+        cap = float(s.RETRY_AFTER_MAX)
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            "AUTHKIT REQUEST_TIMEOUT, MAX_RETRIES and RETRY_AFTER_MAX must be numbers."
+        ) from exc
+    try:
+        return _client_for(str(api_key), str(client_id), s.api_base_url, timeout, retries, cap)
+    except ConfigurationError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=16)
+def _client_for(
+    api_key: str, client_id: str, base_url: str, timeout: float, retries: int, cap: float
+) -> WorkOSClient:
+    return WorkOSClient(
+        api_key=api_key,
+        client_id=client_id,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=retries,
+        retry_after_max=cap,
+    )
