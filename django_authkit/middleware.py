@@ -19,7 +19,7 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
-from django_authkit import sessions
+from django_authkit import revocation, sessions
 from django_authkit.auth_state import ANONYMOUS, AuthKitState
 
 Handler = Callable[[HttpRequest], Any]
@@ -56,18 +56,29 @@ class AuthKitMiddleware:
         hot = session.get(sessions.HOT_KEY)
         if not hot:
             return None
-        if SESSION_KEY not in session:  # signed out by other means; forget the tokens' claims
+        if SESSION_KEY not in session:  # signed out by other means; forget the claims
             del session[sessions.HOT_KEY]
             return None
-        if sessions.needs_refresh(hot):
+        now = time.time()
+        if revocation.uses_cookie_sessions() and revocation.is_marked_ended(hot["sid"]):
+            logout(request)
+            return self.session_lost(request)
+        expired = sessions.lifetime_exceeded(hot, now)
+        if expired:
+            sessions.end_current(request, expired)
+            return self.session_lost(request)
+        if sessions.needs_refresh(hot, now):
             outcome = sessions.refresh(request)
             if outcome is sessions.Outcome.ENDED:
                 logout(request)
                 return self.session_lost(request)
-            if outcome is sessions.Outcome.UNAVAILABLE and hot["exp"] <= time.time():
+            if outcome is sessions.Outcome.UNAVAILABLE and hot["exp"] <= now:
                 return self.unavailable(request)
             hot = session[sessions.HOT_KEY]
-        request.authkit = AuthKitState(request, hot)  # type: ignore[attr-defined]
+        sessions.touch(request, hot, now)
+        if not revocation.uses_cookie_sessions():
+            sessions.track_session_key(request, session[sessions.HOT_KEY])
+        request.authkit = AuthKitState(request, session[sessions.HOT_KEY])  # type: ignore[attr-defined]
         return None
 
     def session_lost(self, request: HttpRequest) -> HttpResponse | None:

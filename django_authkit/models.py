@@ -93,9 +93,13 @@ class AuthKitSession(models.Model):
     access_token_expires_at = models.DateTimeField()
     authentication_method = models.CharField(max_length=64, blank=True)
     impersonator = models.JSONField(null=True, blank=True)
+    django_session_key = models.CharField(
+        max_length=64, blank=True, help_text="Deleted on revocation so the browser is signed out."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = "AuthKit session"

@@ -11,4 +11,9 @@ urlpatterns = [
     path("sign-up/", views.SignUpView.as_view(), name="sign-up"),
     path("callback/", views.CallbackView.as_view(), name="callback"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path(
+        "switch-organization/",
+        views.SwitchOrganizationView.as_view(),
+        name="switch-organization",
+    ),
 ]

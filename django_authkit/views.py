@@ -11,9 +11,9 @@ import logging
 import re
 from typing import Any
 
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -215,6 +215,57 @@ class SignOutView(View):
     def return_path(self) -> str:
         params = self.request.POST if self.request.method == "POST" else self.request.GET
         return flow.safe_next(params.get("next"), self.request) or after_sign_out_path()
+
+
+@method_decorator(never_cache, name="dispatch")
+class SwitchOrganizationView(View):
+    """POST ``organization_id`` (+ ``next``): refresh the session into that organization.
+
+    WorkOS checks the membership; ``request.authkit`` then carries the new
+    ``org_id``, role and permissions. JSON callers get the new state as JSON.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        from django_authkit.middleware import wants_json
+
+        if not request.authkit:  # type: ignore[attr-defined]
+            return self.answer("no_session", "Sign in first.", 401)
+        org_id = request.POST.get("organization_id", "")
+        if not _ID["organization_id"].match(org_id):
+            return self.answer("invalid_request", "Invalid organization_id.", 400)
+        outcome = sessions.refresh(request, organization_id=org_id)
+        if outcome is sessions.Outcome.ENDED:
+            logout(request)
+            return self.answer("session_ended", "Your session has ended. Sign in again.", 401)
+        if outcome is sessions.Outcome.REFUSED:
+            return self.answer(
+                "organization_not_allowed", "You are not a member of that organization.", 403
+            )
+        if outcome is not sessions.Outcome.REFRESHED:
+            return self.answer(
+                "workos_unavailable", "The sign-in service did not answer. Try again.", 503
+            )
+        hot = request.session[sessions.HOT_KEY]
+        provisioning.sync_membership(request.user, hot)  # type: ignore[arg-type]
+        if wants_json(request):
+            return JsonResponse(
+                {"organization_id": hot.get("org_id"), "role": hot.get("role"),
+                 "roles": hot.get("roles", []), "permissions": hot.get("permissions", [])},
+                headers={"Cache-Control": "no-store"},
+            )
+        next_url = flow.safe_next(request.POST.get("next"), request) or after_sign_in_path()
+        return HttpResponseRedirect(next_url)
+
+    def answer(self, code: str, message: str, status: int) -> HttpResponse:
+        from django_authkit.middleware import wants_json
+
+        if wants_json(self.request):
+            return JsonResponse({"error": code, "message": message}, status=status,
+                                headers={"Cache-Control": "no-store"})
+        return error_response(self.request, code, message, status=status,
+                              title="Could not switch organization")
 
 
 def _consume_quietly(request: HttpRequest, state: str | None) -> None:

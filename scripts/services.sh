@@ -45,6 +45,22 @@ stop_postgres() {
   if [ -n "${PG_STOP+x}" ]; then "${PG_STOP[@]}" >/dev/null 2>&1 || true; fi
 }
 
+start_redis() {
+  command -v redis-server >/dev/null || apt_install redis-server
+  export AUTHKIT_TEST_REDIS_PORT="${AUTHKIT_TEST_REDIS_PORT:-56379}"
+  export AUTHKIT_TEST_REDIS="redis://127.0.0.1:$AUTHKIT_TEST_REDIS_PORT/0"
+  mkdir -p "$ROOT/.tmp/redis"
+  redis-server --port "$AUTHKIT_TEST_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$ROOT/.tmp/redis" --daemonize yes --pidfile "$ROOT/.tmp/redis/redis.pid" >/dev/null
+}
+
+stop_redis() {
+  if [ -f "$ROOT/.tmp/redis/redis.pid" ]; then
+    kill "$(cat "$ROOT/.tmp/redis/redis.pid")" 2>/dev/null || true
+    rm -f "$ROOT/.tmp/redis/redis.pid"
+  fi
+}
+
 ensure_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }

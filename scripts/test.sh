@@ -15,8 +15,9 @@ echo "== migrations"
 PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings "$BIN/django-admin" makemigrations --check --dry-run
 echo "== docs";  "$BIN/sphinx-build" -q -W --keep-going -b html docs docs/_build/html
 
+trap 'stop_postgres; stop_redis' EXIT
 start_postgres
-trap stop_postgres EXIT
+start_redis
 
 echo "== pytest (SQLite)"
 AUTHKIT_TEST_DB=sqlite "$BIN/pytest" -q "$@"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Any
+
+import django
 
 SECRET_KEY = "tests-only-secret-key-not-for-production-0123456789"
 DEBUG = False
@@ -52,6 +55,7 @@ TEMPLATES = [
     }
 ]
 
+DATABASES: dict[str, dict[str, Any]]
 if os.environ.get("AUTHKIT_TEST_DB") == "postgres":
     DATABASES = {
         "default": {
@@ -63,17 +67,48 @@ if os.environ.get("AUTHKIT_TEST_DB") == "postgres":
         }
     }
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("AUTHKIT_TEST_SQLITE", ":memory:"),
+            "OPTIONS": {"timeout": 30},
+        }
+    }
+    if django.VERSION >= (5, 1):  # several processes on one SQLite file: take write locks up front
+        DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The multi-process tests run this project under gunicorn with a Redis cache.
+if os.environ.get("AUTHKIT_TEST_CACHE"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["AUTHKIT_TEST_CACHE"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STATIC_URL = "/static/"
+SILENCED_SYSTEM_CHECKS = ["authkit.W003"]  # the test project builds its redirect URI per request
 LOGIN_URL = "authkit:sign-in"
 LOGIN_REDIRECT_URL = "/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Filled per test by the emulator fixture; these keep checks quiet at import.
+# Server processes started by the multi-process tests get the emulator's URL by env.
 AUTHKIT = {
     "CLIENT_ID": "client_emulator",
     "API_KEY": "sk_test_emulator",
-    "API_BASE_URL": "http://127.0.0.1:9",
+    "API_BASE_URL": os.environ.get("AUTHKIT_TEST_EMULATOR", "http://127.0.0.1:9"),
+    "MAX_RETRIES": 0,
 }
+
+if os.environ.get("AUTHKIT_TEST_EMULATOR"):  # server processes: errors to the gunicorn log
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"console": {"class": "logging.StreamHandler"}},
+        "loggers": {
+            "django.request": {"handlers": ["console"], "level": "ERROR"},
+            "django_authkit": {"handlers": ["console"], "level": "WARNING"},
+        },
+    }

@@ -52,3 +52,16 @@ def authkit_sign_out_form(
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
     }
+
+
+@register.inclusion_tag("authkit/impersonation_banner.html", takes_context=True)
+def authkit_impersonation_banner(context: template.Context) -> dict[str, Any]:
+    """A banner, with a sign-out button, while a WorkOS admin impersonates the user."""
+    request = context.get("request")
+    authkit = getattr(request, "authkit", None)
+    return {
+        "impersonator": authkit.impersonator if authkit else None,
+        "user": getattr(request, "user", None),
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }

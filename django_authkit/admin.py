@@ -1,0 +1,75 @@
+"""Admin screens for the WorkOS mirror, with a "Revoke sessions" action."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from django_authkit.models import AuthKitSession, Membership, Organization, WorkOSUser
+from django_authkit.revocation import end_session
+
+if TYPE_CHECKING:
+    SessionAdminBase = admin.ModelAdmin[AuthKitSession]
+    OrganizationAdminBase = admin.ModelAdmin[Organization]
+    MembershipAdminBase = admin.ModelAdmin[Membership]
+    WorkOSUserAdminBase = admin.ModelAdmin[WorkOSUser]
+else:
+    SessionAdminBase = OrganizationAdminBase = admin.ModelAdmin
+    MembershipAdminBase = WorkOSUserAdminBase = admin.ModelAdmin
+
+
+@admin.register(AuthKitSession)
+class AuthKitSessionAdmin(SessionAdminBase):
+    list_display = ("session_id", "user", "organization_id", "authentication_method",
+                    "created_at", "refreshed_at", "ended_at", "end_reason")
+    list_filter = ("authentication_method", "end_reason")
+    search_fields = ("session_id", "user__email", "organization_id")
+    readonly_fields = ("session_id", "user", "organization_id", "access_token_expires_at",
+                       "authentication_method", "impersonator", "created_at", "refreshed_at",
+                       "ended_at", "end_reason")
+    exclude = ("access_token", "refresh_token", "django_session_key")
+    actions = ["revoke_sessions"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected sessions (here and at WorkOS)")
+    def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[AuthKitSession]) -> None:
+        rows = list(queryset.filter(ended_at__isnull=True))
+        failed = [row for row in rows if not end_session(row, "admin_revoked", at_workos=True)]
+        self.message_user(request, f"Revoked {len(rows)} session(s).", messages.SUCCESS)
+        if failed:
+            self.message_user(
+                request,
+                f"{len(failed)} could not be revoked at WorkOS (ended here; their refresh "
+                "tokens will be refused at next use).",
+                messages.WARNING,
+            )
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrganizationAdminBase):
+    list_display = ("name", "workos_id", "external_id", "updated_at")
+    search_fields = ("name", "workos_id", "external_id")
+    readonly_fields = ("workos_id", "created_at", "updated_at")
+
+
+@admin.register(Membership)
+class MembershipAdmin(MembershipAdminBase):
+    list_display = ("user", "organization", "role", "status", "updated_at")
+    list_filter = ("status", "role")
+    search_fields = ("user__email", "organization__name", "organization__workos_id")
+    readonly_fields = ("workos_id", "updated_at")
+
+
+@admin.register(WorkOSUser)
+class WorkOSUserAdmin(WorkOSUserAdminBase):
+    list_display = ("workos_id", "email", "email_verified", "last_sign_in_at")
+    search_fields = ("workos_id", "email")
+    readonly_fields = tuple(f.name for f in WorkOSUser._meta.fields)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

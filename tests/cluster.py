@@ -1,0 +1,123 @@
+"""Run the test project under gunicorn worker processes against a shared DB and Redis.
+
+Used by the multi-process tests and by ``bench/``: a real deployment shape,
+several processes that share nothing but PostgreSQL (or an SQLite file) and
+the Redis cache, all calling the emulator over HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redis_url() -> str | None:
+    """The test Redis started by scripts/services.sh, if it answers."""
+    url = os.environ.get("AUTHKIT_TEST_REDIS")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
+            return url
+    except OSError:
+        return None
+
+
+@dataclass
+class Cluster:
+    """A gunicorn server of the test project; ``url`` is its origin."""
+
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def project_env(emulator_url: str, workdir: Path, cache_url: str | None, db: str) -> dict[str, str]:
+    """Environment for a server process of the test project."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT),
+           "AUTHKIT_TEST_EMULATOR": emulator_url, "NO_PROXY": "127.0.0.1,localhost"}
+    if cache_url:
+        env["AUTHKIT_TEST_CACHE"] = cache_url
+    if db == "postgres":
+        env["AUTHKIT_TEST_DB"] = "postgres"
+        env["PGDATABASE"] = "authkit_cluster"
+        _recreate_pg_database("authkit_cluster")
+    else:
+        env["AUTHKIT_TEST_DB"] = "sqlite"
+        env["AUTHKIT_TEST_SQLITE"] = str(workdir / "cluster.sqlite3")
+    subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0"], env=env, check=True,
+                   cwd=ROOT)
+    return env
+
+
+def _recreate_pg_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=os.environ.get("PGHOST", "127.0.0.1"),
+                         port=os.environ.get("PGPORT", "54329"), user="postgres",
+                         dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_gunicorn(env: dict[str, str], workdir: Path, workers: int = 4, threads: int = 8,
+                   app: str = "tests.wsgi:application") -> Cluster:
+    port = free_port()
+    log = workdir / f"gunicorn-{port}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--timeout", "60", "--log-level", "warning"],
+        env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    cluster = Cluster(url=f"http://127.0.0.1:{port}", env=env, process=process, log=log)
+    for _ in range(200):
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{log.read_text()}")
+        try:
+            requests.get(cluster.url + "/", timeout=10)
+            return cluster
+        except requests.RequestException:
+            time.sleep(0.05)
+    cluster.stop()
+    raise RuntimeError("gunicorn did not start")
+
+
+def sign_in(base_url: str, emulator: Any, **choice: Any) -> requests.Session:
+    """Sign a ``requests`` browser-like session in through the real flow over HTTP."""
+    browser = requests.Session()
+    start = browser.get(base_url + "/auth/sign-in/", allow_redirects=False, timeout=10)
+    assert start.status_code == 302, start.text[:300]
+    callback = emulator.control.complete_sign_in(start.headers["Location"], **choice)
+    done = browser.get(callback, allow_redirects=False, timeout=10)
+    assert done.status_code == 302, done.text[:300]
+    return browser

@@ -1,0 +1,119 @@
+"""Many worker processes, one expiring session: exactly one refresh, nobody signed out.
+
+Runs gunicorn (4 processes x 8 threads) on the suite's database backend: with
+PostgreSQL the session row lock coordinates; with SQLite the Redis cache lock
+does. The emulator is strict (no replay grace window), so a second use of a
+rotated refresh token would fail and sign the user out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests.cluster import Cluster, project_env, redis_url, sign_in, start_gunicorn
+
+pytestmark = pytest.mark.skipif(redis_url() is None, reason="needs the test Redis (make test)")
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    authkit_emulator_server: Any, tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any
+) -> Iterator[Cluster]:
+    with django_db_blocker.unblock():
+        db = connection.vendor
+    backend = "postgres" if db == "postgresql" else "sqlite"
+    workdir = tmp_path_factory.mktemp("cluster")
+    env = project_env(authkit_emulator_server.url, workdir, redis_url(), backend)
+    server = start_gunicorn(env, workdir)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def emu(authkit_emulator_server: Any) -> Iterator[Any]:
+    emu = authkit_emulator_server
+    emu.control.reset()
+    emu.control.clear_faults()
+    emu.control.configure(refresh_grace_seconds=0, access_token_ttl=300)
+    yield emu
+    emu.control.set_clock(offset=0)
+    emu.control.configure(refresh_grace_seconds=10)
+
+
+def _refreshes(emu: Any) -> int:
+    calls = emu.control.calls(path="/user_management/authenticate")
+    return sum(1 for c in calls if c.get("grant_type") == "refresh_token")
+
+
+def test_burst_on_one_expiring_session_refreshes_once(cluster: Cluster, emu: Any) -> None:
+    emu.control.set_clock(offset=-290)  # the token expires in 10 s: inside REFRESH_AHEAD
+    browser = sign_in(cluster.url, emu, email="burst@example.test")
+    emu.control.set_clock(offset=0)
+    emu.control.clear_calls()
+
+    def hit(_: int) -> tuple[int, str]:
+        r = browser.get(cluster.url + "/private/", allow_redirects=False, timeout=30)
+        return r.status_code, r.text
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(hit, range(50)))
+    statuses = [status for status, _ in results]
+    assert statuses.count(200) == 50, (
+        statuses,
+        cluster.log.read_text()[-2000:] if cluster.log else "",
+    )
+    assert all('"burst@example.test"' in body for _, body in results)
+    assert _refreshes(emu) == 1
+
+
+def test_many_sessions_expiring_together_refresh_once_each(cluster: Cluster, emu: Any) -> None:
+    emu.control.set_clock(offset=-290)
+    browsers = [sign_in(cluster.url, emu, email=f"user{i}@example.test") for i in range(40)]
+    emu.control.set_clock(offset=0)
+    emu.control.clear_calls()
+    jobs = [b for b in browsers for _ in range(3)]  # three concurrent requests per session
+
+    def hit(browser: Any) -> int:
+        return int(
+            browser.get(cluster.url + "/private/", allow_redirects=False, timeout=30).status_code
+        )
+
+    with ThreadPoolExecutor(max_workers=48) as pool:
+        statuses = list(pool.map(hit, jobs))
+    assert statuses.count(200) == len(jobs)
+    assert _refreshes(emu) == len(browsers)
+
+
+def test_revocation_reaches_every_worker(cluster: Cluster, emu: Any) -> None:
+    browser = sign_in(cluster.url, emu, email="revoked@example.test")
+    assert browser.get(cluster.url + "/private/", timeout=10).status_code == 200
+    state = emu.control.state()
+    sessions = state.get("sessions", {})
+    rows = list(sessions.values()) if isinstance(sessions, dict) else list(sessions)
+    sid = next(s["id"] for s in rows if s.get("status") == "active")
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup();"
+            "from django_authkit.revocation import revoke_session_by_id;"
+            f"assert revoke_session_by_id({sid!r})",
+        ],
+        env=cluster.env,
+        check=True,
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
+    for _ in range(8):  # whichever worker answers, the session is gone
+        r = browser.get(cluster.url + "/private/", allow_redirects=False, timeout=10)
+        assert r.status_code == 302
