@@ -1,0 +1,77 @@
+"""``python -m django_authkit.emulator``: run the emulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from django_authkit.emulator.server import EmulatorServer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m django_authkit.emulator",
+        description="Run the offline WorkOS emulator (hosted sign-in page + API).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--client-id", default=os.environ.get("WORKOS_CLIENT_ID") or "client_emulator"
+    )
+    parser.add_argument("--api-key", default=os.environ.get("WORKOS_API_KEY") or "sk_test_emulator")
+    parser.add_argument("--seed", help="JSON seed file (roles, organizations, users, memberships)")
+    parser.add_argument(
+        "--issuer", help="the iss claim (default <url>/user_management/<client_id>)"
+    )
+    parser.add_argument("--access-token-ttl", type=int, default=300)
+    parser.add_argument(
+        "--refresh-grace-seconds",
+        type=float,
+        default=10,
+        help="window in which a just-rotated refresh token replays the same pair",
+    )
+    parser.add_argument(
+        "--strict-refresh",
+        action="store_true",
+        help="no replay window: a used refresh token always fails (grace 0)",
+    )
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        help="an extra allowed redirect URI (loopback URLs are always allowed); repeatable",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    server = EmulatorServer(
+        host=args.host,
+        port=args.port,
+        client_id=args.client_id,
+        api_key=args.api_key,
+        seed=args.seed,
+        issuer=args.issuer,
+        access_token_ttl=args.access_token_ttl,
+        refresh_grace_seconds=0 if args.strict_refresh else args.refresh_grace_seconds,
+        redirect_uris=args.redirect_uri,
+    )
+    server.start()
+    print(f"WorkOS emulator on {server.url}  (client_id={server.client_id})", flush=True)
+    print(f"  WORKOS_BASE_URL={server.url}", flush=True)
+    try:
+        assert server._thread is not None
+        while server._thread.is_alive():
+            server._thread.join(0.5)
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""``EmulatorControl``: a small ``requests`` client of the control API, for tests."""
+
+from __future__ import annotations
+
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+
+class EmulatorError(RuntimeError):
+    """The emulator refused a control call or the hosted page did not behave as expected."""
+
+
+class _Forms(HTMLParser):
+    """Collects each form's id, action and hidden fields, and its named buttons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, dict[str, Any]] = {}
+        self._current: dict[str, Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._current = {"action": a.get("action", ""), "hidden": {}, "buttons": []}
+            self.forms[a.get("id", f"form{len(self.forms)}")] = self._current
+        elif self._current is not None and tag == "input" and a.get("type") == "hidden":
+            self._current["hidden"][a.get("name", "")] = a.get("value", "")
+        elif self._current is not None and tag == "button" and a.get("name"):
+            self._current["buttons"].append((a["name"], a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+
+
+def _alert(html: str) -> str:
+    """The message of the page's ``role="alert"`` box, or the start of the page."""
+    marker = 'role="alert">'
+    if marker in html:
+        return unescape(html.split(marker, 1)[1].split("<", 1)[0])
+    return html[:300]
+
+
+def _forms(html: str) -> dict[str, dict[str, Any]]:
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+class EmulatorControl:
+    """Drive a running emulator: state, clock, config, faults, call log, sign-in."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.trust_env = False  # never send loopback traffic through a proxy
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(
+            method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs
+        )
+        if response.status_code >= 400:
+            raise EmulatorError(f"{method} {path} -> {response.status_code}: {response.text}")
+        return response.json() if response.content else None
+
+    def reset(self) -> None:
+        self._call("POST", "/_emulator/reset")
+
+    def seed(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create roles/organizations/users/memberships; returns them with their ids."""
+        result: dict[str, Any] = self._call("POST", "/_emulator/seed", json=data)
+        return result
+
+    def state(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/_emulator/state")
+        return result
+
+    def set_clock(
+        self, offset: float | None = None, advance: float | None = None
+    ) -> dict[str, Any]:
+        body = {k: v for k, v in (("offset", offset), ("advance", advance)) if v is not None}
+        result: dict[str, Any] = self._call("POST", "/_emulator/clock", json=body)
+        return result
+
+    def configure(self, **options: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/_emulator/config", json=options)
+        return result
+
+    def fault(
+        self,
+        path: str,
+        method: str = "*",
+        status: int | None = 500,
+        body: Any = None,
+        retry_after: float | int | str | None = None,
+        delay: float | None = None,
+        count: int | None = 1,
+        match: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        payload = {
+            "path": path,
+            "method": method,
+            "status": status,
+            "body": body,
+            "retry_after": retry_after,
+            "delay": delay,
+            "count": count,
+            "match": match,
+        }
+        result: dict[str, Any] = self._call("POST", "/_emulator/faults", json=payload)
+        return result
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/_emulator/faults")
+
+    def calls(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in (("path", path), ("method", method)) if v}
+        data: list[dict[str, Any]] = self._call("GET", "/_emulator/calls", params=params)["data"]
+        return data
+
+    def clear_calls(self) -> None:
+        self._call("DELETE", "/_emulator/calls")
+
+    def add_webhook(
+        self, url: str, secret: str | None = None, events: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Deliver events to ``url``, signed with ``secret``; returns the endpoint."""
+        body = {"url": url, "secret": secret, "events": events or []}
+        result: dict[str, Any] = self._call("POST", "/_emulator/webhooks", json=body)
+        return result
+
+    def redeliver_webhooks(self, event_id: str | None = None) -> list[str]:
+        """Deliver recorded events again (duplicates, as WorkOS may send); their ids."""
+        body = {"event_id": event_id} if event_id else {}
+        data: list[str] = self._call("POST", "/_emulator/webhooks/redeliver", json=body)[
+            "redelivered"
+        ]
+        return data
+
+    def webhook_deliveries(self, wait: float = 2.0) -> list[dict[str, Any]]:
+        data: list[dict[str, Any]] = self._call(
+            "GET", "/_emulator/webhooks", params={"wait": wait}
+        )["data"]
+        return data
+
+    def complete_sign_in(
+        self,
+        authorize_url: str,
+        *,
+        user_id: str | None = None,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        organization_id: str | None = None,
+        organization_name: str | None = None,
+        role: str | None = None,
+        provider: str | None = None,
+        impersonator_email: str | None = None,
+        impersonation_reason: str | None = None,
+        deny: bool = False,
+    ) -> str:
+        """Act like a person on the hosted page; return where the browser is sent back to."""
+        page = self.http.get(authorize_url, allow_redirects=False, timeout=self.timeout)
+        if page.status_code in (301, 302, 303, 307):
+            return str(page.headers["Location"])
+        if page.status_code != 200:
+            raise EmulatorError(f"authorize answered {page.status_code}: {page.text[:500]}")
+        form = _forms(page.text).get("signin-form")
+        if form is None:
+            raise EmulatorError("the hosted page has no sign-in form")
+        data: dict[str, str] = dict(form["hidden"])
+        if deny:
+            data["action"] = "deny"
+        else:
+            choice = {
+                "user_id": user_id,
+                "email": email,
+                "first_name": first_name,
+                "last_name": last_name,
+                "organization_id": organization_id,
+                "organization_name": organization_name,
+                "role": role,
+                "provider": provider,
+                "impersonator_email": impersonator_email,
+                "impersonation_reason": impersonation_reason,
+            }
+            data.update({k: v for k, v in choice.items() if v is not None})
+            data.setdefault("action", "sign-in")
+        action = urljoin(page.url, form["action"])
+        response = self.http.post(action, data=data, allow_redirects=False, timeout=self.timeout)
+        if response.status_code == 200:
+            chooser = _forms(response.text).get("organization-form")
+            if chooser is None:
+                raise EmulatorError("unexpected page after sign-in")
+            options = [v for name, v in chooser["buttons"] if name == "organization_id"]
+            if organization_id is None:
+                raise EmulatorError(
+                    f"the user must choose an organization; pass organization_id (one of {options})"
+                )
+            data = {**chooser["hidden"], "organization_id": organization_id}
+            response = self.http.post(
+                urljoin(page.url, chooser["action"]),
+                data=data,
+                allow_redirects=False,
+                timeout=self.timeout,
+            )
+        if response.status_code not in (301, 302, 303, 307):
+            raise EmulatorError(f"sign-in answered {response.status_code}: {_alert(response.text)}")
+        return str(response.headers["Location"])

@@ -1,0 +1,171 @@
+"""Directory Sync (§10), read-only: directories, their users and groups, from the seed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django_authkit.emulator.ids import iso_now, new_id, token
+from django_authkit.emulator.routing import (
+    Request,
+    Response,
+    json_response,
+    list_response,
+    paginate,
+)
+from django_authkit.emulator.routing import router as r
+from django_authkit.emulator.state import NotFound, normalize_email
+
+if TYPE_CHECKING:
+    from django_authkit.emulator.server import Emulator
+
+
+def _table(emu: Emulator, name: str) -> dict[str, dict[str, Any]]:
+    return emu.store.extra.setdefault(name, {})
+
+
+def _group_api(group: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in group.items() if not k.startswith("_")}
+
+
+def _user_api(emu: Emulator, user: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in user.items() if not k.startswith("_")}
+    groups = _table(emu, "directory_groups")
+    data["groups"] = [_group_api(groups[g]) for g in user["_groups"] if g in groups]
+    return data
+
+
+def seed_directory(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
+    """Create a directory with its groups and users from a seed entry."""
+    store = emu.store
+    ref = str(spec["organization"])
+    org = store.organizations.get(ref) or store.organization_by_name(ref)
+    if org is None:
+        raise NotFound("Organization", ref)
+    now = iso_now(store.now())
+    directory: dict[str, Any] = {
+        "object": "directory",
+        "id": spec.get("id") or new_id("directory"),
+        "organization_id": org.id,
+        "external_key": token(12),
+        "type": spec.get("type") or "generic scim v2.0",
+        "state": spec.get("state") or "linked",
+        "name": spec.get("name") or f"{org.name} directory",
+        "domain": spec.get("domain") or (org.domains[0].domain if org.domains else None),
+        "created_at": now,
+        "updated_at": now,
+    }
+    _table(emu, "directories")[directory["id"]] = directory
+    by_name: dict[str, str] = {}
+    for g in spec.get("groups", []):
+        group = {
+            "object": "directory_group",
+            "id": g.get("id") or new_id("directory_group"),
+            "idp_id": token(9),
+            "directory_id": directory["id"],
+            "organization_id": org.id,
+            "name": g["name"],
+            "raw_attributes": {},
+            "created_at": now,
+            "updated_at": now,
+        }
+        _table(emu, "directory_groups")[group["id"]] = group
+        by_name[group["name"]] = group["id"]
+    for u in spec.get("users", []):
+        email = normalize_email(u["email"])
+        user: dict[str, Any] = {
+            "object": "directory_user",
+            "id": u.get("id") or new_id("directory_user"),
+            "directory_id": directory["id"],
+            "organization_id": org.id,
+            "idp_id": token(9),
+            "email": email,
+            "emails": [{"primary": True, "type": "work", "value": email}],
+            "first_name": u.get("first_name"),
+            "last_name": u.get("last_name"),
+            "username": email,
+            "state": u.get("state") or "active",
+            "custom_attributes": dict(u.get("custom_attributes") or {}),
+            "raw_attributes": {},
+            "created_at": now,
+            "updated_at": now,
+            "_groups": [by_name.get(n, n) for n in u.get("groups", [])],
+        }
+        if u.get("role"):
+            user["role"] = {"slug": u["role"]}
+        _table(emu, "directory_users")[user["id"]] = user
+    return directory
+
+
+@r.route("GET", "/directories")
+def list_directories(emu: Emulator, req: Request) -> Response:
+    items = list(_table(emu, "directories").values())
+    if req.arg("organization_id"):
+        items = [d for d in items if d["organization_id"] == req.arg("organization_id")]
+    if req.arg("domain"):
+        items = [d for d in items if d["domain"] == req.arg("domain")]
+    if req.arg("search"):
+        items = [d for d in items if (req.arg("search") or "").casefold() in d["name"].casefold()]
+    page, meta = paginate(req, items, lambda d: str(d["id"]))
+    return list_response(page, meta)
+
+
+@r.route("GET", "/directories/{id}")
+def get_directory(emu: Emulator, req: Request) -> Response:
+    directory = _table(emu, "directories").get(req.params["id"])
+    if directory is None:
+        raise NotFound("Directory", req.params["id"])
+    return json_response(directory)
+
+
+@r.route("DELETE", "/directories/{id}")
+def delete_directory(emu: Emulator, req: Request) -> Response:
+    directory = _table(emu, "directories").pop(req.params["id"], None)
+    if directory is None:
+        raise NotFound("Directory", req.params["id"])
+    for name in ("directory_users", "directory_groups"):
+        table = _table(emu, name)
+        for key in [k for k, v in table.items() if v["directory_id"] == directory["id"]]:
+            del table[key]
+    emu.store.emit("dsync.deleted", {**directory, "state": "deleting"})
+    return Response(204)
+
+
+@r.route("GET", "/directory_users")
+def list_directory_users(emu: Emulator, req: Request) -> Response:
+    items = list(_table(emu, "directory_users").values())
+    if req.arg("directory"):
+        items = [u for u in items if u["directory_id"] == req.arg("directory")]
+    if req.arg("group"):
+        items = [u for u in items if req.arg("group") in u["_groups"]]
+    if req.arg("email"):
+        items = [u for u in items if u["email"] == normalize_email(req.arg("email") or "")]
+    page, meta = paginate(req, items, lambda u: str(u["id"]))
+    return list_response([_user_api(emu, u) for u in page], meta)
+
+
+@r.route("GET", "/directory_users/{id}")
+def get_directory_user(emu: Emulator, req: Request) -> Response:
+    user = _table(emu, "directory_users").get(req.params["id"])
+    if user is None:
+        raise NotFound("Directory user", req.params["id"])
+    return json_response(_user_api(emu, user))
+
+
+@r.route("GET", "/directory_groups")
+def list_directory_groups(emu: Emulator, req: Request) -> Response:
+    items = list(_table(emu, "directory_groups").values())
+    if req.arg("directory"):
+        items = [g for g in items if g["directory_id"] == req.arg("directory")]
+    if req.arg("user"):
+        user = _table(emu, "directory_users").get(req.arg("user") or "")
+        items = [g for g in items if user is not None and g["id"] in user["_groups"]]
+    page, meta = paginate(req, items, lambda g: str(g["id"]))
+    return list_response([_group_api(g) for g in page], meta)
+
+
+@r.route("GET", "/directory_groups/{id}")
+def get_directory_group(emu: Emulator, req: Request) -> Response:
+    group = _table(emu, "directory_groups").get(req.params["id"])
+    if group is None:
+        raise NotFound("Directory group", req.params["id"])
+    return json_response(_group_api(group))

@@ -1,0 +1,286 @@
+"""The HTTP server: parses requests, applies faults and auth, dispatches, logs calls."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+# Importing these modules registers their routes on ``router``.
+from django_authkit.emulator import (  # noqa: F401
+    api_orgs,
+    api_users,
+    audit,
+    authenticate,
+    authorize,
+    control_api,
+    directory,
+    events,
+    invitations,
+    mfa,
+    onetime,
+    sso,
+)
+from django_authkit.emulator.control import EmulatorControl
+from django_authkit.emulator.faults import CallLog, Fault, Faults
+from django_authkit.emulator.keys import SigningKey, signing_key
+from django_authkit.emulator.routing import Request, Response, error, router
+from django_authkit.emulator.state import Config, Conflict, NotFound, Store, load_seed
+from django_authkit.emulator.webhooks import WebhookDispatcher
+
+
+def parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A JSON object or a form body as a dict; anything else is an empty dict."""
+    if not raw:
+        return {}
+    if "application/x-www-form-urlencoded" in content_type:
+        form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        return {k: (v[-1] if len(v) == 1 else v) for k, v in form.items()}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ValueError("The request body is not valid JSON.") from None
+    return data if isinstance(data, dict) else {}
+
+
+class Emulator:
+    """The transport-independent core: state, keys, faults, call log and dispatch."""
+
+    def __init__(self, client_id: str, api_key: str, config: Config, seed: Any) -> None:
+        self.client_id = client_id
+        self.api_key = api_key
+        self.base_url = ""
+        self.store = Store(config, None)
+        self.store.seed_hooks.append(self._seed_extras)
+        self.key: SigningKey = signing_key()
+        self.faults = Faults()
+        self.calls = CallLog()
+        self.webhooks = WebhookDispatcher(self)
+        self.store.on_event = self.webhooks.enqueue
+        self.store.seed_data = load_seed(seed)
+        if self.store.seed_data:
+            self.store.apply_seed(self.store.seed_data)
+
+    def _seed_extras(self, seed: dict[str, Any], out: dict[str, Any]) -> None:
+        """Seed sections outside the core store: SSO connections and directories."""
+        out["connections"] = [sso.seed_connection(self, c) for c in seed.get("connections", [])]
+        out["directories"] = [
+            directory.seed_directory(self, d) for d in seed.get("directories", [])
+        ]
+
+    @property
+    def issuer(self) -> str:
+        return self.store.config.issuer or f"{self.base_url}/user_management/{self.client_id}"
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        value = headers.get("authorization", "")
+        scheme, _, credential = value.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            credential.strip().encode(), self.api_key.encode()
+        )
+
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], raw: bytes, ip: str | None
+    ) -> Response:
+        parts = urlsplit(target)
+        path = parts.path or "/"
+        query = parse_qs(parts.query, keep_blank_values=True)
+        internal = path.startswith("/_emulator/") or path == "/health"
+        try:
+            body = parse_body(headers.get("content-type", ""), raw)
+        except ValueError as exc:
+            body = {}
+            response: Response | None = error(400, str(exc), "invalid_json")
+        else:
+            response = None
+        req = Request(method, path, query, body, headers, client_ip=ip)
+        fault = None if internal else self.faults.take(method, path, body)
+        if fault is not None and fault.delay:
+            time.sleep(float(fault.delay))
+        if response is None:
+            response = (
+                self.fault_response(fault)
+                if fault is not None and fault.status is not None
+                else self.dispatch(req)
+            )
+        response.headers.setdefault("X-Request-ID", f"req_{uuid.uuid4().hex}")
+        if not internal:
+            self.calls.record(
+                method,
+                path,
+                query,
+                body,
+                response.status,
+                fault is not None and fault.status is not None,
+                self.store.now(),
+            )
+        return response
+
+    @staticmethod
+    def fault_response(fault: Fault) -> Response:
+        assert fault.status is not None
+        body = fault.body
+        if body is None:
+            body = (
+                {"message": "Too many requests.", "code": "rate_limit_exceeded"}
+                if fault.status == 429
+                else {"message": "Injected fault.", "code": "emulator_fault"}
+            )
+        payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        response = Response(int(fault.status), payload)
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = str(fault.retry_after)
+        return response
+
+    def dispatch(self, req: Request) -> Response:
+        route, params, known = router.match(req.method, req.path)
+        if route is None:
+            if known:
+                return error(405, f"Method {req.method} not allowed.", "method_not_allowed")
+            return error(404, f"No route for {req.method} {req.path}.", "not_found")
+        if not route.public and not self.authorized(req.headers):
+            return error(401, "Unauthorized", "unauthorized")
+        req.params = params
+        with self.store.lock:
+            try:
+                return route.handler(self, req)
+            except NotFound as exc:
+                return error(404, str(exc), "entity_not_found")
+            except Conflict as exc:
+                status = 409 if exc.code in ("email_not_available", "conflict") else 400
+                return error(status, str(exc), exc.code)
+            except (ValueError, KeyError, TypeError) as exc:
+                return error(422, f"Invalid request: {exc}", "invalid_request_parameters")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    server_version = "WorkOSEmulator/1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        response = self.server.emulator.handle(
+            self.command, self.path, headers, raw, self.client_address[0]
+        )
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet by default; the call log (``/_emulator/calls``) records traffic."""
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    emulator: Emulator
+
+
+class EmulatorServer:
+    """A WorkOS emulator on a real socket, served from a daemon thread."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        client_id: str = "client_emulator",
+        api_key: str = "sk_test_emulator",
+        seed: dict[str, Any] | str | Path | None = None,
+        issuer: str | None = None,
+        access_token_ttl: int = 300,
+        refresh_grace_seconds: float = 10,
+        redirect_uris: list[str] | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.client_id = client_id
+        self.api_key = api_key
+        config = Config(
+            access_token_ttl=access_token_ttl,
+            refresh_grace_seconds=refresh_grace_seconds,
+            redirect_uris=list(redirect_uris or []),
+            issuer=issuer,
+        )
+        self.emulator = Emulator(client_id, api_key, config, seed)
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._control: EmulatorControl | None = None
+
+    def _bind(self) -> _HTTPServer:
+        httpd = _HTTPServer((self.host, self.port), _Handler)
+        httpd.emulator = self.emulator
+        self.port = int(httpd.server_address[1])
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
+        self.emulator.base_url = f"http://{host}:{self.port}"
+        self._httpd = httpd
+        return httpd
+
+    def start(self) -> EmulatorServer:
+        """Bind and serve in a daemon thread; returns self."""
+        httpd = self._bind()
+        self.emulator.webhooks.start()
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, name="workos-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Bind and serve in the calling thread (the CLI)."""
+        httpd = self._bind()
+        self.emulator.webhooks.start()
+        try:
+            httpd.serve_forever()
+        finally:
+            httpd.server_close()
+            self.emulator.webhooks.stop()
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        self.emulator.webhooks.stop()
+
+    @property
+    def url(self) -> str:
+        if not self.emulator.base_url:
+            raise RuntimeError("the emulator is not started")
+        return self.emulator.base_url
+
+    @property
+    def issuer(self) -> str:
+        return self.emulator.issuer
+
+    @property
+    def control(self) -> EmulatorControl:
+        if self._control is None or self._control.base_url != self.url:
+            self._control = EmulatorControl(self.url)
+        return self._control
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

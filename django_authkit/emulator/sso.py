@@ -1,0 +1,243 @@
+"""Standalone SSO (§9): connections, ``/sso/authorize``, ``/sso/token``, ``/sso/profile``."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any
+
+from django_authkit.emulator import pages
+from django_authkit.emulator.authenticate import pkce_ok
+from django_authkit.emulator.authorize import (
+    COMPLETERS,
+    OAUTH_PROVIDERS,
+    REQUEST_TTL,
+    _bad_request,
+    _error_redirect,
+    redirect_allowed,
+)
+from django_authkit.emulator.ids import iso_now, new_id, token
+from django_authkit.emulator.routing import (
+    Request,
+    Response,
+    add_query,
+    error,
+    html_response,
+    json_response,
+    list_response,
+    oauth_error,
+    paginate,
+    redirect,
+)
+from django_authkit.emulator.routing import router as r
+from django_authkit.emulator.state import NotFound, normalize_email
+
+if TYPE_CHECKING:
+    from django_authkit.emulator.server import Emulator
+
+CODE_TTL = 600
+TOKEN_TTL = 600
+
+
+def connections(emu: Emulator) -> dict[str, dict[str, Any]]:
+    return emu.store.extra.setdefault("connections", {})
+
+
+def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
+    """A connection from the seed: ``{"organization", "name"?, "connection_type"?, ...}``."""
+    store = emu.store
+    ref = str(spec["organization"])
+    org = store.organizations.get(ref) or store.organization_by_name(ref)
+    if org is None:
+        raise NotFound("Organization", ref)
+    now = iso_now(store.now())
+    conn: dict[str, Any] = {
+        "object": "connection",
+        "id": spec.get("id") or new_id("conn"),
+        "organization_id": org.id,
+        "connection_type": spec.get("connection_type") or "GenericOIDC",
+        "name": spec.get("name") or f"{org.name} SSO",
+        "state": spec.get("state") or "active",
+        "status": "linked",
+        "domains": [
+            {"object": "connection_domain", "id": new_id("conn_domain"), "domain": d}
+            for d in spec.get("domains", [d.domain for d in org.domains])
+        ],
+        "created_at": now,
+        "updated_at": now,
+    }
+    connections(emu)[conn["id"]] = conn
+    return conn
+
+
+@r.route("GET", "/connections")
+def list_connections(emu: Emulator, req: Request) -> Response:
+    items = list(connections(emu).values())
+    for key in ("connection_type", "organization_id"):
+        if req.arg(key):
+            items = [c for c in items if c[key] == req.arg(key)]
+    if req.arg("domain"):
+        items = [c for c in items if any(d["domain"] == req.arg("domain") for d in c["domains"])]
+    if req.arg("search"):
+        items = [c for c in items if (req.arg("search") or "").casefold() in c["name"].casefold()]
+    page, meta = paginate(req, items, lambda c: str(c["id"]))
+    return list_response(page, meta)
+
+
+@r.route("GET", "/connections/{id}")
+def get_connection(emu: Emulator, req: Request) -> Response:
+    conn = connections(emu).get(req.params["id"])
+    if conn is None:
+        raise NotFound("Connection", req.params["id"])
+    return json_response(conn)
+
+
+@r.route("DELETE", "/connections/{id}")
+def delete_connection(emu: Emulator, req: Request) -> Response:
+    conn = connections(emu).pop(req.params["id"], None)
+    if conn is None:
+        raise NotFound("Connection", req.params["id"])
+    emu.store.emit("connection.deleted", conn)
+    return Response(204)
+
+
+@r.route("GET", "/sso/authorize", public=True)
+def sso_authorize(emu: Emulator, req: Request) -> Response:
+    store = emu.store
+    redirect_uri, state = req.arg("redirect_uri"), req.arg("state")
+    if req.arg("client_id") != emu.client_id:
+        return _bad_request("Invalid client", f"Unknown client_id '{req.arg('client_id') or ''}'.")
+    if not redirect_allowed(emu, redirect_uri):
+        return _bad_request("Invalid redirect URI", f"'{redirect_uri or ''}' is not allowed.")
+    assert redirect_uri is not None
+    if req.arg("response_type") != "code":
+        return _error_redirect(redirect_uri, "unsupported_response_type", "Use 'code'.", state)
+    conn_id, org_id, provider = req.arg("connection"), req.arg("organization"), req.arg("provider")
+    conn: dict[str, Any] | None = None
+    if conn_id:
+        conn = connections(emu).get(conn_id)
+    elif org_id:
+        conn = next(
+            (
+                c
+                for c in connections(emu).values()
+                if c["organization_id"] == org_id and c["state"] == "active"
+            ),
+            None,
+        )
+    elif provider not in OAUTH_PROVIDERS:
+        return _error_redirect(
+            redirect_uri,
+            "invalid_request",
+            "connection, organization or provider is required.",
+            state,
+        )
+    if (conn_id or org_id) and conn is None:
+        return _error_redirect(redirect_uri, "invalid_connection", "No such SSO connection.", state)
+    request_id = token(18)
+    pending: dict[str, Any] = {
+        "kind": "sso",
+        "client_id": emu.client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "code_challenge": req.arg("code_challenge"),
+        "connection": conn,
+        "provider": provider if conn is None else None,
+        "organization_id": None,
+        "login_hint": req.arg("login_hint"),
+        "screen_hint": None,
+        "expires_at": store.now() + REQUEST_TTL,
+        "grant": None,
+    }
+    store.pending[request_id] = pending
+    return html_response(pages.sign_in_page(store, emu.client_id, pending, request_id))
+
+
+def _profile(emu: Emulator, pending: dict[str, Any], email: str, first: Any, last: Any) -> Any:
+    """The SSO profile for ``email`` on this connection (stable ids across sign-ins)."""
+    conn = pending["connection"]
+    conn_id = conn["id"] if conn else f"conn_{pending['provider']}"
+    profiles = emu.store.extra.setdefault("sso_profiles", {})
+    key = f"{conn_id}:{email}"
+    if key not in profiles:
+        profiles[key] = {"id": new_id("prof"), "idp_id": token(9)}
+    name = " ".join(p for p in (first, last) if p) or None
+    return {
+        "object": "profile",
+        "id": profiles[key]["id"],
+        "organization_id": conn["organization_id"] if conn else None,
+        "connection_id": conn_id,
+        "connection_type": conn["connection_type"] if conn else pending["provider"],
+        "idp_id": profiles[key]["idp_id"],
+        "email": email,
+        "first_name": first,
+        "last_name": last,
+        "name": name,
+        "raw_attributes": {"email": email, "given_name": first, "family_name": last},
+    }
+
+
+def complete_sso(emu: Emulator, req: Request, request_id: str, pending: dict[str, Any]) -> Response:
+    """The hosted page's post for an SSO request: a profile, no AuthKit user or session."""
+    store = emu.store
+    user_id = req.text("user_id")
+    if user_id and user_id in store.users:
+        user = store.users[user_id]
+        email, first, last = user.email, user.first_name, user.last_name
+    else:
+        email = normalize_email(req.text("email") or "")
+        first, last = req.text("first_name"), req.text("last_name")
+    if "@" not in email:
+        page = pages.sign_in_page(
+            store, emu.client_id, pending, request_id, error="Enter the e-mail to sign in with."
+        )
+        return html_response(page, 400)
+    code = token(24)
+    store.extra.setdefault("sso_codes", {})[code] = {
+        "profile": _profile(emu, pending, email, first, last),
+        "expires_at": store.now() + CODE_TTL,
+        "code_challenge": pending["code_challenge"],
+    }
+    store.pending.pop(request_id, None)
+    return redirect(add_query(pending["redirect_uri"], {"code": code, "state": pending["state"]}))
+
+
+COMPLETERS["sso"] = complete_sso
+
+
+@r.route("POST", "/sso/token")
+def sso_token(emu: Emulator, req: Request) -> Response:
+    store = emu.store
+    if req.text("client_id") != emu.client_id or not hmac.compare_digest(
+        (req.text("client_secret") or "").encode(), emu.api_key.encode()
+    ):
+        return oauth_error("invalid_client", "Invalid client ID or secret.")
+    if req.text("grant_type") != "authorization_code":
+        return oauth_error("unsupported_grant_type", "Only authorization_code is supported.")
+    item = store.extra.setdefault("sso_codes", {}).pop(req.text("code") or "", None)
+    if item is None or item["expires_at"] < store.now():
+        return oauth_error("invalid_grant", "The code is invalid, expired or already used.")
+    if item["code_challenge"] and not pkce_ok(item["code_challenge"], req.text("code_verifier")):
+        return oauth_error("invalid_grant", "The code_verifier does not match.")
+    access = token(24)
+    store.extra.setdefault("sso_tokens", {})[access] = {
+        "profile": item["profile"],
+        "expires_at": store.now() + TOKEN_TTL,
+    }
+    return json_response(
+        {
+            "token_type": "Bearer",
+            "access_token": access,
+            "expires_in": TOKEN_TTL,
+            "profile": item["profile"],
+        }
+    )
+
+
+@r.route("GET", "/sso/profile", public=True)
+def sso_profile(emu: Emulator, req: Request) -> Response:
+    """Authorized by the SSO access token from ``/sso/token``, not the API key."""
+    scheme, _, value = req.headers.get("authorization", "").partition(" ")
+    item = emu.store.extra.get("sso_tokens", {}).get(value.strip())
+    if scheme.lower() != "bearer" or item is None or item["expires_at"] < emu.store.now():
+        return error(401, "Unauthorized", "unauthorized")
+    return json_response(item["profile"])

@@ -1,0 +1,121 @@
+"""Sessions, access tokens (RS256 JWTs) and the ``authenticate`` success reply."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import jwt
+
+from django_authkit.emulator.ids import new_id, token, ulid
+from django_authkit.emulator.models import Grant, RefreshToken, Session
+
+if TYPE_CHECKING:
+    from django_authkit.emulator.routing import Request
+    from django_authkit.emulator.server import Emulator
+
+OAUTH_SCOPES = {
+    "GoogleOAuth": ["openid", "profile", "email"],
+    "MicrosoftOAuth": ["openid", "profile", "email", "offline_access"],
+    "GitHubOAuth": ["read:user", "user:email"],
+}
+
+
+def claims(emu: Emulator, session: Session) -> dict[str, Any]:
+    """The access-token claims for ``session`` as it stands now.
+
+    ``iat`` never runs ahead of the real clock (PyJWT rejects that), while ``exp``
+    follows the emulated clock, so a negative offset mints soon-to-expire tokens.
+    """
+    store = emu.store
+    now = store.now()
+    data: dict[str, Any] = {
+        "iss": emu.issuer,
+        "sub": session.user_id,
+        "sid": session.id,
+        "jti": ulid(),
+        "iat": int(min(now, time.time())),
+        # The SDK's _is_user_access_token() requires auth_time (the sign-in time).
+        "auth_time": int(min(session.created_at, time.time())),
+        "exp": int(now + store.config.access_token_ttl),
+    }
+    org_id = session.organization_id
+    membership = store.membership_for(session.user_id, org_id) if org_id else None
+    if org_id and membership is not None and membership.status == "active":
+        data["org_id"] = org_id
+        data["role"] = membership.role
+        data["roles"] = list(membership.roles)
+        data["permissions"] = store.permissions_for(membership.roles)
+        org = store.organizations.get(org_id)
+        if org is not None and org.entitlements is not None:
+            data["entitlements"] = list(org.entitlements)
+        if org is not None and org.feature_flags is not None:
+            data["feature_flags"] = list(org.feature_flags)
+    if session.impersonator:
+        data["act"] = {"sub": session.impersonator["email"]}
+    return data
+
+
+def mint(emu: Emulator, session: Session) -> tuple[str, dict[str, Any]]:
+    """A signed access token for ``session`` and its claims."""
+    data = claims(emu, session)
+    encoded = jwt.encode(
+        data, emu.key.private_pem, algorithm="RS256", headers={"kid": emu.key.kid, "typ": "JWT"}
+    )
+    return encoded, data
+
+
+def create_session(emu: Emulator, grant: Grant, req: Request) -> Session:
+    """A fresh sign-in: a new active session, and ``last_sign_in_at`` bumped."""
+    store = emu.store
+    now = store.now()
+    session = Session(
+        id=new_id("session"),
+        user_id=grant.user_id,
+        organization_id=grant.organization_id,
+        authentication_method=grant.authentication_method,
+        impersonator=dict(grant.impersonator) if grant.impersonator else None,
+        provider=grant.provider,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + store.config.session_ttl,
+        ip_address=req.text("ip_address") or req.client_ip,
+        user_agent=req.text("user_agent") or req.headers.get("user-agent"),
+    )
+    store.sessions[session.id] = session
+    if grant.provider:
+        identities = store.extra.setdefault("identities", {}).setdefault(grant.user_id, [])
+        if not any(i["provider"] == grant.provider for i in identities):
+            identities.append({"idp_id": token(9), "type": "OAuth", "provider": grant.provider})
+    user = store.user(grant.user_id)
+    user.last_sign_in_at = now
+    store.emit("session.created", session.to_api())
+    return session
+
+
+def issue(emu: Emulator, session: Session, *, oauth: bool = False) -> dict[str, Any]:
+    """Mint a token pair for ``session`` and build the ``authenticate`` reply."""
+    store = emu.store
+    refresh = token(24)
+    store.refresh_tokens[refresh] = RefreshToken(session.id, session.organization_id)
+    access, access_claims = mint(emu, session)
+    data: dict[str, Any] = {"user": store.user(session.user_id).to_api()}
+    if "org_id" in access_claims:
+        data["organization_id"] = session.organization_id
+    data["access_token"] = access
+    data["refresh_token"] = refresh
+    data["authentication_method"] = session.authentication_method
+    if session.impersonator:
+        data["impersonator"] = {
+            "email": session.impersonator["email"],
+            "reason": session.impersonator.get("reason"),
+        }
+    if oauth and session.provider in OAUTH_SCOPES:
+        data["oauth_tokens"] = {
+            "provider": session.provider,
+            "access_token": f"emu_oauth_{token(18)}",
+            "refresh_token": f"emu_oauth_refresh_{token(18)}",
+            "expires_at": int(store.now()) + 3600,
+            "scopes": list(OAUTH_SCOPES[session.provider]),
+        }
+    return data
