@@ -18,3 +18,6 @@ docs:
 
 check-migrations:
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/django-admin makemigrations --check --dry-run
+
+bench:
+	bash scripts/bench.sh

@@ -89,6 +89,14 @@ def _recreate_pg_database(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server if the test process dies, so no worker outlives a run."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start_gunicorn(env: dict[str, str], workdir: Path, workers: int = 4, threads: int = 8,
                    app: str = "tests.wsgi:application") -> Cluster:
     port = free_port()
@@ -98,6 +106,7 @@ def start_gunicorn(env: dict[str, str], workdir: Path, workers: int = 4, threads
          "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
          "--timeout", "60", "--log-level", "warning"],
         env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
     )
     cluster = Cluster(url=f"http://127.0.0.1:{port}", env=env, process=process, log=log)
     for _ in range(200):

@@ -64,6 +64,7 @@ if os.environ.get("AUTHKIT_TEST_DB") == "postgres":
             "USER": os.environ.get("PGUSER", "postgres"),
             "HOST": os.environ.get("PGHOST", "127.0.0.1"),
             "PORT": os.environ.get("PGPORT", "54329"),
+            "CONN_MAX_AGE": 60,
         }
     }
 else:

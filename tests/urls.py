@@ -8,4 +8,5 @@ urlpatterns = [
     path("auth/", include("django_authkit.urls")),
     path("", views.home, name="home"),
     path("private/", views.private, name="private"),
+    path("whoami/", views.whoami, name="whoami"),
 ]

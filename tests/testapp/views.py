@@ -21,3 +21,9 @@ def home(request: HttpRequest) -> JsonResponse:
 @login_required
 def private(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"email": request.user.email, "sid": request.authkit.session_id})
+
+
+@login_required
+def whoami(request: HttpRequest) -> JsonResponse:
+    """Uses only request.user, so plain Django auth can serve it too (the benchmark baseline)."""
+    return JsonResponse({"email": request.user.email})
