@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
+
+#: (user pk, WorkOS permissions) of the request being served, set by the middleware.
+_permissions: ContextVar[tuple[Any, frozenset[str]] | None] = ContextVar(
+    "authkit_permissions", default=None
+)
+
+
+def set_active_permissions(user_pk: Any, permissions: list[str] | None) -> Any:
+    """Bind the request's WorkOS permissions; returns a token to reset them with."""
+    return _permissions.set(
+        (user_pk, frozenset(permissions or ())) if user_pk is not None else None
+    )
+
+
+def reset_active_permissions(token: Any) -> None:
+    _permissions.reset(token)
+
+
+def active_permissions(user: Any) -> frozenset[str]:
+    """The WorkOS permissions of ``user`` in the organization of the current request."""
+    bound = _permissions.get()
+    if bound is None or str(bound[0]) != str(getattr(user, "pk", None)):
+        return frozenset()
+    return bound[1]
 
 
 class AuthKitState:

@@ -132,6 +132,48 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         int,
     ),
+    Setting(
+        "WEBHOOK_TOLERANCE",
+        180,
+        "Seconds a webhook signature's timestamp may differ from now (past or future).",
+        None,
+        int,
+    ),
+    Setting(
+        "SYNC_DIRECTORY_USERS",
+        False,
+        "Provision Django users from ``dsync.user.*`` events (otherwise only signals are sent).",
+        None,
+        bool,
+    ),
+    Setting(
+        "AUDIT_LOG",
+        False,
+        "Record sign-in, sign-out and organization switches as WorkOS audit log events.",
+        None,
+        bool,
+    ),
+    Setting(
+        "ROLE_GROUPS",
+        {},
+        "WorkOS role slug to a list of Django group names the member gets "
+        "(``{'admin': ['Editors']}``); removed when the role is.",
+        None,
+        dict,
+    ),
+    Setting("STAFF_ROLES", [], "WorkOS role slugs that make a user ``is_staff``.", None, list),
+    Setting(
+        "SUPERUSER_ROLES", [], "WorkOS role slugs that make a user ``is_superuser``.", None, list
+    ),
+    Setting(
+        "DEFAULT_ORGANIZATION",
+        None,
+        "WorkOS organization id brand-new users without one join (a membership is created "
+        "at WorkOS).",
+    ),
+    Setting(
+        "DEFAULT_ROLE", None, "Role slug of that membership (WorkOS's default role when unset)."
+    ),
     Setting("DEFAULT_PROVIDER", "authkit", "Provider used by ``sign-in`` when none is given."),
     Setting(
         "LOGIN_REDIRECT_URL",

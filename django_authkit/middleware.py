@@ -20,7 +20,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
 from django_authkit import revocation, sessions
-from django_authkit.auth_state import ANONYMOUS, AuthKitState
+from django_authkit.auth_state import (
+    ANONYMOUS,
+    AuthKitState,
+    reset_active_permissions,
+    set_active_permissions,
+)
 
 Handler = Callable[[HttpRequest], Any]
 
@@ -39,14 +44,24 @@ class AuthKitMiddleware:
         if self._async:
             return self.__acall__(request)
         early = self.process_request(request)
-        return early if early is not None else self.get_response(request)
+        if early is not None:
+            return early
+        token = _bind_permissions(request)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_active_permissions(token)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         early = await sync_to_async(self.process_request)(request)
         if early is not None:
             return early
-        response: Awaitable[HttpResponse] = self.get_response(request)
-        return await response
+        token = _bind_permissions(request)
+        try:
+            response: Awaitable[HttpResponse] = self.get_response(request)
+            return await response
+        finally:
+            reset_active_permissions(token)
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         request.authkit = ANONYMOUS  # type: ignore[attr-defined]
@@ -119,6 +134,14 @@ class AuthKitMiddleware:
             request=request,
         )
         return HttpResponse(body, status=503, headers=headers)
+
+
+def _bind_permissions(request: HttpRequest) -> Any:
+    """Expose the session's WorkOS permissions to ``user.has_perm`` for this request."""
+    authkit = request.authkit  # type: ignore[attr-defined]
+    if not authkit:
+        return set_active_permissions(None, None)
+    return set_active_permissions(request.session.get(SESSION_KEY), authkit.permissions)
 
 
 def wants_json(request: HttpRequest) -> bool:

@@ -24,6 +24,9 @@ class WorkOSUser(models.Model):
     last_name = models.CharField(max_length=150, blank=True)
     profile_picture_url = models.URLField(max_length=1000, blank=True)
     last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    workos_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="WorkOS's updated_at of the data last applied."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,6 +45,16 @@ class Organization(models.Model):
     external_id = models.CharField(max_length=255, blank=True, default="")
     domains = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    idle_timeout = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds; overrides AUTHKIT['IDLE_TIMEOUT'] for members."
+    )
+    session_max_age = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds; overrides AUTHKIT['SESSION_MAX_AGE']."
+    )
+    warning_time = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds before an idle timeout to warn the user."
+    )
+    workos_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +76,7 @@ class Membership(models.Model):
     roles = models.JSONField(default=list, blank=True)
     permissions = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, default="active")
+    workos_updated_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -111,3 +125,33 @@ class AuthKitSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+
+class WebhookEvent(models.Model):
+    """A WorkOS event seen once, by id: duplicates and replays are ignored."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=100, db_index=True)
+    source = models.CharField(max_length=16, default="webhook")  # webhook | events_api
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class EventCursor(models.Model):
+    """Where ``authkit_sync --events`` stopped reading the Events API."""
+
+    name = models.CharField(max_length=64, unique=True, default="default")
+    after = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.after or '(start)'}"

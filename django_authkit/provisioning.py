@@ -1,62 +1,205 @@
-"""Mirror organizations and memberships from verified token claims into the ORM."""
+"""Mirror WorkOS users, organizations and memberships into the ORM.
+
+One place applies WorkOS data to Django, whatever brought it: a sign-in's
+verified claims, a webhook, the Events API, or ``authkit_sync``. Each mirror
+row remembers the WorkOS ``updated_at`` it reflects, so an older event never
+overwrites newer state. Role mapping (``ROLE_GROUPS``, ``STAFF_ROLES``,
+``SUPERUSER_ROLES``) is recomputed from the user's active memberships
+whenever one changes.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
 
-from django_authkit.models import Membership, Organization
+from django_authkit.client.models import Organization as RemoteOrganization
+from django_authkit.client.models import User as RemoteUser
+from django_authkit.conf import authkit_settings
+from django_authkit.models import Membership, Organization, WorkOSUser
 
 logger = logging.getLogger("django_authkit.provisioning")
 
 
-def sync_membership(user: AbstractBaseUser, claims: dict[str, Any]) -> Membership | None:
-    """Record the user's role and permissions in the token's organization.
+def is_stale(current: datetime | None, incoming: datetime | None) -> bool:
+    """True when ``incoming`` data is older than what the row already reflects."""
+    return current is not None and incoming is not None and incoming < current
 
-    The organization's name is fetched from WorkOS the first time it is seen;
-    a failure there only leaves the name blank, it never fails the sign-in.
-    """
-    org_id = claims.get("org_id")
-    if not isinstance(org_id, str) or not org_id:
+
+# -- users ----------------------------------------------------------------------
+
+
+def provision_user(workos_user: RemoteUser) -> Any | None:
+    """Find, link or create the Django user of ``workos_user`` (the backend's rules)."""
+    from django_authkit.backends import AuthKitBackend
+
+    return AuthKitBackend().provision(workos_user)
+
+
+def linked_user(workos_user_id: str) -> Any | None:
+    link = WorkOSUser.objects.select_related("user").filter(workos_id=workos_user_id).first()
+    return link.user if link else None
+
+
+def sync_user(workos_user: RemoteUser) -> Any | None:
+    """Update an already linked Django user from WorkOS data; never creates one."""
+    from django_authkit.backends import AuthKitBackend
+
+    link = WorkOSUser.objects.select_related("user").filter(workos_id=workos_user.id).first()
+    if link is None:
         return None
-    organization, created = Organization.objects.get_or_create(workos_id=org_id)
-    if created or not organization.name:
-        _fill_organization(organization)
-    roles = claims.get("roles") or ([claims["role"]] if claims.get("role") else [])
-    values = {
-        "role": str(claims.get("role") or ""),
-        "roles": [str(r) for r in roles],
-        "permissions": [str(p) for p in claims.get("permissions") or []],
-        "status": "active",
+    if is_stale(link.workos_updated_at, workos_user.updated_at):
+        return link.user
+    backend = AuthKitBackend()
+    backend.update_link(link, workos_user, signed_in=False)
+    return backend.update_user(link.user, workos_user)
+
+
+def deactivate_user(user: Any, reason: str = "user_deleted") -> None:
+    """A user deleted at WorkOS: keep the Django row (history), stop every session."""
+    from django_authkit.revocation import revoke_user_sessions
+
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    revoke_user_sessions(user, at_workos=False, reason=reason)
+
+
+# -- organizations --------------------------------------------------------------
+
+
+def upsert_organization(remote: RemoteOrganization) -> Organization:
+    org, _ = Organization.objects.get_or_create(workos_id=remote.id)
+    if is_stale(org.workos_updated_at, remote.updated_at):
+        return org
+    org.name = remote.name
+    org.external_id = remote.external_id or ""
+    org.domains = [d.domain for d in remote.domains]
+    org.metadata = dict(remote.metadata or {})
+    org.workos_updated_at = remote.updated_at
+    org.save()
+    return org
+
+
+def ensure_organization(workos_id: str) -> Organization:
+    """The local row of an organization, fetching its details from WorkOS when new."""
+    org, created = Organization.objects.get_or_create(workos_id=workos_id)
+    if created or not org.name:
+        from django_authkit.client import get_workos
+        from django_authkit.client.errors import WorkOSError
+
+        try:
+            return upsert_organization(get_workos().organizations.get_organization(workos_id))
+        except WorkOSError as exc:
+            logger.warning("Could not fetch organization %s: %s", workos_id, type(exc).__name__)
+    return org
+
+
+# -- memberships ----------------------------------------------------------------
+
+
+def upsert_membership(
+    user: Any,
+    organization: Organization,
+    *,
+    role: str,
+    roles: list[str] | None = None,
+    permissions: list[str] | None = None,
+    status: str = "active",
+    workos_id: str | None = None,
+    updated_at: datetime | None = None,
+) -> Membership:
+    """Create or update a membership and re-apply the user's role mapping."""
+    values: dict[str, Any] = {
+        "role": role or "",
+        "roles": list(roles or ([role] if role else [])),
+        "status": status,
     }
-    membership, created = Membership.objects.get_or_create(
-        user=cast(Any, user), organization=organization, defaults=values
-    )
-    changed = [k for k, v in values.items() if getattr(membership, k) != v]
-    if not created and changed:
-        for key in changed:
-            setattr(membership, key, values[key])
-        membership.save(update_fields=[*changed, "updated_at"])
+    if permissions is not None:
+        values["permissions"] = list(permissions)
+    if workos_id:
+        values["workos_id"] = workos_id
+    try:
+        with transaction.atomic():
+            membership, created = Membership.objects.get_or_create(
+                user=user,
+                organization=organization,
+                defaults={**values, "workos_updated_at": updated_at},
+            )
+    except IntegrityError:  # a concurrent sign-in created it
+        membership, created = Membership.objects.get(user=user, organization=organization), False
+    if not created:
+        if is_stale(membership.workos_updated_at, updated_at):
+            return membership
+        changed = [k for k, v in values.items() if getattr(membership, k) != v]
+        if updated_at is not None and membership.workos_updated_at != updated_at:
+            membership.workos_updated_at = updated_at
+            changed.append("workos_updated_at")
+        if changed:
+            for key in changed:
+                if key != "workos_updated_at":
+                    setattr(membership, key, values[key])
+            membership.save(update_fields=[*changed, "updated_at"])
+    apply_role_mapping(user)
     return membership
 
 
-def _fill_organization(organization: Organization) -> None:
-    from django_authkit.client import get_workos
-    from django_authkit.client.errors import WorkOSError
+def remove_membership(user: Any, organization: Organization) -> None:
+    Membership.objects.filter(user=user, organization=organization).delete()
+    apply_role_mapping(user)
 
-    try:
-        remote = get_workos().organizations.get_organization(organization.workos_id)
-    except WorkOSError as exc:
-        logger.warning(
-            "Could not fetch organization %s from WorkOS: %s",
-            organization.workos_id,
-            type(exc).__name__,
-        )
+
+def sync_membership(user: Any, claims: dict[str, Any]) -> Membership | None:
+    """Record the role and permissions a verified token gives the user in its organization."""
+    org_id = claims.get("org_id")
+    if not isinstance(org_id, str) or not org_id:
+        return None
+    roles = claims.get("roles") or ([claims["role"]] if claims.get("role") else [])
+    return upsert_membership(
+        user,
+        ensure_organization(org_id),
+        role=str(claims.get("role") or ""),
+        roles=[str(r) for r in roles],
+        permissions=[str(p) for p in claims.get("permissions") or []],
+    )
+
+
+# -- role mapping ---------------------------------------------------------------
+
+
+def apply_role_mapping(user: Any) -> None:
+    """Make groups, ``is_staff`` and ``is_superuser`` follow the user's active WorkOS roles.
+
+    Only groups named in ``ROLE_GROUPS`` are managed; other groups are left alone.
+    ``is_staff``/``is_superuser`` are managed only when their setting lists roles.
+    """
+    group_map = cast(dict[str, list[str]], authkit_settings.ROLE_GROUPS or {})
+    staff_roles = set(authkit_settings.STAFF_ROLES or [])
+    super_roles = set(authkit_settings.SUPERUSER_ROLES or [])
+    if not (group_map or staff_roles or super_roles):
         return
-    organization.name = remote.name
-    organization.external_id = remote.external_id or ""
-    organization.domains = [d.domain for d in remote.domains]
-    organization.metadata = dict(remote.metadata or {})
-    organization.save()
+    active_roles: set[str] = set()
+    for membership in Membership.objects.filter(user=user, status="active"):
+        active_roles.update(membership.roles or ([membership.role] if membership.role else []))
+    if group_map and hasattr(user, "groups"):
+        managed = {name for names in group_map.values() for name in names}
+        wanted = {name for role in active_roles for name in group_map.get(role, [])}
+        current = set(user.groups.filter(name__in=managed).values_list("name", flat=True))
+        for name in wanted - current:
+            user.groups.add(Group.objects.get_or_create(name=name)[0])
+        if current - wanted:
+            user.groups.remove(*Group.objects.filter(name__in=current - wanted))
+    flags = {}
+    if staff_roles and hasattr(user, "is_staff"):
+        flags["is_staff"] = bool(active_roles & staff_roles)
+    if super_roles and hasattr(user, "is_superuser"):
+        flags["is_superuser"] = bool(active_roles & super_roles)
+    changed = [k for k, v in flags.items() if getattr(user, k) != v]
+    if changed:
+        for key in changed:
+            setattr(user, key, flags[key])
+        user.save(update_fields=changed)

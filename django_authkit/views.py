@@ -248,7 +248,7 @@ class SwitchOrganizationView(View):
                 "workos_unavailable", "The sign-in service did not answer. Try again.", 503
             )
         hot = request.session[sessions.HOT_KEY]
-        provisioning.sync_membership(request.user, hot)  # type: ignore[arg-type]
+        provisioning.sync_membership(request.user, hot)
         if wants_json(request):
             return JsonResponse(
                 {"organization_id": hot.get("org_id"), "role": hot.get("role"),
