@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from django_authkit.admin_users import integrate_user_admin, route_admin_login
 from django_authkit.models import AuthKitSession, Membership, Organization, WorkOSUser
 from django_authkit.revocation import end_session
 
@@ -73,3 +74,7 @@ class WorkOSUserAdmin(WorkOSUserAdminBase):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+integrate_user_admin()
+route_admin_login()

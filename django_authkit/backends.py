@@ -21,9 +21,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from django_authkit import signals
+from django_authkit.adapter import get_adapter
 from django_authkit.auth_state import active_permissions
 from django_authkit.client.models import User as WorkOSUserData
-from django_authkit.conf import authkit_settings
 from django_authkit.models import WorkOSUser
 
 logger = logging.getLogger("django_authkit.backends")
@@ -124,7 +124,7 @@ class AuthKitBackend(ModelBackend):
         linked = self._link_by_email(workos_user)
         if linked is not None:
             return linked
-        if not authkit_settings.CREATE_USERS:
+        if not get_adapter().is_open_for_signup(workos_user):
             return None
         try:
             with transaction.atomic():
@@ -140,16 +140,19 @@ class AuthKitBackend(ModelBackend):
             return self.update_user(link.user, workos_user)
         link = WorkOSUser.objects.get(workos_id=workos_user.id)
         self.update_link(link, workos_user)
+        user._authkit_created = True  # type: ignore[attr-defined]  # read by the callback
         signals.user_provisioned.send(sender=type(self), user=user, workos_user=workos_user)
         return user
 
     def _link_by_email(self, workos_user: WorkOSUserData) -> AbstractBaseUser | None:
-        if not authkit_settings.LINK_BY_EMAIL or not workos_user.email_verified:
+        if not workos_user.email_verified or not workos_user.email:
             return None
         candidates = list(self.filter_users_by_claims(workos_user)[:2])
         if len(candidates) != 1:
             return None  # none, or ambiguous: never guess
         user = candidates[0]
+        if not get_adapter().can_link_by_email(workos_user, user):
+            return None
         try:
             with transaction.atomic():
                 WorkOSUser.objects.create(user=cast(Any, user), workos_id=workos_user.id)

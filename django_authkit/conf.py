@@ -174,6 +174,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DEFAULT_ROLE", None, "Role slug of that membership (WorkOS's default role when unset)."
     ),
+    Setting(
+        "ADAPTER",
+        "django_authkit.adapter.DefaultAdapter",
+        "Dotted path of the policy adapter (open sign-up, e-mail linking, role mapping).",
+    ),
+    Setting(
+        "ADMIN_LOGIN_VIA_AUTHKIT",
+        False,
+        "Send ``/admin/login/`` through AuthKit instead of the password form.",
+        None,
+        bool,
+    ),
     Setting("DEFAULT_PROVIDER", "authkit", "Provider used by ``sign-in`` when none is given."),
     Setting(
         "LOGIN_REDIRECT_URL",

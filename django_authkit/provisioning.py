@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
+from django_authkit.adapter import get_adapter
 from django_authkit.client.models import Organization as RemoteOrganization
 from django_authkit.client.models import User as RemoteUser
-from django_authkit.conf import authkit_settings
 from django_authkit.models import Membership, Organization, WorkOSUser
 
 logger = logging.getLogger("django_authkit.provisioning")
@@ -176,30 +176,61 @@ def apply_role_mapping(user: Any) -> None:
 
     Only groups named in ``ROLE_GROUPS`` are managed; other groups are left alone.
     ``is_staff``/``is_superuser`` are managed only when their setting lists roles.
+    The adapter (``AUTHKIT["ADAPTER"]``) can change every part of this.
     """
-    group_map = cast(dict[str, list[str]], authkit_settings.ROLE_GROUPS or {})
-    staff_roles = set(authkit_settings.STAFF_ROLES or [])
-    super_roles = set(authkit_settings.SUPERUSER_ROLES or [])
-    if not (group_map or staff_roles or super_roles):
-        return
+    adapter = get_adapter()
+    managed = adapter.managed_groups()
     active_roles: set[str] = set()
     for membership in Membership.objects.filter(user=user, status="active"):
         active_roles.update(membership.roles or ([membership.role] if membership.role else []))
-    if group_map and hasattr(user, "groups"):
-        managed = {name for names in group_map.values() for name in names}
-        wanted = {name for role in active_roles for name in group_map.get(role, [])}
+    if managed and hasattr(user, "groups"):
+        wanted = adapter.groups_for_roles(active_roles) & managed
         current = set(user.groups.filter(name__in=managed).values_list("name", flat=True))
         for name in wanted - current:
             user.groups.add(Group.objects.get_or_create(name=name)[0])
         if current - wanted:
             user.groups.remove(*Group.objects.filter(name__in=current - wanted))
-    flags = {}
-    if staff_roles and hasattr(user, "is_staff"):
-        flags["is_staff"] = bool(active_roles & staff_roles)
-    if super_roles and hasattr(user, "is_superuser"):
-        flags["is_superuser"] = bool(active_roles & super_roles)
+    flags = {k: v for k, v in adapter.staff_flags(active_roles).items() if hasattr(user, k)}
     changed = [k for k, v in flags.items() if getattr(user, k) != v]
     if changed:
         for key in changed:
             setattr(user, key, flags[key])
         user.save(update_fields=changed)
+
+
+def pull_user(user: Any) -> str:
+    """Re-read one linked user and their memberships from WorkOS; return what happened.
+
+    ``"synced"``, ``"deactivated"`` (deleted at WorkOS) or ``"not_linked"``.
+    Raises the client's ``WorkOSError`` when WorkOS cannot be reached.
+    """
+    from django_authkit.client import get_workos
+    from django_authkit.client.errors import NotFoundError
+
+    link = WorkOSUser.objects.filter(user=user).first()
+    if link is None:
+        return "not_linked"
+    api = get_workos().user_management
+    try:
+        remote = api.get_user(link.workos_id)
+    except NotFoundError:
+        deactivate_user(user)
+        return "deactivated"
+    sync_user(remote)
+    seen: set[int] = set()
+    for item in api.list_organization_memberships(user_id=link.workos_id).auto_paging_iter():
+        membership = upsert_membership(
+            user,
+            ensure_organization(item.organization_id),
+            role=item.role or "",
+            roles=item.roles,
+            status=item.status or "active",
+            workos_id=item.id,
+            updated_at=item.updated_at,
+        )
+        seen.add(membership.pk)
+    stale = Membership.objects.filter(user=user).exclude(pk__in=seen)
+    if stale.exists():
+        stale.delete()
+        apply_role_mapping(user)
+    return "synced"

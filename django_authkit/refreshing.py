@@ -123,6 +123,12 @@ def _refresh_row(request: HttpRequest, hot: dict[str, Any], organization_id: str
         row.refreshed_at = dj_timezone.now()
         row.save()
     _store_claims(request, claims, row)
+    if _membership_changed(hot, claims):
+        from django_authkit.provisioning import sync_membership
+        from django_authkit.sessions import apply_policy
+
+        membership = sync_membership(row.user, claims)
+        apply_policy(request, membership.organization if membership else None)
     signals.session_refreshed.send(
         sender=AuthKitSession, user=row.user, session_id=sid, claims=claims
     )
@@ -143,6 +149,10 @@ def _refused(row: AuthKitSession, exc: APIError, *, switching: bool) -> Outcome:
         exc.request_id,
     )
     return Outcome.UNAVAILABLE
+
+
+def _membership_changed(hot: dict[str, Any], claims: dict[str, Any]) -> bool:
+    return any(hot.get(k) != claims.get(k) for k in ("org_id", "role", "roles", "permissions"))
 
 
 def expiry(claims: dict[str, Any]) -> datetime:

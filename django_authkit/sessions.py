@@ -28,7 +28,7 @@ HOT_KEY = "_authkit"
 HOT_CLAIMS = (
     "sub", "sid", "org_id", "role", "roles", "permissions", "entitlements", "feature_flags", "exp",
 )
-KEPT = ("started", "seen", "key")  # bookkeeping that survives a refresh
+KEPT = ("started", "seen", "key", "policy")  # bookkeeping that survives a refresh
 
 __all__ = ["HOT_KEY", "Outcome", "refresh", "sign_out", "start"]
 
@@ -88,23 +88,47 @@ def needs_refresh(hot: dict[str, Any], now: float | None = None) -> bool:
     return int(hot.get("exp", 0)) - (now or time.time()) <= int(authkit_settings.REFRESH_AHEAD)
 
 
+def apply_policy(request: HttpRequest, organization: Any | None) -> None:
+    """Carry the organization's session policy in the session, so the hot path needs no query."""
+    hot = request.session.get(HOT_KEY)
+    if not hot:
+        return
+    policy = {
+        name: value
+        for name, value in (
+            ("idle", getattr(organization, "idle_timeout", None)),
+            ("max_age", getattr(organization, "session_max_age", None)),
+        )
+        if value
+    }
+    if policy != hot.get("policy"):
+        request.session[HOT_KEY] = {**hot, "policy": policy}
+
+
+def _limits(hot: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(idle timeout, max age) in seconds: the organization's, else the site's."""
+    policy = hot.get("policy") or {}
+    idle = policy.get("idle") or authkit_settings.IDLE_TIMEOUT
+    max_age = policy.get("max_age") or authkit_settings.SESSION_MAX_AGE
+    return (int(idle) if idle else None, int(max_age) if max_age else None)
+
+
 def lifetime_exceeded(hot: dict[str, Any], now: float) -> str | None:
-    """``"idle"`` or ``"max_age"`` when the session has outlived the site's policy."""
-    max_age = authkit_settings.SESSION_MAX_AGE
-    if max_age and now - int(hot.get("started", now)) > int(max_age):
+    """``"idle"`` or ``"max_age"`` when the session has outlived its policy."""
+    idle, max_age = _limits(hot)
+    if max_age and now - int(hot.get("started", now)) > max_age:
         return "max_age"
-    idle = authkit_settings.IDLE_TIMEOUT
-    if idle and now - int(hot.get("seen", now)) > int(idle):
+    if idle and now - int(hot.get("seen", now)) > idle:
         return "idle"
     return None
 
 
 def touch(request: HttpRequest, hot: dict[str, Any], now: float) -> None:
     """Record activity, at most once per ``ACTIVITY_WRITE_INTERVAL`` (not on every request)."""
-    idle = authkit_settings.IDLE_TIMEOUT
+    idle, _ = _limits(hot)
     if not idle:
         return
-    interval = min(int(authkit_settings.ACTIVITY_WRITE_INTERVAL), max(1, int(idle) // 2))
+    interval = min(int(authkit_settings.ACTIVITY_WRITE_INTERVAL), max(1, idle // 2))
     if now - int(hot.get("seen", 0)) >= interval:
         request.session[HOT_KEY] = {**hot, "seen": int(now)}
 

@@ -173,7 +173,10 @@ class CallbackView(View):
             )
         login(request, user, backend=self.backend)
         sessions.start(request, user, auth, claims)
-        provisioning.sync_membership(user, claims)
+        if not claims.get("org_id") and getattr(user, "_authkit_created", False):
+            join_default_organization(request, auth.user.id)
+        membership = provisioning.sync_membership(user, request.session[sessions.HOT_KEY])
+        sessions.apply_policy(request, membership.organization if membership else None)
         signals.signed_in.send(sender=type(self), request=request, user=user, auth=auth)
         return self.success(pending.next_url)
 
@@ -248,7 +251,9 @@ class SwitchOrganizationView(View):
                 "workos_unavailable", "The sign-in service did not answer. Try again.", 503
             )
         hot = request.session[sessions.HOT_KEY]
-        provisioning.sync_membership(request.user, hot)
+        membership = provisioning.sync_membership(request.user, hot)
+        sessions.apply_policy(request, membership.organization if membership else None)
+        hot = request.session[sessions.HOT_KEY]
         if wants_json(request):
             return JsonResponse(
                 {"organization_id": hot.get("org_id"), "role": hot.get("role"),
@@ -266,6 +271,28 @@ class SwitchOrganizationView(View):
                                 headers={"Cache-Control": "no-store"})
         return error_response(self.request, code, message, status=status,
                               title="Could not switch organization")
+
+
+def join_default_organization(request: HttpRequest, workos_user_id: str) -> None:
+    """Put a brand-new user without an organization into ``DEFAULT_ORGANIZATION``.
+
+    The membership is created at WorkOS (the source of truth), then the session
+    is refreshed into it. Failures leave the user signed in without one.
+    """
+    org_id = authkit_settings.DEFAULT_ORGANIZATION
+    if not org_id:
+        return
+    try:
+        get_workos().user_management.create_organization_membership(
+            user_id=workos_user_id,
+            organization_id=str(org_id),
+            role_slug=authkit_settings.DEFAULT_ROLE or None,
+        )
+    except WorkOSError as exc:
+        logger.warning("Could not add a new user to the default organization: %s", exc)
+        return
+    if sessions.refresh(request, organization_id=str(org_id)) is not sessions.Outcome.REFRESHED:
+        logger.warning("Could not refresh a new user's session into the default organization.")
 
 
 def _consume_quietly(request: HttpRequest, state: str | None) -> None:

@@ -142,3 +142,44 @@ def test_sign_in_and_out_in_a_real_browser(demo: dict[str, str]) -> None:
         page.goto(demo["site"] + "/dashboard/")
         expect(page).to_have_url(re.compile(re.escape(demo["emulator"])))
         browser.close()
+
+
+def test_admin_in_a_real_browser(demo: dict[str, str]) -> None:
+    """A WorkOS admin reaches the Django admin through AuthKit and manages users there."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        page = browser.new_page()
+        page.goto(demo["site"] + "/admin/")
+        # /admin/login/ goes through AuthKit: the hosted page, not a password form.
+        expect(page).to_have_url(re.compile(re.escape(demo["emulator"])))
+        page.get_by_role("button", name=re.compile("Ada")).first.click()
+        expect(page).to_have_url(demo["site"] + "/admin/")
+        page.get_by_role("link", name="Users").click()
+        page.get_by_role("link", name="ada@acme.test").click()
+        expect(page.locator("#workos-group")).to_contain_text("WorkOS user link")
+        expect(page.locator("#authkit_memberships-group")).to_contain_text("Acme Corp")
+        expect(page.locator("#authkit_memberships-group")).to_contain_text("admin")
+        page.screenshot(path=str(ARTIFACTS / "admin-user.png"), full_page=True)
+
+        page.get_by_role("link", name="Users").first.click()
+        page.locator("input.action-select").first.check()
+        page.select_option("select[name=action]", "sync_from_workos")
+        page.get_by_role("button", name="Go").click()
+        expect(page.locator("ul.messagelist")).to_contain_text("Sync from WorkOS: 1 synced")
+
+        page.locator("input.action-select").first.check()
+        page.select_option("select[name=action]", "revoke_sessions")
+        page.get_by_role("button", name="Go").click()
+        page.screenshot(path=str(ARTIFACTS / "admin-revoked.png"), full_page=True)
+        # Ada revoked her own session: the next admin page sends her to sign in again.
+        page.goto(demo["site"] + "/admin/")
+        expect(page).to_have_url(re.compile(re.escape(demo["emulator"])))
+        browser.close()

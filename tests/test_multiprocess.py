@@ -8,6 +8,8 @@ rotated refresh token would fail and sign the user out.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -99,9 +101,6 @@ def test_revocation_reaches_every_worker(cluster: Cluster, emu: Any) -> None:
     sessions = state.get("sessions", {})
     rows = list(sessions.values()) if isinstance(sessions, dict) else list(sessions)
     sid = next(s["id"] for s in rows if s.get("status") == "active")
-    import subprocess
-    import sys
-
     subprocess.run(
         [
             sys.executable,
@@ -117,3 +116,30 @@ def test_revocation_reaches_every_worker(cluster: Cluster, emu: Any) -> None:
     for _ in range(8):  # whichever worker answers, the session is gone
         r = browser.get(cluster.url + "/private/", allow_redirects=False, timeout=10)
         assert r.status_code == 302
+
+
+def test_concurrent_first_sign_ins_create_one_user(cluster: Cluster, emu: Any) -> None:
+    """Several browsers finish their first sign-in of one new user at the same moment."""
+    import requests
+
+    callbacks = []
+    browsers = []
+    for _ in range(6):
+        browser = requests.Session()
+        start = browser.get(cluster.url + "/auth/sign-in/", allow_redirects=False, timeout=10)
+        callbacks.append(emu.control.complete_sign_in(start.headers["Location"],
+                                                      email="twin@example.test"))
+        browsers.append(browser)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(lambda pair: pair[0].get(pair[1], allow_redirects=False,
+                                                        timeout=30).status_code,
+                              zip(browsers, callbacks)))
+    assert codes == [302] * 6
+    probe = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();"
+         "from django.contrib.auth import get_user_model;"
+         "print(get_user_model().objects.filter(email='twin@example.test').count())"],
+        env=cluster.env, capture_output=True, text=True, check=True,
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
+    assert probe.stdout.strip() == "1"

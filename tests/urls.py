@@ -9,4 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("private/", views.private, name="private"),
     path("whoami/", views.whoami, name="whoami"),
+    path("org/", views.org_page, name="org-page"),
+    path("admin-only/", views.admin_only, name="admin-only"),
+    path("members/", views.manage_members, name="manage-members"),
 ]

@@ -84,6 +84,10 @@ if USING_EMULATOR:
         "REDIRECT_URI": os.environ.get(
             "WORKOS_REDIRECT_URI", "http://127.0.0.1:8000/auth/callback/"
         ),
+        # The demo's WorkOS "admin" role administers this site.
+        "STAFF_ROLES": ["admin"],
+        "SUPERUSER_ROLES": ["admin"],
+        "ADMIN_LOGIN_VIA_AUTHKIT": True,
     }
 else:
     AUTHKIT = {}  # everything from the WORKOS_* environment variables

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, JsonResponse
+
+from django_authkit.decorators import organization_required, role_required
 
 
 def home(request: HttpRequest) -> JsonResponse:
@@ -27,3 +29,18 @@ def private(request: HttpRequest) -> JsonResponse:
 def whoami(request: HttpRequest) -> JsonResponse:
     """Uses only request.user, so plain Django auth can serve it too (the benchmark baseline)."""
     return JsonResponse({"email": request.user.email})
+
+
+@organization_required
+def org_page(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"organization_id": request.authkit.organization_id})
+
+
+@role_required("admin")
+def admin_only(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"role": request.authkit.role})
+
+
+@permission_required("members:manage", raise_exception=True)
+def manage_members(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})

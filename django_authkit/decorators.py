@@ -1,0 +1,96 @@
+"""Guards for views: an active organization, a WorkOS role, or a WorkOS permission.
+
+Anonymous users are sent to sign in (as ``@login_required`` does); signed-in
+users who fall short get ``authkit/forbidden.html`` with status 403, which says
+what is missing. For WorkOS permissions use Django's own
+``@permission_required("widgets:write")``: the backend answers WorkOS slugs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def forbidden(request: HttpRequest, message: str, code: str) -> HttpResponse:
+    return render(
+        request,
+        "authkit/forbidden.html",
+        {"title": "Access denied", "message": message, "code": code},
+        status=403,
+    )
+
+
+def _check(request: HttpRequest, *, organizations: tuple[str, ...] = (),
+           roles: tuple[str, ...] = ()) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    authkit = getattr(request, "authkit", None)
+    org_id = getattr(authkit, "organization_id", None)
+    if not org_id:
+        return forbidden(request, "This page needs an active organization.",
+                         "organization_required")
+    if organizations and org_id not in organizations:
+        return forbidden(request, "This page is not available in your current organization.",
+                         "organization_not_allowed")
+    if roles:
+        have = set(getattr(authkit, "roles", None) or []) | {getattr(authkit, "role", None)}
+        if not have & set(roles):
+            return forbidden(request, f"This page needs one of these roles: {', '.join(roles)}.",
+                             "role_required")
+    return None
+
+
+def organization_required(view: View | None = None, *, organizations: tuple[str, ...] = ()) -> Any:
+    """Require an active WorkOS organization (optionally one of ``organizations``)."""
+
+    def decorate(func: View) -> View:
+        @wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return _check(request, organizations=organizations) or func(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(view) if view is not None else decorate
+
+
+def role_required(*roles: str) -> Callable[[View], View]:
+    """Require one of ``roles`` (WorkOS role slugs) in the active organization."""
+    if not roles:
+        raise ValueError("role_required needs at least one role slug")
+
+    def decorate(func: View) -> View:
+        @wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return _check(request, roles=roles) or func(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class OrganizationRequiredMixin:
+    """Class-based form of :func:`organization_required`."""
+
+    required_organizations: tuple[str, ...] = ()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        denied = _check(request, organizations=self.required_organizations)
+        return denied or super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class RoleRequiredMixin:
+    """Class-based form of :func:`role_required`; set ``required_roles``."""
+
+    required_roles: tuple[str, ...] = ()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        denied = _check(request, roles=self.required_roles)
+        return denied or super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
