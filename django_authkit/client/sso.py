@@ -28,8 +28,14 @@ class SSO(Resource):
         nonce: str | None = None,
         prompt: str | None = None,
         provider_scopes: Sequence[str] | None = None,
+        code_challenge: str | None = None,
+        code_challenge_method: str | None = None,
     ) -> str:
-        """The ``/sso/authorize`` URL; redeem its code with ``get_profile_and_token``."""
+        """The ``/sso/authorize`` URL; redeem its code with ``get_profile_and_token``.
+
+        Pass a PKCE ``code_challenge`` (S256) and give its verifier to
+        ``get_profile_and_token``.
+        """
         if not redirect_uri:
             raise ValueError("redirect_uri is required")
         params: dict[str, Any] = {
@@ -45,6 +51,8 @@ class SSO(Resource):
             "nonce": nonce,
             "prompt": prompt,
             "provider_scopes": list(provider_scopes) if provider_scopes else None,
+            "code_challenge": code_challenge,
+            "code_challenge_method": code_challenge_method or ("S256" if code_challenge else None),
         }
         return build_url(self.base_url, "/sso/authorize", params)
 

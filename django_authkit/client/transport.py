@@ -297,8 +297,9 @@ class Transport:
     ) -> tuple[str | None, WorkOSError]:
         """The error to raise for a failed send, and a retry reason when a repeat is safe.
 
-        Only failures before the request reached WorkOS are retryable; a read timeout
-        is not (see the module docstring).
+        Connection errors (which may also happen after the request was sent) and
+        connect timeouts are retryable; a read timeout is not (see the module
+        docstring). Only calls that are safe to repeat are ever retried.
         """
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             message = f"Connecting to WorkOS timed out after {self.timeout:g}s ({method} {shown})"

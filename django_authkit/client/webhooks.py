@@ -168,7 +168,9 @@ class Webhooks(Resource):
     ) -> WebhookEndpoint:
         """Change an endpoint's URL, status (``enabled``/``disabled``) or events."""
         body = compact(
-            endpoint_url=endpoint_url, status=status, events=list(events) if events else None
+            endpoint_url=endpoint_url,
+            status=status,
+            events=list(events) if events is not None else None,
         )
         return self._send(
             "PATCH", WebhookEndpoint, "webhook_endpoints", webhook_endpoint_id, body=body

@@ -134,3 +134,16 @@ def test_sso_authorization_url() -> None:
         "state": "s",
         "provider_scopes": "openid",
     }
+
+
+def test_sso_authorization_url_carries_pkce() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from django_authkit.client import WorkOSClient
+
+    client = WorkOSClient(api_key="sk_test", client_id="client_x", base_url="https://api.test")
+    url = client.sso.get_authorization_url(redirect_uri="https://app.test/cb",
+                                           connection="conn_1", code_challenge="abc")
+    query = parse_qs(urlsplit(url).query)
+    assert query["code_challenge"] == ["abc"]
+    assert query["code_challenge_method"] == ["S256"]
