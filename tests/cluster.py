@@ -124,6 +124,9 @@ def start_gunicorn(env: dict[str, str], workdir: Path, workers: int = 4, threads
 def sign_in(base_url: str, emulator: Any, **choice: Any) -> requests.Session:
     """Sign a ``requests`` browser-like session in through the real flow over HTTP."""
     browser = requests.Session()
+    # A fresh connection per request: reusing a keep-alive connection the server is
+    # closing at that instant fails with RemoteDisconnected, a race of the harness.
+    browser.headers["Connection"] = "close"
     start = browser.get(base_url + "/auth/sign-in/", allow_redirects=False, timeout=10)
     assert start.status_code == 302, start.text[:300]
     callback = emulator.control.complete_sign_in(start.headers["Location"], **choice)

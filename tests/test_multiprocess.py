@@ -126,6 +126,7 @@ def test_concurrent_first_sign_ins_create_one_user(cluster: Cluster, emu: Any) -
     browsers = []
     for _ in range(6):
         browser = requests.Session()
+        browser.headers["Connection"] = "close"
         start = browser.get(cluster.url + "/auth/sign-in/", allow_redirects=False, timeout=10)
         callbacks.append(emu.control.complete_sign_in(start.headers["Location"],
                                                       email="twin@example.test"))
