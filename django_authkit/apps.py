@@ -12,4 +12,5 @@ class AuthKitConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django_authkit import checks  # noqa: F401  (registers the checks)
+        # Importing registers the system checks and connects the audit-log receivers.
+        from django_authkit import audit, checks  # noqa: F401

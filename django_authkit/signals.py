@@ -15,3 +15,11 @@ session_refreshed = Signal()
 #: A session ended without the user asking, e.g. refused at WorkOS
 #: (``user``, ``session_id``, ``reason``).
 session_ended = Signal()
+#: A WorkOS event was applied, from a webhook or the Events API (``event``: the
+#: :class:`~django_authkit.client.models.Event`, ``event_type``, ``data``: the typed
+#: object such as ``User`` or ``OrganizationMembership`` (a dict for unknown types),
+#: ``source``: ``"webhook"`` or ``"events_api"``). Delivery is at least once.
+workos_event = Signal()
+#: A session moved to another organization (``request``, ``user``, ``session_id``,
+#: ``organization_id``, ``previous_organization_id``).
+organization_switched = Signal()

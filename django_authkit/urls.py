@@ -3,6 +3,7 @@
 from django.urls import path
 
 from django_authkit import views
+from django_authkit.webhooks import WebhookView
 
 app_name = "authkit"
 
@@ -16,4 +17,5 @@ urlpatterns = [
         views.SwitchOrganizationView.as_view(),
         name="switch-organization",
     ),
+    path("webhooks/", WebhookView.as_view(), name="webhooks"),
 ]

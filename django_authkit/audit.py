@@ -1,0 +1,180 @@
+"""WorkOS audit logs: sign-in, sign-out and organization switches, plus a helper for sites.
+
+With ``AUDIT_LOG`` on, the receivers here record ``user.signed_in``,
+``user.signed_out`` and ``user.organization_switched`` in the organization the
+session belongs to (sessions without one are not logged: audit logs are per
+organization). The setting is read when each signal arrives, so it can be
+switched per test or per deployment without reconnecting anything. A WorkOS
+failure is logged, never raised into the sign-in.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import timezone
+
+from django_authkit import signals
+from django_authkit.client.errors import WorkOSError
+from django_authkit.conf import authkit_settings
+
+logger = logging.getLogger("django_authkit.audit")
+
+__all__ = ["actor_for", "record_audit_event"]
+
+
+def actor_for(user: Any) -> dict[str, Any]:
+    """An audit-log actor or target for a Django user: its WorkOS id when linked."""
+    link = getattr(user, "workos", None) if getattr(user, "pk", None) else None
+    name = ""
+    if hasattr(user, "get_full_name"):
+        name = user.get_full_name()
+    name = name or (user.get_username() if hasattr(user, "get_username") else "")
+    entry: dict[str, Any] = {
+        "id": link.workos_id if link is not None else f"django_user:{user.pk}",
+        "type": "user",
+    }
+    if name:
+        entry["name"] = name
+    return entry
+
+
+def _context(request: HttpRequest | None) -> dict[str, str]:
+    context = {"location": "0.0.0.0"}  # noqa: S104  (WorkOS requires a location)
+    if request is not None:
+        context["location"] = request.META.get("REMOTE_ADDR") or context["location"]
+        agent = request.headers.get("User-Agent", "")[:512]
+        if agent:
+            context["user_agent"] = agent
+    return context
+
+
+def record_audit_event(
+    *,
+    organization_id: str,
+    action: str,
+    actor: Mapping[str, Any] | Any,
+    targets: Sequence[Mapping[str, Any]] = (),
+    request: HttpRequest | None = None,
+    metadata: Mapping[str, str | int | float | bool] | None = None,
+    occurred_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> None:
+    """Send one audit-log event to WorkOS; raises :class:`WorkOSError` on failure.
+
+    ``actor`` is a WorkOS actor dict (``id``, ``type``, ``name``) or a Django user.
+    ``request`` fills the required ``context`` (client IP, user agent). Give an
+    ``idempotency_key`` stable for this occurrence, so a retry is never counted twice.
+    """
+    from django_authkit.client import get_workos
+
+    event: dict[str, Any] = {
+        "action": action,
+        "occurred_at": occurred_at or timezone.now(),
+        "actor": dict(actor) if isinstance(actor, Mapping) else actor_for(actor),
+        "targets": [dict(t) for t in targets],
+        "context": _context(request),
+        "version": 1,
+    }
+    if metadata:
+        event["metadata"] = dict(metadata)
+    get_workos().audit_logs.create_event(
+        organization_id=organization_id,
+        event=event,
+        idempotency_key=idempotency_key or f"authkit:{action}:{uuid.uuid4()}",
+    )
+
+
+def _record_quietly(**kwargs: Any) -> None:
+    try:
+        record_audit_event(**kwargs)
+    except (WorkOSError, ImproperlyConfigured, ValueError) as exc:
+        logger.warning("Could not record audit event %s: %s", kwargs["action"], type(exc).__name__)
+
+
+def _session_id(request: HttpRequest | None) -> str | None:
+    from django_authkit.sessions import HOT_KEY
+
+    session = getattr(request, "session", None)
+    hot = session.get(HOT_KEY) if session is not None else None
+    sid = hot.get("sid") if isinstance(hot, dict) else None
+    return str(sid) if sid else None
+
+
+@receiver(signals.signed_in, dispatch_uid="authkit.audit.signed_in")
+def audit_signed_in(sender: Any, request: HttpRequest, user: Any, auth: Any, **kw: Any) -> None:
+    if not authkit_settings.AUDIT_LOG or not getattr(auth, "organization_id", None):
+        return
+    sid = _session_id(request) or str(uuid.uuid4())
+    metadata: dict[str, str | int | float | bool] = {"session_id": sid}
+    if getattr(auth, "authentication_method", None):
+        metadata["authentication_method"] = str(auth.authentication_method)
+    if getattr(auth, "impersonator", None) is not None:
+        metadata["impersonator"] = str(auth.impersonator.email)
+    actor = actor_for(user)
+    _record_quietly(
+        organization_id=auth.organization_id,
+        action="user.signed_in",
+        actor=actor,
+        targets=[actor],
+        request=request,
+        metadata=metadata,
+        idempotency_key=f"authkit:user.signed_in:{sid}",
+    )
+
+
+@receiver(signals.signed_out, dispatch_uid="authkit.audit.signed_out")
+def audit_signed_out(
+    sender: Any, request: HttpRequest, user: Any, session_id: str | None, **kw: Any
+) -> None:
+    from django_authkit.models import AuthKitSession
+
+    if not authkit_settings.AUDIT_LOG or not session_id or not getattr(user, "pk", None):
+        return
+    row = AuthKitSession.objects.filter(session_id=session_id).first()
+    if row is None or not row.organization_id:
+        return
+    actor = actor_for(user)
+    _record_quietly(
+        organization_id=row.organization_id,
+        action="user.signed_out",
+        actor=actor,
+        targets=[actor],
+        request=request,
+        metadata={"session_id": session_id},
+        idempotency_key=f"authkit:user.signed_out:{session_id}",
+    )
+
+
+@receiver(signals.organization_switched, dispatch_uid="authkit.audit.organization_switched")
+def audit_organization_switched(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Any,
+    session_id: str | None,
+    organization_id: str,
+    previous_organization_id: str | None = None,
+    **kw: Any,
+) -> None:
+    if not authkit_settings.AUDIT_LOG or not organization_id:
+        return
+    actor = actor_for(user)
+    metadata: dict[str, str | int | float | bool] = {"session_id": session_id or ""}
+    if previous_organization_id:
+        metadata["previous_organization_id"] = previous_organization_id
+    _record_quietly(
+        organization_id=organization_id,
+        action="user.organization_switched",
+        actor=actor,
+        targets=[actor, {"id": organization_id, "type": "organization"}],
+        request=request,
+        metadata=metadata,
+        idempotency_key=f"authkit:user.organization_switched:{session_id}:{uuid.uuid4()}",
+    )
