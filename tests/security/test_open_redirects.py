@@ -54,15 +54,17 @@ def test_sign_out_return_to_stays_on_site(signed_in_each: Client, value: str) ->
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_sign_out_confirmation_page_keeps_next_on_site(emu: Any, client: Client,
-                                                      value: str) -> None:
+def test_sign_out_confirmation_page_keeps_next_on_site(
+    emu: Any, client: Client, value: str
+) -> None:
     page = client.get("/auth/sign-out/", {"next": value}).content.decode()
     assert "evil.test" not in page
 
 
 @pytest.mark.parametrize("value", HOSTILE[::2])
-def test_admin_login_redirect_stays_on_site(emu: Any, client: Client, settings: Any,
-                                           value: str) -> None:
+def test_admin_login_redirect_stays_on_site(
+    emu: Any, client: Client, settings: Any, value: str
+) -> None:
     settings.AUTHKIT = {**settings.AUTHKIT, "ADMIN_LOGIN_VIA_AUTHKIT": True}
     location = client.get("/admin/login/", {"next": value})["Location"]
     assert parse_qs(urlsplit(location).query)["next"] == ["/admin/"]
