@@ -26,7 +26,10 @@ def test_check_deploy_is_clean() -> None:
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT / "example_project", env=env, capture_output=True, text=True,
+        cwd=ROOT / "example_project",
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
