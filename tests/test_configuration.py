@@ -10,6 +10,9 @@ from django.test import override_settings
 
 from django_authkit.conf import authkit_settings
 
+# Django 6 runs database-tagged checks by default, so the check tests need the database.
+CHECKS_NEED_DB = pytest.mark.django_db
+
 
 def _ids() -> set[str]:
     return {m.id for m in run_checks(tags=None) if m.id and m.id.startswith("authkit.")}
@@ -42,11 +45,13 @@ def test_unknown_setting_is_an_error() -> None:
         authkit_settings.NOPE
 
 
+@CHECKS_NEED_DB
 def test_checks_pass_for_a_complete_configuration() -> None:
     with override_settings(AUTHKIT={"CLIENT_ID": "c", "API_KEY": "k", "REDIRECT_URI": "http://x/"}):
         assert _ids() == set()
 
 
+@CHECKS_NEED_DB
 @pytest.mark.parametrize(
     ("authkit", "expected"),
     [
@@ -68,6 +73,7 @@ def test_checks_report_missing_credentials(
         assert expected in _ids()
 
 
+@CHECKS_NEED_DB
 def test_check_reports_middleware_order(settings: Any) -> None:
     settings.AUTHKIT = {"CLIENT_ID": "c", "API_KEY": "k", "REDIRECT_URI": "http://x/"}
     middleware = list(settings.MIDDLEWARE)
@@ -79,6 +85,7 @@ def test_check_reports_middleware_order(settings: Any) -> None:
     assert "authkit.E005" in _ids()
 
 
+@CHECKS_NEED_DB
 def test_check_reports_missing_backend(settings: Any) -> None:
     settings.AUTHKIT = {"CLIENT_ID": "c", "API_KEY": "k", "REDIRECT_URI": "http://x/"}
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -55,6 +55,12 @@ def authkit_emulator(authkit_emulator_server: Any, settings: Any) -> Iterator[An
     }
     clear_key_cache()
     cache.clear()
+    try:
+        from django_authkit.testing.factories import use_emulator
+    except ImportError:  # factory-boy not installed: the factories are optional
+        pass
+    else:
+        use_emulator(server)
     yield server
     server.control.set_clock(offset=0)
 

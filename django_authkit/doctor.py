@@ -1,0 +1,100 @@
+"""``authkit_doctor``: check a site's WorkOS configuration against the real thing.
+
+Each check talks to WorkOS (or the emulator) the way sign-in will, and says
+what to fix when it fails.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import requests
+from django.core.checks import run_checks
+
+from django_authkit.conf import authkit_settings
+
+
+@dataclass
+class Finding:
+    ok: bool
+    title: str
+    detail: str = ""
+    warning: bool = False
+
+
+def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
+    """Yield findings in order; later checks are skipped when configuration is missing."""
+    from django_authkit.client import get_workos
+    from django_authkit.client.errors import AuthenticationError, NotFoundError, WorkOSError
+
+    problems = [m for m in run_checks() if m.id and m.id.startswith("authkit.")]
+    for message in problems:
+        yield Finding(not message.is_serious(), f"{message.id}: {message.msg}", message.hint or "",
+                      warning=not message.is_serious())
+    if not authkit_settings.CLIENT_ID or not authkit_settings.API_KEY:
+        yield Finding(False, "Stopping: the client id and API key are needed for the rest.")
+        return
+    base = authkit_settings.api_base_url
+    yield Finding(True, f"WorkOS API: {base}")
+    workos = get_workos()
+    try:
+        workos.organizations.list_organizations(limit=1)
+    except AuthenticationError:
+        yield Finding(False, "The API key was refused (401).",
+                      "Copy the secret key of this environment from the WorkOS dashboard.")
+        return
+    except WorkOSError as exc:
+        yield Finding(False, f"WorkOS could not be reached: {type(exc).__name__}.",
+                      f"Check network access to {base} and AUTHKIT['API_BASE_URL'].")
+        return
+    yield Finding(True, "API key accepted.")
+    try:
+        keys = workos.user_management.get_jwks().get("keys", [])
+    except NotFoundError:
+        yield Finding(False, "No JWKS for this client id (404).",
+                      "AUTHKIT['CLIENT_ID'] must be this environment's client id.")
+        return
+    except WorkOSError as exc:
+        yield Finding(False, f"The JWKS could not be fetched: {type(exc).__name__}.")
+        return
+    yield Finding(bool(keys), f"JWKS reachable with {len(keys)} signing key(s).")
+    yield from _clock(base)
+    uri = redirect_uri or authkit_settings.REDIRECT_URI
+    if not uri:
+        yield Finding(False, "No redirect URI to check.", "Set AUTHKIT['REDIRECT_URI'] or pass "
+                      "--redirect-uri https://your.site/auth/callback/.", warning=True)
+        return
+    url = workos.user_management.get_authorization_url(redirect_uri=uri, provider="authkit",
+                                                       state="authkit-doctor")
+    try:
+        answer = requests.get(url, allow_redirects=False, timeout=10)
+    except requests.RequestException as exc:
+        yield Finding(False, f"The authorization URL could not be opened: {type(exc).__name__}.")
+        return
+    location = answer.headers.get("Location", "")
+    if answer.status_code >= 400 or "error=" in urlsplit(location).query:
+        yield Finding(False, f"Redirect URI {uri} was refused ({answer.status_code}).",
+                      "Register it under Redirects in the WorkOS dashboard.")
+    else:
+        yield Finding(True, f"Redirect URI {uri} accepted.")
+
+
+def _clock(base: str) -> Iterator[Finding]:
+    try:
+        answer = requests.get(f"{base}/health", timeout=10)
+        date = answer.headers.get("Date")
+    except requests.RequestException:
+        return
+    if not date:
+        return
+    skew = abs(parsedate_to_datetime(date).timestamp() - time.time())
+    leeway = int(authkit_settings.JWT_LEEWAY)
+    if skew > max(leeway, 1) + 1:
+        yield Finding(False, f"This machine's clock is {skew:.0f} s off WorkOS's.",
+                      f"Sync it (NTP): tokens are checked with {leeway} s leeway.")
+    else:
+        yield Finding(True, f"Clock within {skew:.0f} s of WorkOS.")
