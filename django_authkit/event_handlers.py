@@ -148,15 +148,7 @@ def apply_membership(remote: OrganizationMembership) -> None:
     if user is None:
         logger.debug("Membership %s of an unknown user; left to sign-in or sync.", remote.id)
         return
-    provisioning.upsert_membership(
-        user,
-        provisioning.ensure_organization(remote.organization_id),
-        role=remote.role or "",
-        roles=remote.roles,
-        status=remote.status or "active",
-        workos_id=remote.id,
-        updated_at=remote.updated_at,
-    )
+    provisioning.apply_remote_membership(user, remote)
 
 
 def on_membership_deleted(event: Event, remote: OrganizationMembership) -> None:

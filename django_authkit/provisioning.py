@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from django_authkit.adapter import get_adapter
 from django_authkit.client.models import Organization as RemoteOrganization
+from django_authkit.client.models import OrganizationMembership as RemoteMembership
 from django_authkit.client.models import User as RemoteUser
 from django_authkit.models import Membership, Organization, WorkOSUser
 
@@ -148,6 +149,21 @@ def upsert_membership(
     return membership
 
 
+def apply_remote_membership(
+    user: Any, remote: RemoteMembership, organization: Organization | None = None
+) -> Membership:
+    """Mirror a membership as WorkOS's API, webhooks and Events API describe it."""
+    return upsert_membership(
+        user,
+        organization or ensure_organization(remote.organization_id),
+        role=remote.role or "",
+        roles=remote.roles,
+        status=remote.status or "active",
+        workos_id=remote.id,
+        updated_at=remote.updated_at,
+    )
+
+
 def remove_membership(user: Any, organization: Organization) -> None:
     Membership.objects.filter(user=user, organization=organization).delete()
     apply_role_mapping(user)
@@ -219,16 +235,7 @@ def pull_user(user: Any) -> str:
     sync_user(remote)
     seen: set[int] = set()
     for item in api.list_organization_memberships(user_id=link.workos_id).auto_paging_iter():
-        membership = upsert_membership(
-            user,
-            ensure_organization(item.organization_id),
-            role=item.role or "",
-            roles=item.roles,
-            status=item.status or "active",
-            workos_id=item.id,
-            updated_at=item.updated_at,
-        )
-        seen.add(membership.pk)
+        seen.add(apply_remote_membership(user, item).pk)
     stale = Membership.objects.filter(user=user).exclude(pk__in=seen)
     if stale.exists():
         stale.delete()

@@ -67,15 +67,7 @@ def pull(progress: Progress = _quiet) -> PullResult:
             user = provisioning.linked_user(remote.user_id)
             if user is None:
                 continue  # not mirrored here (CREATE_USERS is off)
-            provisioning.upsert_membership(
-                user,
-                org,
-                role=remote.role or "",
-                roles=remote.roles,
-                status=remote.status or "active",
-                workos_id=remote.id,
-                updated_at=remote.updated_at,
-            )
+            provisioning.apply_remote_membership(user, remote, org)
             seen.add(user.pk)
             result.memberships += 1
             _tick(progress, "memberships", result.memberships)
