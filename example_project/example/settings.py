@@ -68,6 +68,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
+TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
 LOGIN_URL = "authkit:sign-in"
 LOGIN_REDIRECT_URL = "/"
