@@ -81,7 +81,9 @@ HOSTILE: list[tuple[str, Any]] = [
     ("empty secret", lambda: _sig(BODY, secret="")),
     ("stale timestamp", lambda: _sig(BODY, offset_s=-181)),
     ("future timestamp", lambda: _sig(BODY, offset_s=+181)),
-    ("seconds not milliseconds", lambda: _sig(BODY).replace(f"t={_now_ms()}", "t=1")),
+    # correctly signed, but with the timestamp in seconds: read as milliseconds, it is 1970
+    ("seconds not milliseconds",
+     lambda: signature_header(BODY, SECRET, timestamp_ms=int(time.time()))),
     ("timestamp of another signature", lambda: f"t={_now_ms() - 5000}, v1={VALID_HEX}"),
     ("signature of another body", lambda: _sig(event_body("event_01OTHER"))),
     ("replay of an old delivery", lambda: _sig(BODY, offset_s=-600)),
