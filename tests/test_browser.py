@@ -136,7 +136,7 @@ def test_sign_in_and_out_in_a_real_browser(demo: dict[str, str]) -> None:
 
         page.get_by_role("button", name="Sign out").click()
         expect(page).to_have_url(demo["site"] + "/")
-        expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+        expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "signed-out.png"), full_page=True)
         # Signed out for real: the protected page asks for sign-in again.
         page.goto(demo["site"] + "/dashboard/")
