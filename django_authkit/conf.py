@@ -214,6 +214,115 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         bool,
     ),
+    # -- callback options, also ``CallbackView.as_view(...)`` arguments ---------------
+    Setting(
+        "ON_SUCCESS",
+        None,
+        "Dotted path (or callable) ``on_success(request, user, auth)`` run after a browser "
+        "sign-in; ``auth`` is a :class:`django_authkit.hooks.CallbackResult`. It may return "
+        "an ``HttpResponse`` (sent instead of the redirect) or a same-site path to go to.",
+        None,
+        object,
+    ),
+    Setting(
+        "ON_ERROR",
+        None,
+        "Dotted path (or callable) ``on_error(request, error)`` run when a callback fails; "
+        "``error`` is a :class:`django_authkit.hooks.CallbackError`. Return an ``HttpResponse`` "
+        "to replace the error page, or ``None`` to keep it.",
+        None,
+        object,
+    ),
+    Setting(
+        "PROVIDERS",
+        ["authkit"],
+        "Providers listed by the sign-in page, ``{% authkit_providers %}`` and the "
+        "``providers`` endpoint: ids (``authkit``, ``GoogleOAuth``, ``MicrosoftOAuth``, "
+        "``GitHubOAuth``, ``AppleOAuth``) or dicts ``{'id': ..., 'name': ...}``.",
+        None,
+        list,
+    ),
+    Setting(
+        "SESSION_WARNING_TIME",
+        None,
+        "Seconds before an idle timeout at which clients should warn the user "
+        "(an organization's ``warning_time`` overrides it); reported in ``sessionConfig``.",
+        None,
+        int,
+    ),
+    # -- API mode (SPAs and mobile apps) -------------------------------------------------
+    Setting(
+        "API_MODE",
+        True,
+        "Serve the token-returning ``api-callback`` and ``api-refresh`` endpoints.",
+        None,
+        bool,
+    ),
+    Setting(
+        "API_REDIRECT_URIS",
+        [],
+        "Redirect URIs an API-mode client may report in ``redirect_uri`` (exact match), e.g. "
+        "``['com.example.app://callback']``. A ``redirect_uri`` not listed is refused.",
+        None,
+        list,
+    ),
+    Setting(
+        "API_REQUIRE_PKCE",
+        True,
+        "Refuse an ``api-callback`` without the client's PKCE ``codeVerifier`` (RFC 9700 2.1.1).",
+        None,
+        bool,
+    ),
+    Setting(
+        "API_SSO_EXCHANGE_FIRST",
+        False,
+        "In ``api-callback``, try the SSO API's code exchange (``/sso/token``) first and fall "
+        "back to AuthKit's: for clients that start enterprise SSO with ``/sso/authorize``.",
+        None,
+        bool,
+    ),
+    # -- bearer tokens ---------------------------------------------------------------------
+    Setting(
+        "BEARER_TOKENS",
+        True,
+        "Authenticate requests carrying ``Authorization: Bearer <WorkOS access token>``.",
+        None,
+        bool,
+    ),
+    Setting(
+        "BEARER_REJECT_INVALID",
+        True,
+        "Answer 401 JSON to an invalid bearer token (``False``: continue as anonymous, e.g. "
+        "when another library also reads bearer tokens).",
+        None,
+        bool,
+    ),
+    Setting(
+        "BEARER_CACHE_SIZE",
+        2048,
+        "Verified bearer tokens whose claims are kept in process (LRU, until ``exp``); "
+        "keyed by a SHA-256 of the token, never the token. ``0`` disables the cache.",
+        None,
+        int,
+    ),
+    # -- rate limiting -----------------------------------------------------------------------
+    Setting(
+        "RATE_LIMITS",
+        {"callback": "30/m", "api-callback": "30/m", "refresh": "30/m", "api-refresh": "60/m"},
+        "Per-client limits (``'<count>/<s|m|h>'`` or ``None``) kept in the Django cache. "
+        "``callback`` and ``api-callback`` count failed attempts (a successful one needs a "
+        "real sign-in at WorkOS); ``refresh`` and ``api-refresh`` count every request. "
+        "``None`` or ``{}`` disables rate limiting.",
+        None,
+        dict,
+    ),
+    Setting(
+        "RATE_LIMIT_CLIENT",
+        None,
+        "Dotted path of ``f(request) -> str`` naming the client a limit applies to. Default: "
+        "``REMOTE_ADDR`` (behind a proxy, return the client address your proxy reports).",
+    ),
+    # -- native sign-in forms (headless AuthKit) ------------------------------------------
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

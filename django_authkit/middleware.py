@@ -6,6 +6,12 @@ Shortly before expiry it refreshes (once per WorkOS session, see
 :mod:`django_authkit.sessions`). Only a refusal from WorkOS signs the user
 out; an outage keeps the session and answers 503 only when the token can no
 longer be trusted.
+
+A request carrying ``Authorization: Bearer <WorkOS access token>`` is
+authenticated by the token instead (see :mod:`django_authkit.bearer`): the
+session cookie, if any, is ignored for it, and Django's CSRF check is skipped
+because no cookie authenticates it. A request without that header pays one
+dictionary lookup for this feature.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from django_authkit import revocation, sessions
 from django_authkit.auth_state import (
@@ -65,6 +72,10 @@ class AuthKitMiddleware:
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         request.authkit = ANONYMOUS  # type: ignore[attr-defined]
+        if "HTTP_AUTHORIZATION" in request.META:
+            refused = self.process_bearer(request)
+            if refused is not None:
+                return refused if refused is not _AUTHENTICATED else None
         session = getattr(request, "session", None)
         if session is None:
             return None
@@ -95,6 +106,40 @@ class AuthKitMiddleware:
             sessions.track_session_key(request, session[sessions.HOT_KEY])
         request.authkit = AuthKitState(request, session[sessions.HOT_KEY])  # type: ignore[attr-defined]
         return None
+
+    def process_bearer(self, request: HttpRequest) -> HttpResponse | None:
+        """Authenticate by a bearer token.
+
+        Returns ``_AUTHENTICATED`` when it did (the session is then ignored), a
+        JSON 401/503 for a refused token, or ``None`` to carry on with the session.
+        """
+        from django_authkit import bearer
+        from django_authkit.conf import authkit_settings
+
+        token = bearer.token_from(request)
+        if token is None or not authkit_settings.BEARER_TOKENS:
+            return None
+        result = bearer.authenticate(token)
+        if isinstance(result, bearer.BearerFailure):
+            lenient = result.status == 401 and not authkit_settings.BEARER_REJECT_INVALID
+            if lenient or _bearer_optional(request):
+                return None
+            return result.response()
+        user, claims = result
+        request.user = user
+        request._cached_user = user  # type: ignore[attr-defined]
+
+        async def auser() -> Any:
+            return user
+
+        request.auser = auser
+        # A cross-site page cannot set the Authorization header, so a request that only
+        # the header authenticates cannot be forged: skip CSRF. If a session cookie rides
+        # along, views may still act on that session, so CSRF stays on.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+        request.authkit = bearer.state_for(request, token, user, claims)  # type: ignore[attr-defined]
+        return _AUTHENTICATED
 
     def session_lost(self, request: HttpRequest) -> HttpResponse | None:
         """Ended sessions continue anonymous; API callers get a JSON 401 instead of a redirect."""
@@ -136,12 +181,28 @@ class AuthKitMiddleware:
         return HttpResponse(body, status=503, headers=headers)
 
 
+_AUTHENTICATED = HttpResponse(status=204)  # sentinel, never sent
+
+
+def _bearer_optional(request: HttpRequest) -> bool:
+    """Whether the requested view works without a valid bearer token (``api-refresh``...)."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    view = getattr(match.func, "view_class", match.func)
+    return bool(getattr(view, "authkit_bearer_optional", False))
+
+
 def _bind_permissions(request: HttpRequest) -> Any:
     """Expose the session's WorkOS permissions to ``user.has_perm`` for this request."""
     authkit = request.authkit  # type: ignore[attr-defined]
     if not authkit:
         return set_active_permissions(None, None)
-    return set_active_permissions(request.session.get(SESSION_KEY), authkit.permissions)
+    user_pk = authkit.__dict__.get("user_pk")  # bearer-authenticated
+    if user_pk is None:
+        user_pk = request.session.get(SESSION_KEY)
+    return set_active_permissions(user_pk, authkit.permissions)
 
 
 def wants_json(request: HttpRequest) -> bool:

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from django_authkit import views
+from django_authkit import api_mode, api_views, providers, views
 from django_authkit.webhooks import WebhookView
 
 app_name = "authkit"
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-in/page/", providers.SignInPageView.as_view(), name="sign-in-page"),
     path("sign-up/", views.SignUpView.as_view(), name="sign-up"),
     path("callback/", views.CallbackView.as_view(), name="callback"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
@@ -18,4 +19,11 @@ urlpatterns = [
         name="switch-organization",
     ),
     path("webhooks/", WebhookView.as_view(), name="webhooks"),
+    path("session/", api_views.SessionView.as_view(), name="session"),
+    path("refresh/", api_views.RefreshView.as_view(), name="refresh"),
+    path("providers/", api_views.ProvidersView.as_view(), name="providers"),
+    path("csrf/", api_views.CsrfTokenView.as_view(), name="csrf"),
+    path("openapi.json", api_views.OpenAPIView.as_view(), name="openapi"),
+    path("api/callback/", api_mode.ApiCallbackView.as_view(), name="api-callback"),
+    path("api/refresh/", api_mode.ApiRefreshView.as_view(), name="api-refresh"),
 ]

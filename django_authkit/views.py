@@ -14,15 +14,16 @@ from typing import Any
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from django_authkit import flow, provisioning, sessions, signals
+from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signals
 from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, ServerError, WorkOSError
 from django_authkit.conf import authkit_settings
+from django_authkit.providers import SignInPageView as SignInPageView
 from django_authkit.tokens import InvalidAccessToken, verify_access_token
 from django_authkit.urlhelpers import (
     absolute,
@@ -39,6 +40,8 @@ _ID = {
     "connection_id": re.compile(r"^conn_[0-9A-Za-z]{1,64}$"),
 }
 _HINT = re.compile(r"^[^\x00-\x1f\x7f]{1,254}$")
+PROMPTS = frozenset({"login", "consent", "select_account", "none"})
+MAX_CUSTOM_STATE = 1024
 
 
 class WorkOSRedirect(HttpResponseRedirect):
@@ -63,7 +66,14 @@ def error_response(
 
 @method_decorator(never_cache, name="dispatch")
 class SignInView(View):
-    """Start a sign-in: bind a one-time state and PKCE verifier, go to WorkOS."""
+    """Start a sign-in: bind a one-time state and PKCE verifier, go to WorkOS.
+
+    Parameters (query string for GET, form for POST): ``next``, ``provider``,
+    ``organization_id``, ``connection_id``, ``login_hint``, ``domain_hint``,
+    ``prompt`` and ``state``: custom data (up to 1 KB) handed back to the
+    ``on_success`` hook as ``auth.state``. It never reaches WorkOS: the OAuth
+    ``state`` is always a fresh one-time value bound to this browser.
+    """
 
     http_method_names = ["get", "post"]
     screen_hint: str | None = None
@@ -79,8 +89,15 @@ class SignInView(View):
         options = self.authorization_options(params)
         if isinstance(options, HttpResponse):
             return options
-        next_url = flow.safe_next(params.get("next"), request) or after_sign_in_path()
-        pending, challenge = flow.begin(request, next_url)
+        custom_state = params.get("state")
+        if custom_state is not None and (
+            not custom_state or len(custom_state) > MAX_CUSTOM_STATE or "\x00" in custom_state
+        ):
+            return error_response(request, "invalid_request", "Invalid state.")
+        # Without ``next`` the callback's return path (option or setting) decides.
+        next_url = flow.safe_next(return_param(params), request) or ""
+        extra = {"state": custom_state} if custom_state else None
+        pending, challenge = flow.begin(request, next_url, extra=extra)
         try:
             url = get_workos().user_management.get_authorization_url(
                 redirect_uri=redirect_uri(request),
@@ -116,6 +133,11 @@ class SignInView(View):
                 if not _HINT.match(value):
                     return error_response(self.request, "invalid_request", f"Invalid {name}.")
                 options[name] = value
+        prompt = params.get("prompt")
+        if prompt:
+            if len(prompt) > 64 or not set(prompt.split(" ")) <= PROMPTS:  # OIDC: space-separated
+                return error_response(self.request, "invalid_request", "Invalid prompt.")
+            options["prompt"] = prompt
         return options
 
 
@@ -127,12 +149,35 @@ class SignUpView(SignInView):
 
 @method_decorator(never_cache, name="dispatch")
 class CallbackView(View):
-    """Finish a sign-in: check state, exchange the code with PKCE, verify, log in."""
+    """Finish a sign-in: check state, exchange the code with PKCE, verify, log in.
+
+    Options (``CallbackView.as_view(...)`` arguments, subclass attributes, or the
+    settings named in brackets):
+
+    ``return_path``
+        Where to go when the sign-in carried no ``next`` [``LOGIN_REDIRECT_URL``].
+    ``on_success(request, user, auth)``
+        Run after login; ``auth`` is a :class:`~django_authkit.hooks.CallbackResult`.
+        Return ``None``, a same-site path, or an ``HttpResponse`` [``ON_SUCCESS``].
+    ``on_error(request, error)``
+        Run on failure with a :class:`~django_authkit.hooks.CallbackError`; return
+        an ``HttpResponse`` to replace the error page [``ON_ERROR``].
+    ``base_url``
+        Public origin for the absolute redirect after sign-in, behind proxies [``BASE_URL``].
+    """
 
     http_method_names = ["get"]
     backend = "django_authkit.backends.AuthKitBackend"
+    return_path: str | None = None
+    on_success: Any = None
+    on_error: Any = None
+    base_url: str | None = None
+    rate_limit_scope = "callback"
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        wait = ratelimit.retry_after(request, self.rate_limit_scope)
+        if wait is not None:
+            return ratelimit.too_many(request, wait, html=prefers_html(request))
         params = request.GET
         if params.get("error"):
             if params.get("state"):
@@ -161,6 +206,10 @@ class CallbackView(View):
             return self.failure("invalid_code", "This sign-in link is invalid or has expired.")
         except WorkOSError as exc:
             return self.unavailable(exc)
+        except ImproperlyConfigured:
+            return self.failure(
+                "configuration", "Sign-in is not configured on this site.", status=503
+            )
         try:
             claims = verify_access_token(auth.access_token)
         except InvalidAccessToken as exc:
@@ -178,14 +227,46 @@ class CallbackView(View):
         membership = provisioning.sync_membership(user, request.session[sessions.HOT_KEY])
         sessions.apply_policy(request, membership.organization if membership else None)
         signals.signed_in.send(sender=type(self), request=request, user=user, auth=auth)
-        return self.success(pending.next_url)
+        hot = request.session[sessions.HOT_KEY]
+        result = hooks.CallbackResult(
+            user=auth.user,
+            organization_id=hot.get("org_id") or auth.organization_id,
+            authentication_method=auth.authentication_method,
+            impersonator=auth.impersonator,
+            oauth_tokens=auth.oauth_tokens,
+            state=pending.extra.get("state"),
+            claims=dict(claims),
+        )
+        next_url = pending.next_url or (
+            str(resolve_url(self.return_path)) if self.return_path else after_sign_in_path()
+        )
+        hook = hooks.resolve(self.on_success or authkit_settings.ON_SUCCESS)
+        if hook is not None:
+            chosen = hook(request, user, result)
+            if isinstance(chosen, HttpResponse):
+                chosen.setdefault("Referrer-Policy", "no-referrer")
+                return chosen
+            if isinstance(chosen, str):
+                next_url = flow.safe_next(chosen, request) or next_url
+        return self.success(next_url)
 
     def success(self, next_url: str) -> HttpResponse:
-        response = HttpResponseRedirect(next_url)
+        base = self.base_url or authkit_settings.BASE_URL
+        target = str(base).rstrip("/") + next_url if base else next_url
+        response = HttpResponseRedirect(target)
         response["Referrer-Policy"] = "no-referrer"  # the callback URL held the code
         return response
 
     def failure(self, code: str, message: str, status: int = 400) -> HttpResponse:
+        if status < 500:  # count the client's failures, not WorkOS outages
+            ratelimit.hit(self.request, self.rate_limit_scope)
+        hook = hooks.resolve(self.on_error or authkit_settings.ON_ERROR)
+        if hook is not None:
+            replaced = hook(self.request, hooks.CallbackError(code, message, status))
+            if isinstance(replaced, HttpResponse):
+                replaced.setdefault("Cache-Control", "no-store")
+                replaced.setdefault("Referrer-Policy", "no-referrer")
+                return replaced
         return error_response(self.request, code, message, status=status)
 
     def unavailable(self, exc: WorkOSError) -> HttpResponse:
@@ -195,6 +276,17 @@ class CallbackView(View):
             "The sign-in service did not answer. Please try again in a moment.",
             status=502,
         )
+
+
+def return_param(params: QueryDict) -> str | None:
+    """``next``, or the names other libraries use: ``returnTo`` (AuthSafe, authkit-nextjs)
+    and ``callbackUrl`` (NextAuth). Always validated with :func:`flow.safe_next`."""
+    return params.get("next") or params.get("returnTo") or params.get("callbackUrl")
+
+
+def prefers_html(request: HttpRequest) -> bool:
+    """A browser navigation (``Accept`` names HTML) rather than an API client."""
+    return "text/html" in request.headers.get("Accept", "")
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -217,7 +309,7 @@ class SignOutView(View):
 
     def return_path(self) -> str:
         params = self.request.POST if self.request.method == "POST" else self.request.GET
-        return flow.safe_next(params.get("next"), self.request) or after_sign_out_path()
+        return flow.safe_next(return_param(params), self.request) or after_sign_out_path()
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -1,4 +1,4 @@
-"""``{% load authkit %}``: sign-in/sign-up links and the sign-out form."""
+"""``{% load authkit %}``: sign-in/sign-up links, providers and the sign-out form."""
 
 from __future__ import annotations
 
@@ -65,3 +65,25 @@ def authkit_impersonation_banner(context: template.Context) -> dict[str, Any]:
         "csrf_token": context.get("csrf_token"),
         "request": request,
     }
+
+
+@register.simple_tag(takes_context=True)
+def authkit_providers(context: template.Context, next: str | None = None) -> list[dict[str, str]]:
+    """The configured providers: ``{% authkit_providers as providers %}``.
+
+    Each has ``id``, ``name``, ``type`` and ``sign_in_url`` (a GET link that
+    returns to ``next``, default the current page). To start each by a
+    CSRF-protected POST instead, post ``provider`` (and ``next``) to
+    ``{% url 'authkit:sign-in' %}``, as ``authkit/sign_in.html`` does.
+    """
+    from django_authkit.providers import configured_providers
+
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "type": p.type,
+            "sign_in_url": _with_next("authkit:sign-in", context, next, {"provider": p.id}),
+        }
+        for p in configured_providers()
+    ]

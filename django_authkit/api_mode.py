@@ -1,0 +1,333 @@
+"""API mode for SPAs and mobile apps: ``api-callback`` and ``api-refresh``.
+
+The client runs the authorization-code flow itself (its own PKCE pair and
+``state``, RFC 8252), then POSTs the code here; the server exchanges it with
+its API key and answers WorkOS's tokens. The client sends the access token as
+``Authorization: Bearer`` and rotates it with ``api-refresh``.
+
+* CSRF: both endpoints are ``csrf_exempt``. They take every credential from the
+  JSON body and never read the session cookie or ``request.user``, so a forged
+  cross-site request has nothing ambient to ride on.
+* ``state``: the server never saw the authorize request, so it cannot check
+  ``state``; the client must (RFC 9700 §4.7, RFC 8252 §8.9). It is accepted and ignored.
+* ``redirect_uri``: when sent, it must be listed in ``AUTHKIT["API_REDIRECT_URIS"]``.
+* PKCE: the client's ``codeVerifier`` is required unless ``API_REQUIRE_PKCE`` is off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from django_authkit import provisioning, ratelimit
+from django_authkit.api_views import json_error, json_ok, session_config
+from django_authkit.client import get_workos
+from django_authkit.client.errors import (
+    APIError,
+    RateLimitExceededError,
+    ServerError,
+    WorkOSError,
+)
+from django_authkit.client.models import AuthenticationResponse, ProfileAndToken
+from django_authkit.conf import authkit_settings
+from django_authkit.models import Organization
+from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
+from django_authkit.urlhelpers import absolute
+
+logger = logging.getLogger("django_authkit.api_mode")
+
+MAX_BODY = 16 * 1024
+_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+_ORG = re.compile(r"^org_[0-9A-Za-z]{1,64}$")
+
+
+class Refusal(Exception):
+    """A JSON error to answer: ``code``, ``message``, HTTP ``status``."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+    def response(self) -> HttpResponse:
+        headers = {"Retry-After": "5"} if self.status == 503 else None
+        return json_error(self.code, self.message, self.status, headers)
+
+
+@method_decorator([csrf_exempt, never_cache], name="dispatch")
+class ApiView(View):
+    """Base of the API-mode endpoints: JSON in, JSON out, no cookies involved."""
+
+    http_method_names = ["post"]
+    authkit_bearer_optional = True  # an expired access token must not block a refresh
+    rate_limit_scope = ""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not authkit_settings.API_MODE:
+            return json_error("not_found", "API mode is not enabled on this site.", 404)
+        return super().dispatch(request, *args, **kwargs)
+
+    def body(self) -> dict[str, Any]:
+        raw = self.request.body
+        if len(raw) > MAX_BODY:
+            raise Refusal("invalid_request", "The request body is too large.")
+        try:
+            data = json.loads(raw or b"null")
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict):
+            raise Refusal("invalid_request", "Send a JSON object (Content-Type: application/json).")
+        return data
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.handle(self.body())
+        except Refusal as refusal:
+            return refusal.response()
+        except ImproperlyConfigured:
+            return json_error("configuration", "Sign-in is not configured on this site.", 503)
+
+    def handle(self, data: dict[str, Any]) -> HttpResponse:
+        raise NotImplementedError
+
+    # -- shared steps ---------------------------------------------------------------------
+
+    def verified(self, auth: AuthenticationResponse) -> dict[str, Any]:
+        try:
+            return verify_access_token(auth.access_token)
+        except KeysUnavailable:
+            raise Refusal("workos_unavailable", "Signing keys are unavailable.", 503) from None
+        except InvalidAccessToken as exc:
+            logger.warning("WorkOS returned an unusable access token: %s", exc.reason)
+            raise Refusal("invalid_token", "The sign-in could not be verified.", 502) from None
+
+    def switch(self, auth: AuthenticationResponse, organization_id: str) -> AuthenticationResponse:
+        """Move fresh tokens into ``organization_id`` (WorkOS checks the membership)."""
+        try:
+            return get_workos().user_management.authenticate_with_refresh_token(
+                refresh_token=auth.refresh_token, organization_id=organization_id
+            )
+        except (ServerError, RateLimitExceededError) as exc:
+            raise _unavailable(exc) from None
+        except APIError:
+            raise Refusal(
+                "organization_not_allowed", "You are not a member of that organization.", 403
+            ) from None
+        except WorkOSError as exc:
+            raise _unavailable(exc) from None
+
+    def tokens(self, auth: AuthenticationResponse, organization_id: str | None) -> HttpResponse:
+        """Provision the user and answer the token response."""
+        claims = self.verified(auth)
+        if organization_id and claims.get("org_id") != organization_id:
+            auth = self.switch(auth, organization_id)
+            claims = self.verified(auth)
+        if claims["sub"] != auth.user.id:
+            raise Refusal("invalid_token", "The sign-in could not be verified.", 502)
+        user = authenticate(self.request, workos_user=auth.user, claims=claims)
+        if user is None:
+            raise Refusal("account_not_allowed", "This account cannot sign in to this site.", 403)
+        membership = provisioning.sync_membership(user, claims)
+        organization = membership.organization if membership else None
+        return json_ok(token_payload(self.request, auth, claims, organization))
+
+
+def token_payload(
+    request: HttpRequest,
+    auth: AuthenticationResponse,
+    claims: dict[str, Any],
+    organization: Organization | None,
+) -> dict[str, Any]:
+    """The body of a successful ``api-callback`` / ``api-refresh``."""
+    workos_user = auth.user
+    full_name = " ".join(n for n in (workos_user.first_name, workos_user.last_name) if n)
+    return {
+        "token": auth.access_token,
+        "refreshToken": auth.refresh_token,
+        "tokenType": "Bearer",
+        "expiresAt": int(claims["exp"]),
+        "sessionConfig": session_config(
+            organization, absolute(request, reverse("authkit:api-refresh"))
+        ),
+        "user": {
+            "id": workos_user.id,
+            "email": workos_user.email,
+            "fullName": full_name,
+            "organizationId": claims.get("org_id"),
+            "accessRole": claims.get("role"),
+        },
+    }
+
+
+def _unavailable(exc: Exception) -> Refusal:
+    logger.warning("WorkOS unavailable in API mode: %s", type(exc).__name__)
+    return Refusal("workos_unavailable", "The sign-in service did not answer. Try again.", 503)
+
+
+def _text(data: dict[str, Any], *names: str, limit: int = 2048) -> str | None:
+    for name in names:
+        value = data.get(name)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str) or len(value) > limit:
+            raise Refusal("invalid_request", f"Invalid {name}.")
+        return value
+    return None
+
+
+class ApiCallbackView(ApiView):
+    """POST ``{"code", "codeVerifier", "redirect_uri"?, "organizationId"?, "state"?, "error"?}``.
+
+    Answers ``{"token", "refreshToken", "tokenType", "expiresAt", "sessionConfig", "user"}``.
+    A provider ``error`` answers 400 ``provider_error`` without calling WorkOS.
+    Failed attempts count against the ``api-callback`` rate limit.
+    """
+
+    rate_limit_scope = "api-callback"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        wait = ratelimit.retry_after(request, self.rate_limit_scope)
+        if wait is not None:
+            return ratelimit.too_many(request, wait)
+        response = super().post(request)
+        if 400 <= response.status_code < 500:  # the client's failures, not WorkOS outages
+            ratelimit.hit(request, self.rate_limit_scope)
+        return response
+
+    def handle(self, data: dict[str, Any]) -> HttpResponse:
+        from django_authkit.views import _provider_message
+
+        error = _text(data, "error", limit=256)
+        if error:
+            raise Refusal("provider_error", _provider_message(error))
+        _text(data, "state", limit=2048)  # the client's to check; validated for shape only
+        code = _text(data, "code", limit=512)
+        if not code:
+            raise Refusal("code_missing", "The request carried no authorization code.")
+        uri = _text(data, "redirect_uri", "redirectUri")
+        if uri is not None and uri not in (authkit_settings.API_REDIRECT_URIS or []):
+            raise Refusal("invalid_redirect_uri", "This redirect_uri is not allowed.")
+        verifier = _text(data, "codeVerifier", "code_verifier", limit=128)
+        if verifier is not None and not _VERIFIER.match(verifier):
+            raise Refusal("invalid_request", "Invalid codeVerifier.")
+        if verifier is None and authkit_settings.API_REQUIRE_PKCE:
+            raise Refusal("pkce_required", "Send the PKCE codeVerifier of this sign-in.")
+        organization_id = _text(data, "organizationId", "organization_id", limit=80)
+        if organization_id is not None and not _ORG.match(organization_id):
+            raise Refusal("invalid_request", "Invalid organizationId.")
+        if authkit_settings.API_SSO_EXCHANGE_FIRST:
+            profile = self.sso_exchange(code, verifier)
+            if profile is not None:
+                return self.sso_tokens(profile)
+        try:
+            auth = get_workos().user_management.authenticate_with_code(
+                code=code,
+                code_verifier=verifier,
+                ip_address=self.request.META.get("REMOTE_ADDR"),
+                user_agent=self.request.headers.get("User-Agent", "")[:512] or None,
+            )
+        except (ServerError, RateLimitExceededError) as exc:
+            raise _unavailable(exc) from None
+        except APIError as exc:
+            logger.info("WorkOS refused an authorization code (%s).", exc.error or exc.code)
+            raise Refusal(
+                "invalid_code", "The authorization code is invalid or has expired."
+            ) from None
+        except WorkOSError as exc:
+            raise _unavailable(exc) from None
+        return self.tokens(auth, organization_id)
+
+    def sso_exchange(self, code: str, verifier: str | None) -> ProfileAndToken | None:
+        """The SSO API's exchange; ``None`` when WorkOS says the code is not an SSO code."""
+        try:
+            return get_workos().sso.get_profile_and_token(code=code, code_verifier=verifier)
+        except (ServerError, RateLimitExceededError) as exc:
+            raise _unavailable(exc) from None
+        except APIError:
+            return None
+        except WorkOSError as exc:
+            raise _unavailable(exc) from None
+
+    def sso_tokens(self, result: ProfileAndToken) -> HttpResponse:
+        """An SSO profile: its (opaque) access token, no refresh token, no AuthKit session."""
+        profile = result.profile
+        organization = (
+            Organization.objects.filter(workos_id=profile.organization_id).first()
+            if profile.organization_id
+            else None
+        )
+        role = profile.role.get("slug") if isinstance(profile.role, dict) else None
+        full_name = " ".join(n for n in (profile.first_name, profile.last_name) if n)
+        return json_ok(
+            {
+                "token": result.access_token,
+                "refreshToken": None,
+                "tokenType": "Bearer",
+                "expiresAt": None,
+                "sessionConfig": session_config(
+                    organization, absolute(self.request, reverse("authkit:api-refresh"))
+                ),
+                "user": {
+                    "id": profile.id,
+                    "email": profile.email or "",
+                    "fullName": full_name or profile.name or "",
+                    "organizationId": profile.organization_id,
+                    "accessRole": role,
+                },
+            }
+        )
+
+
+class ApiRefreshView(ApiView):
+    """POST ``{"refreshToken", "organizationId"?}``: rotate; answers like ``api-callback``.
+
+    Refresh tokens are single-use: the client must serialize its refreshes and
+    keep the new pair. Every request counts against the ``api-refresh`` limit.
+    """
+
+    rate_limit_scope = "api-refresh"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        wait = ratelimit.hit(request, self.rate_limit_scope)
+        if wait is not None:
+            return ratelimit.too_many(request, wait)
+        return super().post(request)
+
+    def handle(self, data: dict[str, Any]) -> HttpResponse:
+        refresh_token = _text(data, "refreshToken", "refresh_token", limit=4096)
+        if not refresh_token:
+            raise Refusal("no_refresh_token", "Send the refreshToken to rotate.")
+        organization_id = _text(data, "organizationId", "organization_id", limit=80)
+        if organization_id is not None and not _ORG.match(organization_id):
+            raise Refusal("invalid_request", "Invalid organizationId.")
+        try:
+            auth = get_workos().user_management.authenticate_with_refresh_token(
+                refresh_token=refresh_token,
+                organization_id=organization_id,
+                ip_address=self.request.META.get("REMOTE_ADDR"),
+                user_agent=self.request.headers.get("User-Agent", "")[:512] or None,
+            )
+        except (ServerError, RateLimitExceededError) as exc:
+            raise _unavailable(exc) from None
+        except APIError as exc:
+            if organization_id and not exc.is_invalid_grant and exc.status_code in (403, 404):
+                raise Refusal(
+                    "organization_not_allowed", "You are not a member of that organization.", 403
+                ) from None
+            logger.info("WorkOS refused a refresh token (%s).", exc.error or exc.code)
+            raise Refusal(
+                "invalid_refresh_token", "The refresh token is invalid, used or expired.", 401
+            ) from None
+        except WorkOSError as exc:
+            raise _unavailable(exc) from None
+        return self.tokens(auth, None)

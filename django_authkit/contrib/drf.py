@@ -1,0 +1,52 @@
+"""Django REST Framework authentication by WorkOS access token (``pip install
+django-workos-authkit[drf]``).
+
+.. code-block:: python
+
+    REST_FRAMEWORK = {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "django_authkit.contrib.drf.AuthKitBearerAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+    }
+
+``request.auth`` is the :class:`~django_authkit.bearer.BearerAuthKitState` (WorkOS
+user id, organization, role, permissions, claims). Verification and caching are
+those of the middleware (:mod:`django_authkit.bearer`). A request the
+middleware already authenticated by the same header is not verified twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions  # type: ignore[import-untyped,import-not-found,unused-ignore]
+from rest_framework.authentication import BaseAuthentication  # type: ignore[import-untyped,import-not-found,unused-ignore]
+from rest_framework.request import Request  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+from django_authkit import bearer
+
+
+class AuthKitBearerAuthentication(BaseAuthentication):  # type: ignore[misc,unused-ignore]
+    """``Authorization: Bearer <WorkOS access token>``; no CSRF (nothing rides on cookies)."""
+
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        django_request = request._request
+        token = bearer.token_from(django_request)
+        if token is None:
+            return None
+        state = getattr(django_request, "authkit", None)
+        if isinstance(state, bearer.BearerAuthKitState) and state.get_access_token() == token:
+            return django_request.user, state
+        result = bearer.authenticate(token)
+        if isinstance(result, bearer.BearerFailure):
+            if result.status == 503:
+                raise exceptions.APIException(result.message, code=result.code)
+            raise exceptions.AuthenticationFailed(result.message, code=result.code)
+        user, claims = result
+        return user, bearer.state_for(django_request, token, user, claims)
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'Bearer realm="{self.www_authenticate_realm}"'
