@@ -330,6 +330,7 @@ class SwitchOrganizationView(View):
         org_id = request.POST.get("organization_id", "")
         if not _ID["organization_id"].match(org_id):
             return self.answer("invalid_request", "Invalid organization_id.", 400)
+        previous = request.authkit.organization_id  # type: ignore[attr-defined]
         outcome = sessions.refresh(request, organization_id=org_id)
         if outcome is sessions.Outcome.ENDED:
             logout(request)
@@ -346,6 +347,10 @@ class SwitchOrganizationView(View):
         membership = provisioning.sync_membership(request.user, hot)
         sessions.apply_policy(request, membership.organization if membership else None)
         hot = request.session[sessions.HOT_KEY]
+        signals.organization_switched.send(
+            sender=type(self), request=request, user=request.user, session_id=hot.get("sid"),
+            organization_id=hot.get("org_id"), previous_organization_id=previous,
+        )
         if wants_json(request):
             return JsonResponse(
                 {"organization_id": hot.get("org_id"), "role": hot.get("role"),

@@ -116,3 +116,21 @@ def test_record_audit_event_helper_for_sites(emu: Any, signed_in: Client) -> Non
     emu.control.fault("/audit_logs/events", status=500, count=None)
     with pytest.raises(ServerError):
         record_audit_event(organization_id=org_id, action="x.y", actor={"id": "a", "type": "b"})
+
+
+def test_switching_organization_is_audited(audited: Any, authkit_sign_in: Any) -> None:
+    orgs = audited.control.seed({
+        "organizations": [{"name": "Acme"}, {"name": "Globex"}],
+        "users": [{"email": "ada@acme.test"}],
+        "memberships": [{"user": "ada@acme.test", "organization": "Acme", "role": "admin"},
+                        {"user": "ada@acme.test", "organization": "Globex", "role": "member"}],
+    })["organizations"]
+    acme, globex = (o["id"] for o in orgs)
+    client = Client()
+    authkit_sign_in(client, email="ada@acme.test", organization_id=acme)
+    response = client.post("/auth/switch-organization/", {"organization_id": globex})
+    assert response.status_code == 302
+    switch = [e for e in received(audited)
+              if e["event"]["action"] == "user.organization_switched"][-1]
+    assert switch["organization_id"] == globex
+    assert switch["event"]["metadata"]["previous_organization_id"] == acme
