@@ -141,6 +141,14 @@ def test_sign_in_and_out_in_a_real_browser(demo: dict[str, str]) -> None:
         # Signed out for real: the protected page asks for sign-in again.
         page.goto(demo["site"] + "/dashboard/")
         expect(page).to_have_url(re.compile(re.escape(demo["emulator"])))
+        # Sign in again and sign out through the app's own confirmation page (a POST form
+        # on authkit/base.html: its referrer policy must keep Origin for the CSRF check).
+        page.get_by_role("button", name=re.compile("Ada")).first.click()
+        expect(page).to_have_url(demo["site"] + "/dashboard/")
+        page.goto(demo["site"] + "/auth/sign-out/")
+        page.locator("main form button[type=submit]").click()
+        expect(page).to_have_url(demo["site"] + "/")
+        expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
         browser.close()
 
 
