@@ -9,6 +9,8 @@ refused outright (RFC 8725 §3.1, §2.5).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import threading
@@ -124,12 +126,7 @@ def signing_key(kid: str) -> Any:
 
 def verify_access_token(token: str) -> dict[str, Any]:
     """Verify a WorkOS access token and return its claims, or raise InvalidAccessToken."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
-        raise InvalidAccessToken("malformed")
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
-        raise InvalidAccessToken("malformed") from None
+    header = _header(token)
     if header.get("alg") != "RS256":
         raise InvalidAccessToken("algorithm_not_allowed")
     if any(name in header for name in FORBIDDEN_HEADERS):
@@ -159,6 +156,23 @@ def verify_access_token(token: str) -> dict[str, Any]:
         if not isinstance(claims.get(name), str) or not claims[name]:
             raise InvalidAccessToken(f"missing_claim:{name}")
     return claims
+
+
+def _header(token: Any) -> dict[str, Any]:
+    """The JOSE header, decoded strictly and only once (``jwt.decode`` checks the rest)."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
+        raise InvalidAccessToken("malformed")
+    if token.count(".") != 2:
+        raise InvalidAccessToken("malformed")
+    segment = token.partition(".")[0]
+    try:
+        raw = base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
+        header = json.loads(raw)
+    except (ValueError, binascii.Error):
+        raise InvalidAccessToken("malformed") from None
+    if not isinstance(header, dict):
+        raise InvalidAccessToken("malformed")
+    return header
 
 
 def clear_key_cache() -> None:

@@ -75,7 +75,7 @@ def _forge(token: str, header_changes: dict[str, Any], claim_changes: dict[str, 
         ({"jwk": {"kty": "RSA", "n": "x", "e": "AQAB"}}, {}, "forbidden_header"),
         ({"x5u": "https://evil.test/cert"}, {}, "forbidden_header"),
         ({"x5c": ["MIIB"]}, {}, "forbidden_header"),
-        ({"crit": ["exp"]}, {}, "malformed"),  # PyJWT refuses unknown crit first
+        ({"crit": ["exp"]}, {}, "forbidden_header"),
         ({"kid": ""}, {}, "missing_kid"),
         ({}, {"sub": "user_attacker"}, "invalid"),
         ({}, {"org_id": "org_other", "role": "admin"}, "invalid"),
