@@ -11,3 +11,4 @@ trap 'stop_postgres; stop_redis' EXIT
 start_postgres
 start_redis
 "$ROOT/.venv/bin/python" bench/run.py "$@"
+"$ROOT/.venv/bin/python" bench/bearer.py  # appends section 4 to bench/RESULTS.md
