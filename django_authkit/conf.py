@@ -323,6 +323,52 @@ SETTINGS: tuple[Setting, ...] = (
         "``REMOTE_ADDR`` (behind a proxy, return the client address your proxy reports).",
     ),
     # -- native sign-in forms (headless AuthKit) ------------------------------------------
+    Setting(
+        "NATIVE_FORMS",
+        False,
+        "Serve the site's own sign-in pages (password, sign-up, magic code, e-mail "
+        "verification, MFA, organization choice, password reset); see :doc:`native`. "
+        "Off: those URLs answer 404.",
+        None,
+        bool,
+    ),
+    Setting(
+        "NATIVE_SIGN_UP",
+        True,
+        "With ``NATIVE_FORMS``, offer the e-mail + password sign-up form.",
+        None,
+        bool,
+    ),
+    Setting(
+        "NATIVE_PENDING_TTL",
+        600,
+        "Seconds a native sign-in step (e-mail code, MFA, organization choice) stays open.",
+        None,
+        int,
+    ),
+    Setting(
+        "NATIVE_MAX_CODE_ATTEMPTS",
+        5,
+        "Wrong codes accepted in one native sign-in step before it must start again.",
+        None,
+        int,
+    ),
+    Setting(
+        "NATIVE_RATE_LIMITS",
+        {"client": "30/5m", "account": "10/15m", "send": "5/15m"},
+        "Native forms' limits (``'<count>/<period>'`` or ``None``), in the Django cache: "
+        "``client``: form submissions per client address; ``account``: failed passwords and "
+        "codes per e-mail address; ``send``: e-mails (codes, reset links) per address. "
+        "A limit not named keeps its default; ``None`` (for one, or for the setting) is off.",
+        None,
+        dict,
+    ),
+    Setting(
+        "NATIVE_TOTP_ISSUER",
+        None,
+        "Issuer shown in authenticator apps for TOTP factors enrolled through the native "
+        "forms. Default: the request's host.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

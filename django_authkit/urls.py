@@ -1,6 +1,6 @@
 """``path("auth/", include("django_authkit.urls"))`` — namespace ``authkit``."""
 
-from django.urls import path
+from django.urls import include, path
 
 from django_authkit import api_mode, api_views, providers, views
 from django_authkit.webhooks import WebhookView
@@ -26,4 +26,5 @@ urlpatterns = [
     path("openapi.json", api_views.OpenAPIView.as_view(), name="openapi"),
     path("api/callback/", api_mode.ApiCallbackView.as_view(), name="api-callback"),
     path("api/refresh/", api_mode.ApiRefreshView.as_view(), name="api-refresh"),
+    path("", include("django_authkit.native.urls")),
 ]

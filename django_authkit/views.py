@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import logout
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render, resolve_url
@@ -23,8 +23,8 @@ from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signa
 from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, ServerError, WorkOSError
 from django_authkit.conf import authkit_settings
+from django_authkit.native.finish import SignInRefused, complete_sign_in
 from django_authkit.providers import SignInPageView as SignInPageView
-from django_authkit.tokens import InvalidAccessToken, verify_access_token
 from django_authkit.urlhelpers import (
     absolute,
     after_sign_in_path,
@@ -210,52 +210,17 @@ class CallbackView(View):
             return self.failure(
                 "configuration", "Sign-in is not configured on this site.", status=503
             )
-        try:
-            claims = verify_access_token(auth.access_token)
-        except InvalidAccessToken as exc:
-            logger.warning("Rejected an access token from a code exchange: %s", exc.reason)
-            return self.failure("invalid_token", "The sign-in could not be verified.", status=502)
-        user = authenticate(request, workos_user=auth.user, claims=claims)
-        if user is None:
-            return self.failure(
-                "account_not_allowed", "This account cannot sign in to this site.", status=403
-            )
-        login(request, user, backend=self.backend)
-        sessions.start(request, user, auth, claims)
-        if not claims.get("org_id") and getattr(user, "_authkit_created", False):
-            join_default_organization(request, auth.user.id)
-        membership = provisioning.sync_membership(user, request.session[sessions.HOT_KEY])
-        sessions.apply_policy(request, membership.organization if membership else None)
-        signals.signed_in.send(sender=type(self), request=request, user=user, auth=auth)
-        hot = request.session[sessions.HOT_KEY]
-        result = hooks.CallbackResult(
-            user=auth.user,
-            organization_id=hot.get("org_id") or auth.organization_id,
-            authentication_method=auth.authentication_method,
-            impersonator=auth.impersonator,
-            oauth_tokens=auth.oauth_tokens,
-            state=pending.extra.get("state"),
-            claims=dict(claims),
-        )
         next_url = pending.next_url or (
-            str(resolve_url(self.return_path)) if self.return_path else after_sign_in_path()
+            str(resolve_url(self.return_path)) if self.return_path else None
         )
-        hook = hooks.resolve(self.on_success or authkit_settings.ON_SUCCESS)
-        if hook is not None:
-            chosen = hook(request, user, result)
-            if isinstance(chosen, HttpResponse):
-                chosen.setdefault("Referrer-Policy", "no-referrer")
-                return chosen
-            if isinstance(chosen, str):
-                next_url = flow.safe_next(chosen, request) or next_url
-        return self.success(next_url)
-
-    def success(self, next_url: str) -> HttpResponse:
-        base = self.base_url or authkit_settings.BASE_URL
-        target = str(base).rstrip("/") + next_url if base else next_url
-        response = HttpResponseRedirect(target)
-        response["Referrer-Policy"] = "no-referrer"  # the callback URL held the code
-        return response
+        try:
+            return complete_sign_in(
+                request, auth, next_url=next_url, state=pending.extra.get("state"),
+                sender=type(self), backend=self.backend, on_success=self.on_success,
+                base_url=self.base_url,
+            )
+        except SignInRefused as exc:
+            return self.failure(exc.code, exc.message, status=exc.status)
 
     def failure(self, code: str, message: str, status: int = 400) -> HttpResponse:
         if status < 500:  # count the client's failures, not WorkOS outages
@@ -368,28 +333,6 @@ class SwitchOrganizationView(View):
                                 headers={"Cache-Control": "no-store"})
         return error_response(self.request, code, message, status=status,
                               title="Could not switch organization")
-
-
-def join_default_organization(request: HttpRequest, workos_user_id: str) -> None:
-    """Put a brand-new user without an organization into ``DEFAULT_ORGANIZATION``.
-
-    The membership is created at WorkOS (the source of truth), then the session
-    is refreshed into it. Failures leave the user signed in without one.
-    """
-    org_id = authkit_settings.DEFAULT_ORGANIZATION
-    if not org_id:
-        return
-    try:
-        get_workos().user_management.create_organization_membership(
-            user_id=workos_user_id,
-            organization_id=str(org_id),
-            role_slug=authkit_settings.DEFAULT_ROLE or None,
-        )
-    except WorkOSError as exc:
-        logger.warning("Could not add a new user to the default organization: %s", exc)
-        return
-    if sessions.refresh(request, organization_id=str(org_id)) is not sessions.Outcome.REFRESHED:
-        logger.warning("Could not refresh a new user's session into the default organization.")
 
 
 def _consume_quietly(request: HttpRequest, state: str | None) -> None:

@@ -18,9 +18,10 @@ Control API (no auth): ``POST /_emulator/reset`` (seeded state, clock, config, f
 calls), ``POST /_emulator/seed``, ``GET /_emulator/state``, ``POST /_emulator/clock``
 (``offset``/``advance``), ``POST /_emulator/config`` (``access_token_ttl``,
 ``refresh_grace_seconds``, ``redirect_uris``, ``session_ttl``, ``issuer``,
-``email_verification_required``), ``POST|GET|DELETE /_emulator/faults``,
+``email_verification_required``, ``mfa_required``), ``POST|GET|DELETE /_emulator/faults``,
 ``GET|DELETE /_emulator/calls``, ``POST|GET /_emulator/webhooks``,
-``GET /_emulator/audit_logs`` and ``GET /health``.
+``GET /_emulator/audit_logs``, ``GET /_emulator/outbox`` (the codes and links it
+"e-mailed"; a page at ``/_emulator/outbox/page``) and ``GET /health``.
 """
 
 from __future__ import annotations

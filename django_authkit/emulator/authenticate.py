@@ -40,8 +40,14 @@ def client_error(emu: Emulator, req: Request) -> Response | None:
     return None
 
 
-def resolve_organization(emu: Emulator, grant: Grant, req: Request) -> Response | None:
-    """§4.4 org resolution for a fresh sign-in; a 403 when the user must choose."""
+def resolve_organization(
+    emu: Emulator, grant: Grant, req: Request, *, checked: bool = False
+) -> Response | None:
+    """§4.4 org resolution for a fresh sign-in; a 403 when the user must choose.
+
+    ``checked`` is remembered with the pending token so that choosing the
+    organization does not ask for an MFA code the user already gave.
+    """
     store = emu.store
     if grant.organization_id:
         return None
@@ -56,6 +62,7 @@ def resolve_organization(emu: Emulator, grant: Grant, req: Request) -> Response 
         "grant": grant,
         "expires_at": store.now() + PENDING_TTL,
         "oauth": grant.provider is not None,
+        "checked": checked,
     }
     orgs = [store.organizations[m.organization_id] for m in memberships]
     return error(
@@ -89,7 +96,7 @@ def sign_in(emu: Emulator, grant: Grant, req: Request, *, checked: bool = False)
         refused = invitations.redeem(emu, invitation_token, grant)
         if refused is not None:
             return refused
-    blocked = resolve_organization(emu, grant, req)
+    blocked = resolve_organization(emu, grant, req, checked=checked)
     if blocked is not None:
         return blocked
     session = create_session(emu, grant, req)
@@ -172,7 +179,7 @@ def organization_selection(emu: Emulator, req: Request) -> Response:
         )
     del store.pending_auth[pending_token]
     grant.organization_id = org_id
-    return sign_in(emu, grant, req)
+    return sign_in(emu, grant, req, checked=bool(pending.get("checked")))
 
 
 GRANTS = {

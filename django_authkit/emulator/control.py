@@ -126,6 +126,20 @@ class EmulatorControl:
     def clear_calls(self) -> None:
         self._call("DELETE", "/_emulator/calls")
 
+    def outbox(self, email: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """E-mails the emulator "sent", newest first: ``kind`` is ``magic_auth``,
+        ``email_verification`` or ``password_reset``; each has ``code`` or ``url``/``token``."""
+        params = {k: v for k, v in (("email", email), ("kind", kind)) if v}
+        data: list[dict[str, Any]] = self._call("GET", "/_emulator/outbox", params=params)["data"]
+        return data
+
+    def last_code(self, email: str, kind: str | None = None) -> str:
+        """The code of the newest message with one sent to ``email``."""
+        for message in self.outbox(email, kind):
+            if message.get("code"):
+                return str(message["code"])
+        raise EmulatorError(f"no code was sent to {email}")
+
     def add_webhook(
         self, url: str, secret: str | None = None, events: list[str] | None = None
     ) -> dict[str, Any]:

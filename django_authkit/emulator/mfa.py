@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import struct
+from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -59,7 +60,16 @@ def _factor_api(factor: dict[str, Any], *, enrolled: bool = False) -> dict[str, 
             f"otpauth://totp/{quote(factor['issuer'])}:{quote(factor['user'])}"
             f"?secret={factor['secret']}&issuer={quote(factor['issuer'])}"
         )
-        svg = f'<svg xmlns="http://www.w3.org/2000/svg"><text y="20">{uri}</text></svg>'
+        # A placeholder image (no QR encoder here): a framed card naming the key's owner.
+        label = escape(f"{factor['issuer']}: {factor['user']}")
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" '
+            'viewBox="0 0 200 200"><rect x="4" y="4" width="192" height="192" fill="#fff" '
+            'stroke="#1c2024" stroke-width="8"/><text x="100" y="92" font-size="18" '
+            'text-anchor="middle" font-family="sans-serif">TOTP (emulator)</text>'
+            f'<text x="100" y="122" font-size="10" text-anchor="middle" '
+            f'font-family="sans-serif">{label}</text></svg>'
+        )
         qr = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
         totp.update(secret=factor["secret"], uri=uri, qr_code=qr)
     data: dict[str, Any] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator import outbox
 from django_authkit.emulator.authenticate import GRANTS, PENDING_TTL, sign_in
 from django_authkit.emulator.ids import iso_now, new_id, token
 from django_authkit.emulator.models import Grant, check_password, hash_password
@@ -44,6 +45,7 @@ def _one_time(emu: Emulator, kind: str, prefix: str, user_id: str, email: str) -
     }
     _kind(emu, kind)[item["id"]] = item
     emu.store.emit(f"{kind}.created", {k: v for k, v in _api(item).items() if k != "code"})
+    outbox.send(emu, kind, email, code=item["code"])
     return item
 
 
@@ -219,6 +221,10 @@ def create_password_reset(emu: Emulator, req: Request) -> Response:
         "used": False,
     }
     _kind(emu, "password_reset")[item["id"]] = item
+    link = _reset_api(emu, item)
+    outbox.send(
+        emu, "password_reset", user.email, url=link["password_reset_url"], token=item["token"]
+    )
     data = {
         k: v
         for k, v in _reset_api(emu, item).items()

@@ -89,6 +89,8 @@ if USING_EMULATOR:
         "STAFF_ROLES": ["admin"],
         "SUPERUSER_ROLES": ["admin"],
         "ADMIN_LOGIN_VIA_AUTHKIT": True,
+        # The site's own sign-in pages (password, codes, MFA) next to the hosted page.
+        "NATIVE_FORMS": True,
     }
 else:
     AUTHKIT = {}  # everything from the WORKOS_* environment variables

@@ -1,0 +1,87 @@
+"""The e-mails the emulator "sends": magic-auth codes, verification codes, reset links.
+
+Nothing leaves the machine. Each message is recorded and shown by the control API
+(``GET /_emulator/outbox?email=&kind=``, newest first) and by a plain web page
+(``GET /_emulator/outbox/page``), so a person using the example site, or a test,
+can read the code WorkOS would have e-mailed.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from django_authkit.emulator.ids import iso_now, new_id
+from django_authkit.emulator.pages import _page
+from django_authkit.emulator.routing import Request, Response, html_response, json_response
+from django_authkit.emulator.routing import router as r
+from django_authkit.emulator.state import normalize_email
+
+if TYPE_CHECKING:
+    from django_authkit.emulator.server import Emulator
+
+SUBJECTS = {
+    "magic_auth": "Your sign-in code",
+    "email_verification": "Verify your e-mail address",
+    "password_reset": "Reset your password",
+}
+
+
+def send(
+    emu: Emulator,
+    kind: str,
+    email: str,
+    *,
+    code: str | None = None,
+    url: str | None = None,
+    token: str | None = None,
+) -> dict[str, Any]:
+    """Record one message to ``email``."""
+    message: dict[str, Any] = {
+        "id": new_id("email"),
+        "kind": kind,
+        "to": email,
+        "subject": SUBJECTS.get(kind, kind),
+        "code": code,
+        "url": url,
+        "token": token,
+        "created_at": iso_now(emu.store.now()),
+    }
+    emu.store.extra.setdefault("outbox", {})[message["id"]] = message
+    return message
+
+
+def messages(emu: Emulator, email: str | None = None, kind: str | None = None) -> list[Any]:
+    wanted = normalize_email(email) if email else None
+    found = [
+        m
+        for m in emu.store.extra.get("outbox", {}).values()
+        if (wanted is None or m["to"] == wanted) and (kind is None or m["kind"] == kind)
+    ]
+    return list(reversed(found))
+
+
+@r.route("GET", "/_emulator/outbox", public=True)
+def outbox(emu: Emulator, req: Request) -> Response:
+    return json_response({"data": messages(emu, req.arg("email"), req.arg("kind"))})
+
+
+@r.route("GET", "/_emulator/outbox/page", public=True)
+def outbox_page(emu: Emulator, req: Request) -> Response:
+    rows = []
+    for m in messages(emu, req.arg("email"), req.arg("kind")):
+        detail = ""
+        if m["code"]:
+            detail = f'Code: <strong data-testid="code">{escape(m["code"])}</strong>'
+        elif m["url"]:
+            detail = f'<a href="{escape(m["url"])}">{escape(m["url"])}</a>'
+        rows.append(
+            f"<li><p><strong>{escape(m['subject'])}</strong> to {escape(m['to'])} "
+            f'<span class="meta">{escape(m["created_at"])}</span></p><p>{detail}</p></li>'
+        )
+    body = (
+        '<ul class="outbox">' + "".join(rows) + "</ul>"
+        if rows
+        else '<p class="hint">Nothing sent yet.</p>'
+    )
+    return html_response(_page("Sent e-mails", f"<h1>Sent e-mails</h1>{body}"))

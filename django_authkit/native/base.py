@@ -1,0 +1,342 @@
+"""The base of the native sign-in views: the switch, CSRF, limits, and WorkOS's answers.
+
+:class:`NativeView` renders a form and handles a POST. :meth:`NativeView.authenticate`
+calls one ``authenticate`` grant and turns WorkOS's answer into the next page:
+a step-up (e-mail code, MFA, organization) opens that step server-side and
+redirects to it; a success finishes the sign-in through
+:func:`~django_authkit.native.finish.complete_sign_in`, the same path the
+hosted flow's callback takes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from django_authkit import flow
+from django_authkit.client.errors import (
+    APIError,
+    AuthenticationFlowError,
+    EmailVerificationRequiredError,
+    MfaChallengeError,
+    MfaEnrollmentError,
+    OrganizationSelectionRequiredError,
+    RateLimitExceededError,
+    ServerError,
+    SsoRequiredError,
+    WorkOSError,
+)
+from django_authkit.client.models import AuthenticationResponse
+from django_authkit.conf import authkit_settings
+from django_authkit.native import pending, throttle
+from django_authkit.native.finish import SignInRefused, complete_sign_in
+from django_authkit.native.pending import Pending
+
+logger = logging.getLogger("django_authkit.native")
+
+UNAVAILABLE = "The sign-in service did not answer. Please try again in a moment."
+EXPIRED = "This sign-in step has expired or was already used. Please start again."
+WRONG_CODE = "That code is not right, or it has expired."
+TOO_MANY_CODES = "Too many wrong codes. Please start again."
+
+STEP_URLS = {
+    pending.VERIFY_EMAIL: "authkit:verify-email",
+    pending.MFA_ENROLL: "authkit:mfa-enroll",
+    pending.MFA_CHALLENGE: "authkit:mfa-challenge",
+    pending.SELECT_ORGANIZATION: "authkit:select-organization",
+    pending.MAGIC_AUTH: "authkit:magic-auth-verify",
+    pending.PASSWORD_RESET: "authkit:password-reset-confirm",
+}
+
+
+class RateLimited(Exception):
+    def __init__(self, wait: int, message: str) -> None:
+        super().__init__(message)
+        self.wait = wait
+        self.message = message
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
+class NativeView(View):
+    """A page with one form. Subclasses set ``template_name``, ``form_class``, ``title``.
+
+    ``step`` names the pending step the view finishes; without an open step of
+    that name the browser is sent to the open one, or back to the start.
+    """
+
+    http_method_names = ["get", "post"]
+    template_name = ""
+    form_class: type[forms.Form] = forms.Form
+    title = "Sign in"
+    step: str | None = None
+    pending: Pending | None = None
+    #: ``complete_sign_in`` options, as on ``CallbackView``.
+    on_success: Any = None
+    base_url: str | None = None
+    backend = "django_authkit.backends.AuthKitBackend"
+
+    def enabled(self) -> bool:
+        return bool(authkit_settings.NATIVE_FORMS)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not self.enabled():
+            raise Http404("Native sign-in forms are not enabled.")
+        if self.step is not None:
+            self.pending = pending.current(request)
+            if self.pending is None or self.pending.step != self.step:
+                return self.elsewhere(self.pending)
+        if request.method == "POST":
+            wait = throttle.retry_after(request, throttle.CLIENT)
+            if wait is not None:
+                return self.limited(self.get_form(), wait, "Too many attempts from your network.")
+            throttle.hit(request, throttle.CLIENT)
+        return super().dispatch(request, *args, **kwargs)
+
+    # -- forms and pages -----------------------------------------------------------------
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def get_form(self, data: Any = None) -> forms.Form:
+        return self.form_class(data, **self.get_form_kwargs())
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        context: dict[str, Any] = {"title": self.title, "next": self.next_url()}
+        if self.pending is not None:
+            context["email"] = self.pending.email
+        context.update(extra)
+        return context
+
+    def render(self, form: forms.Form, status: int = 200, **extra: Any) -> HttpResponse:
+        _annotate(form)
+        context = self.get_context_data(form=form, **extra)
+        response = TemplateResponse(self.request, self.template_name, context, status=status)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render(self.get_form())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.get_form(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        try:
+            return self.form_valid(form)
+        except RateLimited as exc:
+            return self.limited(form, exc.wait, exc.message)
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        raise NotImplementedError
+
+    def error(self, form: forms.Form, message: str, status: int = 400) -> HttpResponse:
+        _add_error(form, None, message)
+        return self.render(form, status=status)
+
+    def limited(self, form: forms.Form, wait: int, message: str) -> HttpResponse:
+        _add_error(form, None, f"{message} Please try again in {throttle.minutes(wait)}.")
+        response = self.render(form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+    # -- where to go -----------------------------------------------------------------------
+
+    def next_url(self) -> str:
+        """The validated return path: from the open step, else from ``next``."""
+        if self.pending is not None:
+            return self.pending.next_url
+        params = self.request.POST if self.request.method == "POST" else self.request.GET
+        return flow.safe_next(params.get("next"), self.request) or ""
+
+    def elsewhere(self, current: Pending | None) -> HttpResponse:
+        """No open step for this view: go to the open one, or start again."""
+        if current is not None:
+            return HttpResponseRedirect(reverse(STEP_URLS[current.step]))
+        return restart(expired=True)
+
+    def check_account(self, account: str) -> None:
+        """Raise :class:`RateLimited` when this account had too many failures."""
+        wait = throttle.retry_after(self.request, throttle.ACCOUNT, account)
+        if wait is not None:
+            raise RateLimited(wait, "Too many attempts for this account.")
+
+    def client_info(self) -> dict[str, str | None]:
+        return {
+            "ip_address": self.request.META.get("REMOTE_ADDR") or None,
+            "user_agent": self.request.headers.get("User-Agent", "")[:512] or None,
+        }
+
+    # -- one grant, and what WorkOS answered --------------------------------------------
+
+    def authenticate(
+        self,
+        form: forms.Form,
+        call: Callable[[], AuthenticationResponse],
+        *,
+        account: str,
+        refused: Callable[[APIError], HttpResponse],
+    ) -> HttpResponse:
+        """Run ``call`` (an ``authenticate_with_*``) and answer with the next page."""
+        next_url = self.next_url()
+        try:
+            auth = call()
+        except EmailVerificationRequiredError as exc:
+            return self.step_up(form, exc, pending.VERIFY_EMAIL, next_url, exc.email or account)
+        except MfaEnrollmentError as exc:
+            user = exc.user or {}
+            return self.step_up(
+                form,
+                exc,
+                pending.MFA_ENROLL,
+                next_url,
+                _email(user, account),
+                {"user_id": str(user.get("id", ""))},
+            )
+        except MfaChallengeError as exc:
+            factors = [str(f["id"]) for f in exc.authentication_factors if f.get("type") == "totp"]
+            if not factors:
+                return self.error(form, "No authenticator app is set up for this account.", 403)
+            return self.step_up(
+                form,
+                exc,
+                pending.MFA_CHALLENGE,
+                next_url,
+                _email(exc.user or {}, account),
+                {"factors": factors},
+            )
+        except OrganizationSelectionRequiredError as exc:
+            orgs = [
+                {"id": str(o.get("id", "")), "name": str(o.get("name") or o.get("id", ""))}
+                for o in exc.organizations
+            ]
+            return self.step_up(
+                form,
+                exc,
+                pending.SELECT_ORGANIZATION,
+                next_url,
+                _email(exc.user or {}, account),
+                {"organizations": orgs},
+            )
+        except SsoRequiredError as exc:
+            pending.clear(self.request)
+            return self.single_sign_on(account, exc.connection_ids, next_url)
+        except AuthenticationFlowError as exc:
+            logger.info("Native sign-in needs an unsupported step (%s).", exc.code or exc.error)
+            pending.clear(self.request)
+            return self.error(
+                form, "This way of signing in is not available. Try another one.", 403
+            )
+        except RateLimitExceededError as exc:
+            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
+        except ServerError as exc:
+            return self.unavailable(form, exc)
+        except APIError as exc:
+            logger.info("WorkOS refused a native sign-in step (%s).", exc.code or exc.error)
+            throttle.hit(self.request, throttle.ACCOUNT, account)
+            return refused(exc)
+        except WorkOSError as exc:
+            return self.unavailable(form, exc)
+        except ImproperlyConfigured:
+            return self.error(form, "Sign-in is not configured on this site.", 500)
+        pending.clear(self.request)
+        try:
+            return complete_sign_in(
+                self.request,
+                auth,
+                next_url=next_url,
+                sender=type(self),
+                backend=self.backend,
+                on_success=self.on_success,
+                base_url=self.base_url,
+            )
+        except SignInRefused as exc:
+            return self.error(self.get_form(), exc.message, exc.status)
+
+    def step_up(
+        self,
+        form: forms.Form,
+        exc: AuthenticationFlowError,
+        step: str,
+        next_url: str,
+        email: str,
+        data: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """Keep WorkOS's pending token server-side for ``step``; go to its page."""
+        token = exc.pending_authentication_token
+        if not token:
+            return self.unavailable(form, exc)
+        data = data or {}
+        pending.start(self.request, step, next_url=next_url, email=email, token=token, **data)
+        return HttpResponseRedirect(reverse(STEP_URLS[step]))
+
+    def single_sign_on(self, email: str, connection_ids: list[str], next_url: str) -> HttpResponse:
+        """The account must use SSO: continue on the hosted flow with its connection."""
+        params = {"login_hint": email}
+        if connection_ids:
+            params["connection_id"] = connection_ids[0]
+        if next_url:
+            params["next"] = next_url
+        return HttpResponseRedirect(f"{reverse('authkit:sign-in')}?{urlencode(params)}")
+
+    def unavailable(self, form: forms.Form, exc: Exception) -> HttpResponse:
+        logger.warning("WorkOS unavailable during a native sign-in: %s", type(exc).__name__)
+        return self.error(form, UNAVAILABLE, 503)
+
+    def wrong_code(self, form: forms.Form, exc: APIError) -> HttpResponse:
+        """A refused code on an open step: count it, close the step after too many."""
+        assert self.pending is not None
+        if (exc.code or exc.error) == "invalid_pending_authentication_token":
+            pending.clear(self.request)
+            return restart(expired=True)
+        if pending.wrong_code(self.request, self.pending):
+            return restart(too_many=True)
+        _add_error(form, "code", WRONG_CODE)
+        return self.render(form, status=400)
+
+
+def restart(*, expired: bool = False, too_many: bool = False) -> HttpResponse:
+    """Back to the native sign-in page, which says why."""
+    reason = "too_many" if too_many else "expired" if expired else ""
+    url = reverse("authkit:native-sign-in")
+    return HttpResponseRedirect(f"{url}?{urlencode({'restart': reason})}" if reason else url)
+
+
+def _email(user: dict[str, Any], fallback: str) -> str:
+    value = user.get("email")
+    return str(value) if isinstance(value, str) and value else fallback
+
+
+def _add_error(form: forms.Form, field: str | None, message: str) -> None:
+    """``form.add_error`` that also works on an unbound form."""
+    if not hasattr(form, "cleaned_data"):
+        form.cleaned_data = {}
+    form.add_error(field, message)
+
+
+def _annotate(form: forms.Form) -> None:
+    """``aria-invalid`` and ``aria-describedby`` so errors and hints are announced."""
+    errors = form.errors
+    for name, field in form.fields.items():
+        bound = form[name]
+        described = []
+        if field.help_text:
+            described.append(f"{bound.auto_id}_helptext")
+        if errors.get(name):
+            described.append(f"{bound.auto_id}_error")
+            field.widget.attrs["aria-invalid"] = "true"
+        if errors.get("__all__"):
+            described.append("form-errors")
+        if described:
+            field.widget.attrs["aria-describedby"] = " ".join(described)

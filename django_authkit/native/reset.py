@@ -1,0 +1,128 @@
+"""Password reset: ask for a link, then set a new password.
+
+The request page answers the same whether or not the address has an account.
+The e-mailed link (``password-reset-confirm?token=…``, which you register as
+the password reset URL at WorkOS) is used once: the view moves the token into
+the session and redirects to the same page without it, so the token does not
+stay in the address bar, the history or a ``Referer``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+
+from django_authkit.client import get_workos
+from django_authkit.client.errors import (
+    APIError,
+    BadRequestError,
+    RateLimitExceededError,
+    ServerError,
+    UnprocessableEntityError,
+    WorkOSError,
+)
+from django_authkit.native import pending, throttle
+from django_authkit.native.base import NativeView, RateLimited, logger
+from django_authkit.native.forms import EmailForm, SetPasswordForm
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-.~]{8,512}$")
+INVALID_LINK = "This password reset link is invalid or has expired. Please ask for a new one."
+
+
+class PasswordResetView(NativeView):
+    """Ask WorkOS to e-mail a reset link; the next page never says if it did."""
+
+    template_name = "authkit/native/password_reset.html"
+    sent_template_name = "authkit/native/password_reset_sent.html"
+    form_class = EmailForm
+    title = "Reset your password"
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        wait = throttle.retry_after(self.request, throttle.SEND, email)
+        if wait is not None:
+            raise RateLimited(wait, "Too many e-mails were sent to this address.")
+        try:
+            get_workos().user_management.create_password_reset(email=email)
+        except RateLimitExceededError as exc:
+            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
+        except ServerError as exc:
+            return self.unavailable(form, exc)
+        except APIError as exc:  # unknown address, most likely: the same page follows
+            logger.info("WorkOS did not start a password reset (%s).", exc.code or exc.error)
+        except WorkOSError as exc:
+            return self.unavailable(form, exc)
+        throttle.hit(self.request, throttle.SEND, email)
+        context = self.get_context_data(email=email, title="Check your e-mail")
+        response = TemplateResponse(self.request, self.sent_template_name, context)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class PasswordResetConfirmView(NativeView):
+    """Set a new password with the e-mailed token, kept server-side after the first GET."""
+
+    template_name = "authkit/native/password_reset_confirm.html"
+    done_template_name = "authkit/native/password_reset_done.html"
+    invalid_template_name = "authkit/native/password_reset_invalid.html"
+    form_class = SetPasswordForm
+    title = "Choose a new password"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not self.enabled():
+            return super().dispatch(request, *args, **kwargs)  # the 404
+        token = request.GET.get("token")
+        if request.method == "GET" and token is not None:
+            if not _TOKEN.match(token):
+                return self.invalid()
+            pending.start(request, pending.PASSWORD_RESET, token=token)
+            response = HttpResponseRedirect(reverse("authkit:password-reset-confirm"))
+            response["Referrer-Policy"] = "no-referrer"
+            return response
+        self.pending = pending.current(request, pending.PASSWORD_RESET)
+        if self.pending is None:
+            return self.invalid()
+        return super().dispatch(request, *args, **kwargs)
+
+    def invalid(self) -> HttpResponse:
+        context = {"title": "Link expired", "message": INVALID_LINK}
+        response = TemplateResponse(self.request, self.invalid_template_name, context, status=400)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        assert self.pending is not None
+        try:
+            user = get_workos().user_management.confirm_password_reset(
+                token=self.pending.token, new_password=form.cleaned_data["password"]
+            )
+        except RateLimitExceededError as exc:
+            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
+        except ServerError as exc:
+            return self.unavailable(form, exc)
+        except (BadRequestError, UnprocessableEntityError) as exc:
+            if "password" in (exc.code or ""):
+                form.add_error("password", "Choose a stronger password.")
+                return self.render(form, status=400)
+            logger.info("WorkOS refused a password reset token (%s).", exc.code or exc.error)
+            pending.clear(self.request)
+            return self.invalid()
+        except APIError as exc:
+            logger.info("WorkOS refused a password reset token (%s).", exc.code or exc.error)
+            pending.clear(self.request)
+            return self.invalid()
+        except WorkOSError as exc:
+            return self.unavailable(form, exc)
+        pending.clear(self.request)
+        context = self.get_context_data(email=user.email, title="Password changed")
+        response = TemplateResponse(self.request, self.done_template_name, context)
+        response["Referrer-Policy"] = "same-origin"
+        return response

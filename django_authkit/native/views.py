@@ -1,0 +1,182 @@
+"""The native sign-in pages (headless AuthKit): class-based views to subclass.
+
+First steps live here (password sign-in, sign-up, magic code); the steps WorkOS
+may ask for next are in :mod:`django_authkit.native.steps`, and the password
+reset in :mod:`django_authkit.native.reset`. All answer 404 unless
+``AUTHKIT["NATIVE_FORMS"]`` is on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from django_authkit.client import get_workos
+from django_authkit.client.errors import (
+    APIError,
+    BadRequestError,
+    ConflictError,
+    RateLimitExceededError,
+    ServerError,
+    UnprocessableEntityError,
+    WorkOSError,
+)
+from django_authkit.conf import authkit_settings
+from django_authkit.native import pending, throttle
+from django_authkit.native.base import NativeView, RateLimited, logger
+from django_authkit.native.forms import CodeForm, EmailForm, SignInForm, SignUpForm
+from django_authkit.native.steps import (
+    MfaChallengeView,
+    MfaEnrollView,
+    SelectOrganizationView,
+    VerifyEmailView,
+)
+
+__all__ = [
+    "MagicAuthVerifyView",
+    "MagicAuthView",
+    "MfaChallengeView",
+    "MfaEnrollView",
+    "SelectOrganizationView",
+    "SignInView",
+    "SignUpView",
+    "VerifyEmailView",
+]
+
+INVALID_CREDENTIALS = "Incorrect e-mail address or password."
+RESTART_MESSAGES = {
+    "expired": "That sign-in step has expired or was already used. Please start again.",
+    "too_many": "Too many wrong codes. Please start again.",
+}
+
+
+class SignInView(NativeView):
+    """E-mail and password. Every refusal reads the same, account or not."""
+
+    template_name = "authkit/native/sign_in.html"
+    form_class = SignInForm
+    title = "Sign in"
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        context = super().get_context_data(**extra)
+        context["restart_message"] = RESTART_MESSAGES.get(self.request.GET.get("restart", ""))
+        context["sign_up_enabled"] = bool(authkit_settings.NATIVE_SIGN_UP)
+        return context
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        password = form.cleaned_data["password"]
+        self.check_account(email)
+        return self.authenticate(
+            form,
+            lambda: get_workos().user_management.authenticate_with_password(
+                email=email, password=password, **self.client_info()
+            ),
+            account=email,
+            refused=lambda exc: self.error(form, INVALID_CREDENTIALS, 400),
+        )
+
+
+class SignUpView(NativeView):
+    """Create a WorkOS user with a password, then sign in as them (step-ups included)."""
+
+    template_name = "authkit/native/sign_up.html"
+    form_class = SignUpForm
+    title = "Create an account"
+
+    def enabled(self) -> bool:
+        return super().enabled() and bool(authkit_settings.NATIVE_SIGN_UP)
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        data = form.cleaned_data
+        email = data["email"]
+        self.check_account(email)
+        um = get_workos().user_management
+        try:
+            um.create_user(
+                email=email,
+                password=data["password"],
+                first_name=data.get("first_name") or None,
+                last_name=data.get("last_name") or None,
+            )
+        except ConflictError:
+            throttle.hit(self.request, throttle.ACCOUNT, email)
+            return self.error(
+                form,
+                "An account could not be created with this e-mail address. If you already "
+                "have one, sign in or reset your password.",
+            )
+        except (BadRequestError, UnprocessableEntityError) as exc:
+            logger.info("WorkOS refused a sign-up (%s).", exc.code or exc.error)
+            if "password" in (exc.code or ""):
+                form.add_error("password", "Choose a stronger password.")
+                return self.render(form, status=400)
+            return self.error(form, "An account could not be created with these details.")
+        except RateLimitExceededError as exc:
+            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
+        except WorkOSError as exc:
+            return self.unavailable(form, exc)
+        return self.authenticate(
+            form,
+            lambda: um.authenticate_with_password(
+                email=email, password=data["password"], **self.client_info()
+            ),
+            account=email,
+            refused=lambda exc: self.error(form, UNFINISHED_SIGN_UP, 400),
+        )
+
+
+UNFINISHED_SIGN_UP = "Your account was created, but signing in failed. Please sign in."
+
+
+class MagicAuthView(NativeView):
+    """Send a one-time sign-in code. The page after it is the same for every address."""
+
+    template_name = "authkit/native/magic_auth.html"
+    form_class = EmailForm
+    title = "Sign in with a code"
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        wait = throttle.retry_after(self.request, throttle.SEND, email)
+        if wait is not None:
+            raise RateLimited(wait, "Too many codes were sent to this address.")
+        try:
+            get_workos().user_management.create_magic_auth(email=email, **self.client_info())
+        except RateLimitExceededError as exc:
+            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
+        except ServerError as exc:
+            return self.unavailable(form, exc)
+        except APIError as exc:  # say nothing different: the next page looks the same
+            logger.info("WorkOS refused to send a magic code (%s).", exc.code or exc.error)
+        except WorkOSError as exc:
+            return self.unavailable(form, exc)
+        throttle.hit(self.request, throttle.SEND, email)
+        pending.start(self.request, pending.MAGIC_AUTH, next_url=self.next_url(), email=email)
+        return HttpResponseRedirect(reverse("authkit:magic-auth-verify"))
+
+
+class MagicAuthVerifyView(NativeView):
+    """Enter the e-mailed code; the address is the one kept server-side, not a field."""
+
+    template_name = "authkit/native/magic_auth_verify.html"
+    form_class = CodeForm
+    title = "Enter your code"
+    step = pending.MAGIC_AUTH
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        assert self.pending is not None
+        email = self.pending.email
+        code = form.cleaned_data["code"]
+        self.check_account(email)
+        return self.authenticate(
+            form,
+            lambda: get_workos().user_management.authenticate_with_magic_auth(
+                code=code, email=email, **self.client_info()
+            ),
+            account=email,
+            refused=lambda exc: self.wrong_code(form, exc),
+        )
