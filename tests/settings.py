@@ -64,7 +64,10 @@ if os.environ.get("AUTHKIT_TEST_DB") == "postgres":
             "USER": os.environ.get("PGUSER", "postgres"),
             "HOST": os.environ.get("PGHOST", "127.0.0.1"),
             "PORT": os.environ.get("PGPORT", "54329"),
-            "CONN_MAX_AGE": 60,
+            # Persistent connections for the gunicorn processes of the multi-process tests
+            # and benchmarks (as production runs); not in pytest's own process, whose
+            # live-server thread must not reuse connections the test harness closes.
+            "CONN_MAX_AGE": 60 if os.environ.get("AUTHKIT_TEST_EMULATOR") else 0,
         }
     }
 else:
