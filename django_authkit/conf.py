@@ -1,9 +1,10 @@
 """The ``AUTHKIT`` settings, read lazily.
 
-Every attribute of :data:`authkit_settings` is looked up when it is used:
+Every attribute of :data:`authkit_settings` is resolved when it is first used:
 ``settings.AUTHKIT[key]``, then the WorkOS environment variable of the same
-meaning, then the default. Nothing is cached, so ``override_settings`` and
-pytest-django's ``settings`` fixture work without any signal plumbing.
+meaning, then the default. Resolved values are kept until Django's
+``setting_changed`` signal, which ``override_settings`` and pytest-django's
+``settings`` fixture send, so the request hot path does not re-read settings.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 
 @dataclass(frozen=True)
@@ -378,6 +381,13 @@ class AuthKitSettings:
     """Attribute access to the ``AUTHKIT`` settings with env fallbacks and defaults."""
 
     def __getattr__(self, name: str) -> Any:
+        try:
+            return _resolved[name]
+        except KeyError:
+            value = _resolved[name] = self._resolve(name)
+            return value
+
+    def _resolve(self, name: str) -> Any:
         spec = _BY_NAME.get(name)
         if spec is None:
             raise AttributeError(f"Unknown AUTHKIT setting {name!r}")
@@ -418,6 +428,15 @@ def _coerce(spec: Setting, raw: str) -> Any:
         except ValueError as exc:
             raise ImproperlyConfigured(f"{spec.env}={raw!r} is not a number.") from exc
     return raw
+
+
+_resolved: dict[str, Any] = {}
+
+
+@receiver(setting_changed)
+def _forget_resolved(**kwargs: Any) -> None:
+    """Any settings change (``override_settings``, tests) may change resolved values."""
+    _resolved.clear()
 
 
 authkit_settings = AuthKitSettings()

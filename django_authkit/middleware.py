@@ -86,10 +86,12 @@ class AuthKitMiddleware:
             del session[sessions.HOT_KEY]
             return None
         now = time.time()
-        if revocation.uses_cookie_sessions() and revocation.is_marked_ended(hot["sid"]):
+        cookie_sessions = revocation.uses_cookie_sessions()
+        if cookie_sessions and revocation.is_marked_ended(hot["sid"]):
             logout(request)
             return self.session_lost(request)
-        expired = sessions.lifetime_exceeded(hot, now)
+        idle, max_age = sessions.limits(hot)
+        expired = sessions.lifetime_exceeded(hot, now, idle, max_age)
         if expired:
             sessions.end_current(request, expired)
             return self.session_lost(request)
@@ -101,8 +103,8 @@ class AuthKitMiddleware:
             if outcome is sessions.Outcome.UNAVAILABLE and hot["exp"] <= now:
                 return self.unavailable(request)
             hot = session[sessions.HOT_KEY]
-        sessions.touch(request, hot, now)
-        if not revocation.uses_cookie_sessions():
+        sessions.touch(request, hot, now, idle)
+        if not cookie_sessions:
             sessions.track_session_key(request, session[sessions.HOT_KEY])
         request.authkit = AuthKitState(request, session[sessions.HOT_KEY])  # type: ignore[attr-defined]
         return None

@@ -105,7 +105,7 @@ def apply_policy(request: HttpRequest, organization: Any | None) -> None:
         request.session[HOT_KEY] = {**hot, "policy": policy}
 
 
-def _limits(hot: dict[str, Any]) -> tuple[int | None, int | None]:
+def limits(hot: dict[str, Any]) -> tuple[int | None, int | None]:
     """(idle timeout, max age) in seconds: the organization's, else the site's."""
     policy = hot.get("policy") or {}
     idle = policy.get("idle") or authkit_settings.IDLE_TIMEOUT
@@ -113,9 +113,10 @@ def _limits(hot: dict[str, Any]) -> tuple[int | None, int | None]:
     return (int(idle) if idle else None, int(max_age) if max_age else None)
 
 
-def lifetime_exceeded(hot: dict[str, Any], now: float) -> str | None:
-    """``"idle"`` or ``"max_age"`` when the session has outlived its policy."""
-    idle, max_age = _limits(hot)
+def lifetime_exceeded(
+    hot: dict[str, Any], now: float, idle: int | None, max_age: int | None
+) -> str | None:
+    """``"idle"`` or ``"max_age"`` when the session has outlived its :func:`limits`."""
     if max_age and now - int(hot.get("started", now)) > max_age:
         return "max_age"
     if idle and now - int(hot.get("seen", now)) > idle:
@@ -123,9 +124,8 @@ def lifetime_exceeded(hot: dict[str, Any], now: float) -> str | None:
     return None
 
 
-def touch(request: HttpRequest, hot: dict[str, Any], now: float) -> None:
+def touch(request: HttpRequest, hot: dict[str, Any], now: float, idle: int | None) -> None:
     """Record activity, at most once per ``ACTIVITY_WRITE_INTERVAL`` (not on every request)."""
-    idle, _ = _limits(hot)
     if not idle:
         return
     interval = min(int(authkit_settings.ACTIVITY_WRITE_INTERVAL), max(1, idle // 2))
