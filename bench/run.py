@@ -127,9 +127,11 @@ def throughput(emu: Any, rounds: int, seconds: int) -> dict[str, Any]:
     if not wrk:
         return {"skipped": "wrk is not installed"}
     env = project_env(emu.url, WORK, redis_url(), "postgres")
-    authkit = start_gunicorn(env, WORK, workers=2, threads=1)
+    # One sync worker each: with two, how the kernel spreads wrk's connections between
+    # them made whole rounds run at half speed (bimodal figures on a 2-core machine).
+    authkit = start_gunicorn(env, WORK, workers=1, threads=1)
     plain = start_gunicorn({**env, "DJANGO_SETTINGS_MODULE": "bench.settings_plain"}, WORK,
-                           workers=2, threads=1)
+                           workers=1, threads=1)
     try:
         browser = sign_in(authkit.url, emu, email="wrk@example.test")
         cookies = {"authkit": browser.cookies["sessionid"], "plain": _plain_session(env)}
@@ -206,7 +208,7 @@ def write_results(res: dict[str, Any], command: str) -> str:
         f"| {b['many']['sessions']} sessions expiring together | {b['many']['sessions']} | "
         f"{b['many']['ok']} | {b['many']['signed_out']} | **{b['many']['refresh_calls']}** | "
         "refreshes = sessions |", "",
-        "## 3. Throughput (gunicorn 2 sync workers + wrk -t1 -c8, 127.0.0.1, PostgreSQL)", "",
+        "## 3. Throughput (gunicorn 1 sync worker + wrk -t1 -c8, 127.0.0.1, PostgreSQL)", "",
     ]
     if "skipped" in t:
         lines.append(f"Skipped: {t['skipped']}.")
@@ -227,10 +229,10 @@ def write_results(res: dict[str, Any], command: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--requests", type=int, default=500, help="per hot-path round")
     parser.add_argument("--sessions", type=int, default=200)
-    parser.add_argument("--wrk-rounds", type=int, default=5)
+    parser.add_argument("--wrk-rounds", type=int, default=7)
     parser.add_argument("--wrk-seconds", type=int, default=5)
     args = parser.parse_args(argv)
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextvars import ContextVar
 from typing import Any
 
-#: (user pk, WorkOS permissions) of the request being served, set by the middleware.
-_permissions: ContextVar[tuple[Any, frozenset[str]] | None] = ContextVar(
+#: (user pk, the request's WorkOS permission slugs) of the request being served, set by
+#: the middleware. Kept as given (no copy per request); ``has_perm`` reads it rarely.
+_permissions: ContextVar[tuple[Any, Collection[str]] | None] = ContextVar(
     "authkit_permissions", default=None
 )
 
 
-def set_active_permissions(user_pk: Any, permissions: list[str] | None) -> Any:
+def set_active_permissions(user_pk: Any, permissions: Collection[str] | None) -> Any:
     """Bind the request's WorkOS permissions; returns a token to reset them with."""
-    return _permissions.set(
-        (user_pk, frozenset(permissions or ())) if user_pk is not None else None
-    )
+    return _permissions.set((user_pk, permissions or ()) if user_pk is not None else None)
 
 
 def reset_active_permissions(token: Any) -> None:
@@ -27,7 +27,7 @@ def active_permissions(user: Any) -> frozenset[str]:
     bound = _permissions.get()
     if bound is None or str(bound[0]) != str(getattr(user, "pk", None)):
         return frozenset()
-    return bound[1]
+    return frozenset(bound[1])
 
 
 class AuthKitState:
@@ -70,6 +70,11 @@ class AuthKitState:
     @property
     def permissions(self) -> list[str]:
         return list(self._hot.get("permissions") or [])
+
+    @property
+    def permission_slugs(self) -> Collection[str]:
+        """The permissions without a copy (the middleware's per-request binding)."""
+        return self._hot.get("permissions") or ()
 
     @property
     def entitlements(self) -> list[str]:

@@ -204,7 +204,7 @@ def _bind_permissions(request: HttpRequest) -> Any:
     user_pk = authkit.__dict__.get("user_pk")  # bearer-authenticated
     if user_pk is None:
         user_pk = request.session.get(SESSION_KEY)
-    return set_active_permissions(user_pk, authkit.permissions)
+    return set_active_permissions(user_pk, authkit.permission_slugs)
 
 
 def wants_json(request: HttpRequest) -> bool:
