@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from django_authkit import provisioning, ratelimit
-from django_authkit.api_views import json_error, json_ok, session_config
+from django_authkit.api_views import session_config
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
     APIError,
@@ -41,6 +41,7 @@ from django_authkit.client.errors import (
 )
 from django_authkit.client.models import AuthenticationResponse, ProfileAndToken
 from django_authkit.conf import authkit_settings
+from django_authkit.jsonresponses import json_error, json_ok
 from django_authkit.models import Organization
 from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
 from django_authkit.urlhelpers import absolute

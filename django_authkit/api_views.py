@@ -27,24 +27,10 @@ from django.views.decorators.cache import never_cache
 
 from django_authkit import ratelimit, sessions
 from django_authkit.conf import authkit_settings
+from django_authkit.jsonresponses import json_error, json_ok
 from django_authkit.models import Organization
 from django_authkit.providers import configured_providers
 from django_authkit.urlhelpers import absolute
-
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def json_error(
-    code: str, message: str, status: int, headers: dict[str, str] | None = None
-) -> JsonResponse:
-    """The one error shape of every JSON endpoint."""
-    return JsonResponse(
-        {"error": code, "message": message}, status=status, headers={**NO_STORE, **(headers or {})}
-    )
-
-
-def json_ok(data: dict[str, Any], status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, headers=NO_STORE)
 
 
 def _minutes(seconds: Any) -> float | None:

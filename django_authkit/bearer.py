@@ -25,6 +25,7 @@ from django.http import HttpRequest, JsonResponse
 
 from django_authkit.auth_state import AuthKitState
 from django_authkit.conf import authkit_settings
+from django_authkit.jsonresponses import json_error
 from django_authkit.models import WorkOSUser
 from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
 
@@ -48,9 +49,7 @@ class BearerFailure:
             )
         else:
             headers["Retry-After"] = "5"
-        return JsonResponse(
-            {"error": self.code, "message": self.message}, status=self.status, headers=headers
-        )
+        return json_error(self.code, self.message, self.status, headers)
 
 
 INVALID = BearerFailure("invalid_token", "The access token is invalid.")

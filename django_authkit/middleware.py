@@ -23,7 +23,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve, reverse
 
 from django_authkit import revocation, sessions
@@ -33,6 +33,7 @@ from django_authkit.auth_state import (
     reset_active_permissions,
     set_active_permissions,
 )
+from django_authkit.jsonresponses import json_error
 
 Handler = Callable[[HttpRequest], Any]
 
@@ -147,27 +148,22 @@ class AuthKitMiddleware:
         """Ended sessions continue anonymous; API callers get a JSON 401 instead of a redirect."""
         if not wants_json(request):
             return None
-        return JsonResponse(
-            {
-                "error": "session_ended",
-                "message": "Your session has ended. Sign in again.",
-                "sign_in_url": reverse("authkit:sign-in"),
-            },
-            status=401,
-            headers={"Cache-Control": "no-store"},
+        return json_error(
+            "session_ended",
+            "Your session has ended. Sign in again.",
+            401,
+            sign_in_url=reverse("authkit:sign-in"),
         )
 
     def unavailable(self, request: HttpRequest) -> HttpResponse:
         """WorkOS is unreachable and the token has expired: ask the client to retry."""
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}
         if wants_json(request):
-            return JsonResponse(
-                {
-                    "error": "authentication_unavailable",
-                    "message": "Sign-in service temporarily unavailable; retry shortly.",
-                },
-                status=503,
-                headers=headers,
+            return json_error(
+                "authentication_unavailable",
+                "Sign-in service temporarily unavailable; retry shortly.",
+                503,
+                headers,
             )
         from django.template.loader import render_to_string
 

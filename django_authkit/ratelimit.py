@@ -17,10 +17,11 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
 from django_authkit.conf import authkit_settings
+from django_authkit.jsonresponses import json_error
 
 logger = logging.getLogger("django_authkit.ratelimit")
 
@@ -110,8 +111,4 @@ def too_many(request: HttpRequest, wait: int, *, html: bool = False) -> HttpResp
         response = error_response(request, "rate_limited", message, status=429)
         response["Retry-After"] = str(wait)
         return response
-    return JsonResponse(
-        {"error": "rate_limited", "message": message, "retryAfter": wait},
-        status=429,
-        headers=headers,
-    )
+    return json_error("rate_limited", message, 429, headers, retryAfter=wait)
