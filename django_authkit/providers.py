@@ -25,6 +25,8 @@ NAMES = {
     "AppleOAuth": "Apple",
 }
 TYPES = {"authkit": "authkit"}
+#: The providers sign-in accepts.
+PROVIDERS = frozenset(NAMES)
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,6 @@ class Provider:
 
 def configured_providers() -> list[Provider]:
     """``AUTHKIT["PROVIDERS"]`` as :class:`Provider` values, validated."""
-    from django_authkit.views import PROVIDERS
-
     found: list[Provider] = []
     for entry in authkit_settings.PROVIDERS or []:
         spec = entry if isinstance(entry, dict) else {"id": entry}

@@ -23,7 +23,9 @@ from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signa
 from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, ServerError, WorkOSError
 from django_authkit.conf import authkit_settings
+from django_authkit.jsonresponses import json_error
 from django_authkit.native.finish import SignInRefused, complete_sign_in
+from django_authkit.providers import PROVIDERS
 from django_authkit.providers import SignInPageView as SignInPageView
 from django_authkit.urlhelpers import (
     absolute,
@@ -34,7 +36,6 @@ from django_authkit.urlhelpers import (
 
 logger = logging.getLogger("django_authkit.views")
 
-PROVIDERS = frozenset({"authkit", "GoogleOAuth", "MicrosoftOAuth", "GitHubOAuth", "AppleOAuth"})
 _ID = {
     "organization_id": re.compile(r"^org_[0-9A-Za-z]{1,64}$"),
     "connection_id": re.compile(r"^conn_[0-9A-Za-z]{1,64}$"),
@@ -329,8 +330,7 @@ class SwitchOrganizationView(View):
         from django_authkit.middleware import wants_json
 
         if wants_json(self.request):
-            return JsonResponse({"error": code, "message": message}, status=status,
-                                headers={"Cache-Control": "no-store"})
+            return json_error(code, message, status)
         return error_response(self.request, code, message, status=status,
                               title="Could not switch organization")
 
