@@ -27,12 +27,3 @@ def signed_in(emu: Any, authkit_sign_in: Any, client: Client) -> Client:
     )
     assert response.status_code == 302, response.content[:500]
     return client
-
-
-def grants(emu: Any, grant_type: str) -> list[dict[str, Any]]:
-    """Authenticate calls the emulator received for one grant type."""
-    return [
-        c
-        for c in emu.control.calls(path="/user_management/authenticate")
-        if c.get("grant_type") == grant_type
-    ]

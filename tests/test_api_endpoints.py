@@ -49,13 +49,11 @@ def test_refresh_requires_csrf_and_rotates(emu: Any, authkit_sign_in: Any) -> No
     authkit_sign_in(browser, **ADA)
     assert browser.post("/auth/refresh/").status_code == 403  # no CSRF token
     token = browser.get("/auth/csrf/").json()["csrfToken"]
-    before = len([c for c in emu.control.calls(path="/user_management/authenticate")
-                  if c.get("grant_type") == "refresh_token"])
+    before = len(emu.control.grants("refresh_token"))
     response = browser.post("/auth/refresh/", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 200, response.content
     assert response.json()["user"]["email"] == "ada@acme.test"
-    after = len([c for c in emu.control.calls(path="/user_management/authenticate")
-                 if c.get("grant_type") == "refresh_token"])
+    after = len(emu.control.grants("refresh_token"))
     assert after == before + 1
 
 

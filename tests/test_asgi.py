@@ -7,8 +7,6 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client
 
-from tests.conftest import grants
-
 
 def _async_client_like(client: Client) -> AsyncClient:
     async_client = AsyncClient()
@@ -32,7 +30,7 @@ def test_refresh_under_asgi(emu: Any, authkit_sign_in: Any) -> None:
     emu.control.clear_calls()
     response = async_to_sync(_async_client_like(client).get)("/private/")
     assert response.status_code == 200
-    assert len(grants(emu, "refresh_token")) == 1
+    assert len(emu.control.grants("refresh_token")) == 1
 
 
 def test_anonymous_request_under_asgi(emu: Any) -> None:

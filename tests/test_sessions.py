@@ -10,7 +10,6 @@ import requests
 from django.test import Client
 
 from django_authkit.models import AuthKitSession
-from tests.conftest import grants
 
 ADA = {"email": "ada@acme.test", "organization_name": "Acme", "role": "admin"}
 
@@ -30,13 +29,13 @@ def test_token_near_expiry_is_refreshed_once(
     row = _sign_in_expiring(emu, authkit_sign_in, client)
     old_expiry = row.access_token_expires_at
     assert client.get("/private/").status_code == 200
-    assert len(grants(emu, "refresh_token")) == 1
+    assert len(emu.control.grants("refresh_token")) == 1
     row.refresh_from_db()
     assert row.access_token_expires_at > old_expiry
     assert row.refreshed_at is not None
     for _ in range(3):  # fresh again: no further calls
         assert client.get("/private/").status_code == 200
-    assert len(grants(emu, "refresh_token")) == 1
+    assert len(emu.control.grants("refresh_token")) == 1
 
 
 def test_refused_refresh_signs_the_user_out(emu: Any, client: Client, authkit_sign_in: Any) -> None:

@@ -123,6 +123,11 @@ class EmulatorControl:
         data: list[dict[str, Any]] = self._call("GET", "/_emulator/calls", params=params)["data"]
         return data
 
+    def grants(self, grant_type: str) -> list[dict[str, Any]]:
+        """The ``/user_management/authenticate`` calls of one grant, e.g. ``refresh_token``."""
+        calls = self.calls(path="/user_management/authenticate")
+        return [c for c in calls if c.get("grant_type") == grant_type]
+
     def clear_calls(self) -> None:
         self._call("DELETE", "/_emulator/calls")
 
