@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from django_authkit.conf import authkit_settings
@@ -89,10 +92,15 @@ def complete(request: HttpRequest, state: str | None) -> PendingSignIn:
             "state_mismatch",
             "This sign-in was not started in this browser, was already used, or has expired.",
         )
+    verifier, next_url = entry.get("v"), entry.get("n", "")
+    if not isinstance(verifier, str) or not _VERIFIER.match(verifier) or not isinstance(
+        next_url, str
+    ):  # never send an empty or made-up verifier to WorkOS
+        raise FlowError("state_corrupt", "This sign-in could not be resumed. Please start again.")
     return PendingSignIn(
         state=state,
-        code_verifier=entry["v"],
-        next_url=entry["n"],
+        code_verifier=verifier,
+        next_url=safe_next(next_url, request) or "",
         created_at=entry["t"],
         extra=entry.get("x") or {},
     )
@@ -106,11 +114,16 @@ def _live_attempts(request: HttpRequest) -> dict[str, dict[str, Any]]:
 
 
 def safe_next(value: str | None, request: HttpRequest) -> str | None:
-    """Return ``value`` if it is a same-site relative path, else ``None``.
+    """Return ``value`` as a same-site path with its dot segments resolved, else ``None``.
 
     Only paths are accepted (``/dashboard?tab=1``): no scheme, no host, no
     protocol-relative ``//`` or ``/\\`` forms, no control, whitespace or
-    bidi/format characters, nothing over ``MAX_NEXT_LENGTH``.
+    bidi/format characters, nothing over ``MAX_NEXT_LENGTH``. The path is resolved
+    as a browser resolves it (``.``/``..`` segments, also percent-encoded ones such
+    as ``%2e%2e``) before deciding: a resolved path that starts with ``//`` (or an
+    encoded ``/``/``\\`` after the first slash) is refused, and so are the app's own
+    sign-in, callback and sign-out endpoints (anything in the ``authkit`` namespace).
+    Call it again wherever a stored value is used: it is cheap and idempotent.
     """
     if not value or len(value) > MAX_NEXT_LENGTH:
         return None
@@ -121,4 +134,86 @@ def safe_next(value: str | None, request: HttpRequest) -> str | None:
             return None
     if not url_has_allowed_host_and_scheme(value, allowed_hosts=None):
         return None
-    return value
+    resolved = resolve_dot_segments(value)
+    path = resolved.split("?", 1)[0].split("#", 1)[0]
+    decoded = unquote(path)
+    if path.startswith("//") or decoded.startswith(("//", "/\\")) or "\x00" in decoded:
+        return None
+    if is_own_endpoint(decoded, request):
+        return None
+    return resolved
+
+
+_SINGLE_DOT = {".", "%2e"}
+_DOUBLE_DOT = {"..", ".%2e", "%2e.", "%2e%2e"}
+
+
+def resolve_dot_segments(value: str) -> str:
+    """``value`` (a path, maybe with ``?query`` and ``#fragment``) with ``.``/``..`` removed.
+
+    The WHATWG URL Standard's path parsing: ``%2e`` counts as a dot (any case), a
+    ``..`` never climbs above the root, and a trailing dot segment leaves a slash.
+    """
+    cut = min((i for i in (value.find("?"), value.find("#")) if i >= 0), default=len(value))
+    path, rest = value[:cut], value[cut:]
+    segments = path.split("/")[1:]
+    out: list[str] = []
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        lowered = segment.lower()
+        if lowered in _DOUBLE_DOT:
+            if out:
+                out.pop()
+            if last:
+                out.append("")
+        elif lowered in _SINGLE_DOT:
+            if last:
+                out.append("")
+        else:
+            out.append(segment)
+    return "/" + "/".join(out) + rest
+
+
+def is_own_endpoint(path: str, request: HttpRequest) -> bool:
+    """Whether ``path`` (decoded) names one of this app's views (namespace ``authkit``)."""
+    prefix = get_script_prefix()
+    if prefix != "/" and path.startswith(prefix):
+        path = "/" + path[len(prefix):]
+    urlconf = getattr(request, "urlconf", None)
+    for candidate in (path, path if path.endswith("/") else path + "/"):
+        try:
+            match = resolve(candidate, urlconf)
+        except Resolver404:
+            continue
+        if "authkit" in match.namespaces:
+            return True
+    return False
+
+
+#: An authorization code as RFC 6749 allows it (``VSCHAR``, no space), bounded.
+_CODE = re.compile(r"^[\x21-\x7e]{1,512}$")
+#: A PKCE verifier as RFC 7636 §4.1 defines it.
+_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+#: Callback parameters that must appear at most once (RFC 6749 §3.1).
+SINGLE_PARAMS = ("code", "state", "error", "error_description", "error_uri")
+
+
+def callback_input_error(params: QueryDict) -> FlowError | None:
+    """What is wrong with a callback's query before anything is looked up, or ``None``.
+
+    RFC 6749 §3.1: parameters MUST NOT appear more than once; a repeated ``state``
+    or ``code`` is refused instead of letting one of them win. A ``code`` must be
+    printable ASCII of a bounded length: anything else never reaches WorkOS.
+    """
+    for name in SINGLE_PARAMS:
+        if len(params.getlist(name)) > 1:
+            return FlowError("invalid_request", f"The sign-in response repeated {name}.")
+    code = params.get("code")
+    if code is not None and code != "" and not valid_code(code):
+        return FlowError("invalid_code", "This sign-in link is invalid or has expired.")
+    return None
+
+
+def valid_code(code: str | None) -> bool:
+    """An authorization code worth sending to WorkOS: 1-512 printable ASCII characters."""
+    return bool(code) and _CODE.match(code or "") is not None

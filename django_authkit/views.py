@@ -180,6 +180,8 @@ class CallbackView(View):
         if wait is not None:
             return ratelimit.too_many(request, wait, html=prefers_html(request))
         params = request.GET
+        if (bad := flow.callback_input_error(params)) is not None:
+            return self.failure(bad.code, bad.message)
         if params.get("error"):
             if params.get("state"):
                 _consume_quietly(request, params.get("state"))
@@ -189,7 +191,7 @@ class CallbackView(View):
         except flow.FlowError as exc:
             return self.failure(exc.code, exc.message)
         code = params.get("code", "")
-        if not code or len(code) > 512:
+        if not flow.valid_code(code):
             return self.failure(
                 "code_missing", "The sign-in response carried no authorization code."
             )

@@ -156,7 +156,7 @@ class NativeView(View):
     def next_url(self) -> str:
         """The validated return path: from the open step, else from ``next``."""
         if self.pending is not None:
-            return self.pending.next_url
+            return flow.safe_next(self.pending.next_url, self.request) or ""
         params = self.request.POST if self.request.method == "POST" else self.request.GET
         return flow.safe_next(params.get("next"), self.request) or ""
 

@@ -85,7 +85,7 @@ def complete_sign_in(
         state=state,
         claims=dict(claims),
     )
-    target = next_url or after_sign_in_path()
+    target = flow.safe_next(next_url, request) or after_sign_in_path()  # re-check at use
     hook = hooks.resolve(on_success or authkit_settings.ON_SUCCESS)
     if hook is not None:
         chosen = hook(request, user, result)
