@@ -30,7 +30,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from django_authkit import provisioning, ratelimit
+from django_authkit import identity, provisioning, ratelimit
 from django_authkit.api_views import session_config
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
@@ -137,7 +137,7 @@ class ApiView(View):
             raise Refusal("invalid_token", "The sign-in could not be verified.", 502)
         user = authenticate(self.request, workos_user=auth.user, claims=claims)
         if user is None:
-            raise Refusal("account_not_allowed", "This account cannot sign in to this site.", 403)
+            raise Refusal(*identity.refusal(self.request))  # the e-mail rule may say why
         membership = provisioning.sync_membership(user, claims)
         organization = membership.organization if membership else None
         return json_ok(token_payload(self.request, auth, claims, organization))

@@ -2,7 +2,8 @@
 
 Users are linked by WorkOS's immutable user id (``WorkOSUser.workos_id``),
 never by e-mail unless the site opts in with ``LINK_BY_EMAIL`` (verified
-e-mails only). Override the hooks to customise, as with mozilla-django-oidc:
+e-mails only, compared by :mod:`django_authkit.identity`'s e-mail rule).
+Override the hooks to customise, as with mozilla-django-oidc:
 ``verify_claims``, ``filter_users_by_claims``, ``get_username``,
 ``create_user`` and ``update_user``.
 """
@@ -20,7 +21,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from django_authkit import signals
+from django_authkit import identity, signals
 from django_authkit.adapter import get_adapter
 from django_authkit.auth_state import active_permissions
 from django_authkit.client.models import User as WorkOSUserData
@@ -44,7 +45,12 @@ class AuthKitBackend(ModelBackend):
         if claims.get("sub") != workos_user.id or not self.verify_claims(claims, workos_user):
             logger.warning("Refusing a sign-in whose token does not match its user.")
             return None
-        user = self.provision(workos_user)
+        try:
+            user = self.provision(workos_user)
+        except identity.IdentityRefused as exc:
+            logger.info("Refused a sign-in: %s.", exc.code)
+            identity.remember_refusal(request, exc)
+            return None
         if user is None or not self.user_can_authenticate(cast(Any, user)):
             return None
         return user
@@ -67,50 +73,83 @@ class AuthKitBackend(ModelBackend):
         return True
 
     def filter_users_by_claims(self, workos_user: WorkOSUserData) -> QuerySet[Any]:
-        """Existing local users an opted-in e-mail link may attach to."""
+        """Existing local users an opted-in e-mail link may attach to.
+
+        A database pre-filter only: :func:`django_authkit.identity.same_email`
+        decides among what it returns, so no collation makes the decision.
+        """
         user_model = get_user_model()
         email_field = user_model.get_email_field_name()
         return user_model._default_manager.filter(
-            **{f"{email_field}__iexact": workos_user.email.strip()}
-        ).filter(workos__isnull=True)
+            identity.email_prefilter(email_field, workos_user.email.strip())
+        )
 
     def get_username(self, workos_user: WorkOSUserData) -> str:
-        """The username of a new user: the e-mail, or the WorkOS id if it is taken."""
+        """The username of a new user.
+
+        A model that signs in by e-mail gets the address, when the e-mail rule lets
+        it be written (verified, valid, used by no other account), else the sign-in
+        is refused with a page naming the conflict. Other models get the address's
+        key when it is free, else the WorkOS id.
+        """
         user_model = get_user_model()
         field = user_model.USERNAME_FIELD
-        email = workos_user.email.strip().lower()
-        max_length = getattr(user_model._meta.get_field(field), "max_length", None) or 150
-        if email and len(email) <= max_length:
-            if not user_model._default_manager.filter(**{f"{field}__iexact": email}).exists():
-                return email
+        email, reason = identity.assignable_email(workos_user)
+        if identity.username_is_email(user_model):
+            if not email:
+                raise identity.email_refusal(workos_user, reason or "invalid")
+            return email
+        key = identity.email_key(email)
+        max_length = identity.max_length_of(user_model, field) or 150
+        if key and len(key) <= max_length:
+            if not user_model._default_manager.filter(**{f"{field}__iexact": key}).exists():
+                return key
         return workos_user.id
 
     def create_user(self, workos_user: WorkOSUserData) -> AbstractBaseUser:
         user_model = get_user_model()
         fields: dict[str, Any] = {user_model.USERNAME_FIELD: self.get_username(workos_user)}
         email_field = user_model.get_email_field_name()
-        if email_field != user_model.USERNAME_FIELD:
-            fields[email_field] = workos_user.email
+        reason = None
+        if email_field != user_model.USERNAME_FIELD and identity.has_field(user_model, email_field):
+            fields[email_field], reason = identity.assignable_email(workos_user)
         user: AbstractBaseUser = user_model._default_manager.create_user(**fields, password=None)
+        if reason and workos_user.email:  # created without WorkOS's address
+            identity.email_refused(user, workos_user, reason, sender=type(self))
+        user._authkit_email_checked = True  # type: ignore[attr-defined]  # no second signal
         return self.update_user(user, workos_user)
 
     def update_user(self, user: AbstractBaseUser, workos_user: WorkOSUserData) -> AbstractBaseUser:
-        """Copy the fields WorkOS owns onto the Django user, saving only changes."""
-        username_field = get_user_model().USERNAME_FIELD
-        values = {
-            "first_name": workos_user.first_name or "",
-            "last_name": workos_user.last_name or "",
-            user.get_email_field_name(): workos_user.email,
-        }
-        changed = [
-            name
-            for name, value in values.items()
-            if hasattr(user, name) and name != username_field and getattr(user, name) != value
-        ]
+        """Copy the fields WorkOS owns onto the Django user, cleaned, saving only changes.
+
+        Names are cleaned and cut to the model's ``max_length``. The e-mail follows
+        the e-mail rule: WorkOS's address replaces the local one only when it is
+        verified, valid and used by no other local account; otherwise the local
+        address stays and ``email_update_refused`` is sent.
+        """
+        user_model: Any = type(user)
+        values: dict[str, Any] = identity.cleaned(
+            user_model,
+            {"first_name": workos_user.first_name or "", "last_name": workos_user.last_name or ""},
+        )
+        values.pop(user_model.USERNAME_FIELD, None)
+        email_field = user.get_email_field_name()
+        current = getattr(user, email_field, None)
+        if identity.has_field(user_model, email_field) and current != workos_user.email:
+            email, reason = identity.assignable_email(workos_user, user)
+            if email and email != current:
+                values[email_field] = email
+            elif reason and workos_user.email and not getattr(user, "_authkit_email_checked", 0):
+                identity.email_refused(user, workos_user, reason, sender=type(self))
+        changed = [name for name, value in values.items() if getattr(user, name) != value]
         for name in changed:
             setattr(user, name, values[name])
         if changed:
-            user.save(update_fields=changed)
+            try:
+                with transaction.atomic():
+                    user.save(update_fields=changed)
+            except IntegrityError:  # a concurrent sign-in took the address first
+                user.refresh_from_db()
         return user
 
     # -- internals --------------------------------------------------------------
@@ -145,12 +184,25 @@ class AuthKitBackend(ModelBackend):
         return user
 
     def _link_by_email(self, workos_user: WorkOSUserData) -> AbstractBaseUser | None:
-        if not workos_user.email_verified or not workos_user.email:
+        """Attach ``workos_user`` to the one local user with the same verified address.
+
+        Same address means the e-mail rule (``identity.same_email``), never the
+        database's case-insensitive comparison; two local candidates, or one that is
+        already linked, mean no link.
+        """
+        address = identity.clean_email(workos_user.email)
+        if not workos_user.email_verified or not address:
             return None
-        candidates = list(self.filter_users_by_claims(workos_user)[:2])
+        email_field = get_user_model().get_email_field_name()
+        candidates = [
+            u for u in self.filter_users_by_claims(workos_user)[:10]
+            if identity.same_email(getattr(u, email_field, ""), address)
+        ]
         if len(candidates) != 1:
             return None  # none, or ambiguous: never guess
         user = candidates[0]
+        if WorkOSUser.objects.filter(user=user).exists():
+            return None
         if not get_adapter().can_link_by_email(workos_user, user):
             return None
         try:
@@ -165,11 +217,15 @@ class AuthKitBackend(ModelBackend):
         self, link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: bool = True
     ) -> None:
         """Copy WorkOS's view of the user onto the link row."""
-        link.email = workos_user.email
+        link.email = identity.clean_email(workos_user.email)
         link.email_verified = bool(workos_user.email_verified)
-        link.first_name = workos_user.first_name or ""
-        link.last_name = workos_user.last_name or ""
-        link.profile_picture_url = workos_user.profile_picture_url or ""
+        names = identity.cleaned(
+            WorkOSUser,
+            {"first_name": workos_user.first_name or "", "last_name": workos_user.last_name or ""},
+        )
+        link.first_name, link.last_name = names["first_name"], names["last_name"]
+        url_length = identity.max_length_of(WorkOSUser, "profile_picture_url")
+        link.profile_picture_url = identity.clean_url(workos_user.profile_picture_url, url_length)
         link.workos_updated_at = workos_user.updated_at or link.workos_updated_at
         if signed_in:
             link.last_sign_in_at = timezone.now()

@@ -30,6 +30,7 @@ from django_authkit.client.models import (
     UserSession,
     WorkOSModel,
 )
+from django_authkit.identity import same_email
 from django_authkit.models import WebhookEvent, WorkOSUser
 
 logger = logging.getLogger("django_authkit.events")
@@ -203,7 +204,7 @@ def _directory_user_active(email: str, organization_id: str) -> None:
 
     workos = get_workos()
     for remote in workos.user_management.list_users(email=email, limit=10).data:
-        if remote.email.strip().lower() != email.strip().lower():
+        if not same_email(remote.email, email):  # the e-mail rule, not str.lower()
             continue
         memberships = workos.user_management.list_organization_memberships(
             user_id=remote.id, organization_id=organization_id
@@ -221,10 +222,10 @@ def _directory_user_gone(email: str, organization_id: str) -> None:
     from django_authkit.models import AuthKitSession, Membership
     from django_authkit.revocation import end_session
 
-    memberships = Membership.objects.select_related("user", "organization").filter(
+    memberships = Membership.objects.select_related("user__workos", "organization").filter(
         organization__workos_id=organization_id, user__workos__email__iexact=email.strip()
     )
-    for membership in list(memberships):
+    for membership in [m for m in memberships if same_email(m.user.workos.email, email)]:
         user = membership.user
         provisioning.upsert_membership(
             user,

@@ -21,6 +21,7 @@ from django_authkit.adapter import get_adapter
 from django_authkit.client.models import Organization as RemoteOrganization
 from django_authkit.client.models import OrganizationMembership as RemoteMembership
 from django_authkit.client.models import User as RemoteUser
+from django_authkit.identity import IdentityRefused, clean_json, clean_text, max_length_of
 from django_authkit.models import Membership, Organization, WorkOSUser
 
 logger = logging.getLogger("django_authkit.provisioning")
@@ -38,7 +39,11 @@ def provision_user(workos_user: RemoteUser) -> Any | None:
     """Find, link or create the Django user of ``workos_user`` (the backend's rules)."""
     from django_authkit.backends import AuthKitBackend
 
-    return AuthKitBackend().provision(workos_user)
+    try:
+        return AuthKitBackend().provision(workos_user)
+    except IdentityRefused as exc:  # e.g. an e-mail user model and an address in use
+        logger.warning("Did not provision WorkOS user %s: %s.", workos_user.id, exc.code)
+        return None
 
 
 def linked_user(workos_user_id: str) -> Any | None:
@@ -77,10 +82,10 @@ def upsert_organization(remote: RemoteOrganization) -> Organization:
     org, _ = Organization.objects.get_or_create(workos_id=remote.id)
     if is_stale(org.workos_updated_at, remote.updated_at):
         return org
-    org.name = remote.name
-    org.external_id = remote.external_id or ""
-    org.domains = [d.domain for d in remote.domains]
-    org.metadata = dict(remote.metadata or {})
+    org.name = clean_text(remote.name, max_length_of(Organization, "name"))
+    org.external_id = clean_text(remote.external_id, max_length_of(Organization, "external_id"))
+    org.domains = clean_json([d.domain for d in remote.domains])
+    org.metadata = clean_json(dict(remote.metadata or {}))
     org.workos_updated_at = remote.updated_at
     org.save()
     return org
@@ -116,12 +121,12 @@ def upsert_membership(
 ) -> Membership:
     """Create or update a membership and re-apply the user's role mapping."""
     values: dict[str, Any] = {
-        "role": role or "",
-        "roles": list(roles or ([role] if role else [])),
-        "status": status,
+        "role": clean_text(role, max_length_of(Membership, "role")),
+        "roles": clean_json(list(roles or ([role] if role else []))),
+        "status": clean_text(status, max_length_of(Membership, "status")) or "active",
     }
     if permissions is not None:
-        values["permissions"] = list(permissions)
+        values["permissions"] = clean_json(list(permissions))
     if workos_id:
         values["workos_id"] = workos_id
     try:

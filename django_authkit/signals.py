@@ -23,3 +23,8 @@ workos_event = Signal()
 #: A session moved to another organization (``request``, ``user``, ``session_id``,
 #: ``organization_id``, ``previous_organization_id``).
 organization_switched = Signal()
+#: WorkOS's e-mail for a user was not written onto the local account (``user``,
+#: ``workos_user``, ``email``: WorkOS's address, ``reason``: ``"unverified"``,
+#: ``"in_use"`` (another local account has it) or ``"invalid"``). Sent at sign-in,
+#: webhooks and sync, each time the addresses differ; the local address stays.
+email_update_refused = Signal()

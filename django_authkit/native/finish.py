@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth import authenticate, login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from django_authkit import flow, hooks, provisioning, sessions, signals
+from django_authkit import flow, hooks, identity, provisioning, sessions, signals
 from django_authkit.client import get_workos
 from django_authkit.client.errors import WorkOSError
 from django_authkit.client.models import AuthenticationResponse
@@ -67,7 +67,7 @@ def complete_sign_in(
         raise SignInRefused("invalid_token", "The sign-in could not be verified.", 502) from exc
     user = authenticate(request, workos_user=auth.user, claims=claims)
     if user is None:
-        raise SignInRefused("account_not_allowed", "This account cannot sign in to this site.", 403)
+        raise SignInRefused(*identity.refusal(request))  # the e-mail rule may say why
     login(request, user, backend=backend)
     sessions.start(request, user, auth, claims)
     if not claims.get("org_id") and getattr(user, "_authkit_created", False):
