@@ -108,7 +108,7 @@ def test_same_email_folds_ascii_case_only(a: str, b: str, same: bool) -> None:
 def test_lookalike_is_not_linked_even_where_the_database_folds_it(
     emu: Any, authkit_sign_in: Any, settings: Any
 ) -> None:
-    """The takeover of the issue: PostgreSQL's ``UPPER('ı') = 'I'`` linked the accounts."""
+    """The takeover of the issue: PostgreSQL's ``UPPER()`` folded a dotless i into ``I``."""
     settings.AUTHKIT = {**settings.AUTHKIT, "LINK_BY_EMAIL": True}
     local = _make_local("admin@acme.test")
     emu.control.seed({"users": [{"email": "adm\u0131n@acme.test", "email_verified": True}]})
