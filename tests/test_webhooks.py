@@ -353,7 +353,9 @@ def test_organization_events_update_the_mirror(hooks: Any, signed_in: Client, li
 
 def test_user_created_at_workos_is_mirrored(hooks: Any, live: Any, settings: Any) -> None:
     live("user.created")
-    get_workos().user_management.create_user(email="grace@navy.test", first_name="Grace")
+    get_workos().user_management.create_user(
+        email="grace@navy.test", first_name="Grace", email_verified=True  # else not copied
+    )
     settle(hooks)
     user = get_user_model().objects.get()
     assert (user.email, user.first_name, user.workos.last_sign_in_at) == (
