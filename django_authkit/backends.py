@@ -169,8 +169,9 @@ class AuthKitBackend(ModelBackend):
             with transaction.atomic():
                 user = self.create_user(workos_user)
                 WorkOSUser.objects.create(user=cast(Any, user), workos_id=workos_user.id)
-        except IntegrityError:
-            # A concurrent first sign-in of the same WorkOS user won the race.
+        except (IntegrityError, identity.IdentityRefused):
+            # A concurrent first sign-in of the same WorkOS user won the race (and may
+            # hold the address the e-mail rule would otherwise call taken).
             link = (
                 WorkOSUser.objects.select_related("user").filter(workos_id=workos_user.id).first()
             )

@@ -91,3 +91,28 @@ def test_linking_on_links_the_same_address(
     assert _sign_in(emu, authkit_sign_in, "ada@acme.test").status_code == 302
     assert WorkOSUser.objects.get().user_id == local.pk
     assert identity.same_email(get_user_model().objects.get().email, "ada@acme.test")
+
+
+@only_email_model
+def test_api_mode_answers_the_same_refusal(emu: Any, settings: Any, client: Client) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from django_authkit.client import get_workos
+    from django_authkit.flow import pkce_pair
+
+    settings.AUTHKIT = {**settings.AUTHKIT, "API_MODE": True}
+    get_user_model().objects.create_user("Ada@acme.test", "pw-12345!")
+    emu.control.seed({"users": [{"email": "ada@acme.test", "email_verified": True}]})
+    verifier, challenge = pkce_pair()
+    url = get_workos().user_management.get_authorization_url(
+        redirect_uri="http://testserver/auth/callback/", state="s", provider="authkit",
+        code_challenge=challenge, code_challenge_method="S256",
+    )
+    back = parse_qs(urlsplit(emu.control.complete_sign_in(url, email="ada@acme.test")).query)
+    response = client.post(
+        "/auth/api/callback/", {"code": back["code"][0], "codeVerifier": verifier},
+        content_type="application/json",
+    )
+    assert response.status_code == 409, response.content[:300]
+    assert response.json()["error"] == "email_in_use"
+    assert not WorkOSUser.objects.exists()
