@@ -155,3 +155,26 @@ def test_sign_out_return_to_resolves_dot_segments(
     response = client.post("/auth/sign-out/", {"next": value})
     return_to = parse_qs(urlsplit(response["Location"]).query)["return_to"][0]
     assert return_to == "http://testserver/"
+
+
+@pytest.mark.parametrize("stored", ["//evil.com", "/..//evil.com", "/auth/sign-out/"])
+def test_a_native_step_checks_its_stored_next_again(emu: Any, settings: Any, stored: str) -> None:
+    """The native forms keep ``next`` in their (encrypted) open step: checked again at use."""
+    import json
+
+    from django_authkit import crypto
+    from django_authkit.native import pending
+
+    settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_FORMS": True}
+    emu.control.seed({"users": [{"email": "nat@acme.test", "email_verified": True}]})
+    client = Client()
+    client.post("/auth/account/magic/", {"email": "nat@acme.test", "next": "/private/"})
+    session = client.session
+    step = json.loads(crypto.decrypt(session[pending.SESSION_KEY]) or "{}")
+    assert step["next_url"] == "/private/"
+    step["next_url"] = stored
+    session[pending.SESSION_KEY] = crypto.encrypt(json.dumps(step))
+    session.save()
+    code = emu.control.last_code("nat@acme.test", "magic_auth")
+    response = client.post("/auth/account/magic/code/", {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/"
