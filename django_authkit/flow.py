@@ -185,7 +185,7 @@ def is_own_endpoint(path: str, request: HttpRequest) -> bool:
             match = resolve(candidate, urlconf)
         except Resolver404:
             continue
-        if "authkit" in match.namespaces:
+        if "authkit" in match.app_names or "authkit" in match.namespaces:
             return True
     return False
 
