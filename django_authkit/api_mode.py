@@ -30,7 +30,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from django_authkit import provisioning, ratelimit
+from django_authkit import provisioning, ratelimit, signin
 from django_authkit.api_views import session_config
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
@@ -112,27 +112,12 @@ class ApiView(View):
             logger.warning("WorkOS returned an unusable access token: %s", exc.reason)
             raise Refusal("invalid_token", "The sign-in could not be verified.", 502) from None
 
-    def switch(self, auth: AuthenticationResponse, organization_id: str) -> AuthenticationResponse:
-        """Move fresh tokens into ``organization_id`` (WorkOS checks the membership)."""
-        try:
-            return get_workos().user_management.authenticate_with_refresh_token(
-                refresh_token=auth.refresh_token, organization_id=organization_id
-            )
-        except (ServerError, RateLimitExceededError) as exc:
-            raise _unavailable(exc) from None
-        except APIError:
-            raise Refusal(
-                "organization_not_allowed", "You are not a member of that organization.", 403
-            ) from None
-        except WorkOSError as exc:
-            raise _unavailable(exc) from None
+    def tokens(self, auth: AuthenticationResponse) -> HttpResponse:
+        """Rotated tokens (``api-refresh``): provision the user, answer the token response.
 
-    def tokens(self, auth: AuthenticationResponse, organization_id: str | None) -> HttpResponse:
-        """Provision the user and answer the token response."""
+        A refresh is not a sign-in: no ``signed_in`` signal, no ``on_success`` hook.
+        """
         claims = self.verified(auth)
-        if organization_id and claims.get("org_id") != organization_id:
-            auth = self.switch(auth, organization_id)
-            claims = self.verified(auth)
         if claims["sub"] != auth.user.id:
             raise Refusal("invalid_token", "The sign-in could not be verified.", 502)
         user = authenticate(self.request, workos_user=auth.user, claims=claims)
@@ -141,6 +126,20 @@ class ApiView(View):
         membership = provisioning.sync_membership(user, claims)
         organization = membership.organization if membership else None
         return json_ok(token_payload(self.request, auth, claims, organization))
+
+    def sign_in(self, auth: AuthenticationResponse, organization_id: str | None) -> HttpResponse:
+        """A finished code exchange through the one sign-in pipeline, without a session."""
+        try:
+            done = signin.finish(
+                self.request, auth, entry_point="api", organization_id=organization_id,
+                sender=type(self), browser=False,
+            )
+        except signin.SignInRefused as exc:
+            raise Refusal(exc.code, exc.message, exc.status) from None
+        if isinstance(done.hook_answer, HttpResponse):
+            done.hook_answer.setdefault("Cache-Control", "no-store")
+            return done.hook_answer
+        return json_ok(token_payload(self.request, done.auth, done.claims, done.organization))
 
 
 def token_payload(
@@ -246,7 +245,7 @@ class ApiCallbackView(ApiView):
             ) from None
         except WorkOSError as exc:
             raise _unavailable(exc) from None
-        return self.tokens(auth, organization_id)
+        return self.sign_in(auth, organization_id)
 
     def sso_exchange(self, code: str, verifier: str | None) -> ProfileAndToken | None:
         """The SSO API's exchange; ``None`` when WorkOS says the code is not an SSO code."""
@@ -331,4 +330,4 @@ class ApiRefreshView(ApiView):
             ) from None
         except WorkOSError as exc:
             raise _unavailable(exc) from None
-        return self.tokens(auth, None)
+        return self.tokens(auth)

@@ -24,9 +24,9 @@ from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, ServerError, WorkOSError
 from django_authkit.conf import authkit_settings
 from django_authkit.jsonresponses import json_error
-from django_authkit.native.finish import SignInRefused, complete_sign_in
 from django_authkit.providers import PROVIDERS
 from django_authkit.providers import SignInPageView as SignInPageView
+from django_authkit.signin import SignInRefused, complete_sign_in
 from django_authkit.urlhelpers import (
     absolute,
     after_sign_in_path,
