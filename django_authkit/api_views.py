@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 
 from django_authkit import ratelimit, sessions
 from django_authkit.conf import authkit_settings
+from django_authkit.csrf import csrf_token_field
 from django_authkit.jsonresponses import json_error, json_ok
 from django_authkit.models import Organization
 from django_authkit.providers import configured_providers
@@ -103,17 +104,17 @@ def session_payload(request: HttpRequest) -> dict[str, Any]:
 
 @method_decorator(never_cache, name="dispatch")
 class SessionView(View):
-    """GET: the current session as JSON, or 401 ``no_session`` (NextAuth's ``/session``)."""
+    """GET: the current session as JSON, or ``{}`` when anonymous (NextAuth's ``/session``)."""
 
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not request.authkit:  # type: ignore[attr-defined]
-            return json_error("no_session", "Not signed in.", 401)
+            return json_ok({})
         return json_ok(session_payload(request))
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class RefreshView(View):
     """POST (CSRF): refresh the session's tokens now; answers the new ``session`` JSON.
 

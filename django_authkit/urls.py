@@ -10,6 +10,9 @@ app_name = "authkit"
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-in/page/", providers.SignInPageView.as_view(), name="sign-in-page"),
+    path(
+        "sign-in/<str:provider>/", views.ProviderSignInView.as_view(), name="sign-in-provider"
+    ),
     path("sign-up/", views.SignUpView.as_view(), name="sign-up"),
     path("callback/", views.CallbackView.as_view(), name="callback"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),

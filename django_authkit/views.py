@@ -23,7 +23,8 @@ from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signa
 from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, ServerError, WorkOSError
 from django_authkit.conf import authkit_settings
-from django_authkit.jsonresponses import json_error
+from django_authkit.csrf import csrf_token_field
+from django_authkit.jsonresponses import json_error, json_ok
 from django_authkit.providers import PROVIDERS
 from django_authkit.providers import SignInPageView as SignInPageView
 from django_authkit.signin import SignInRefused, complete_sign_in
@@ -65,7 +66,7 @@ def error_response(
     return response
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class SignInView(View):
     """Start a sign-in: bind a one-time state and PKCE verifier, go to WorkOS.
 
@@ -146,6 +147,43 @@ class SignUpView(SignInView):
     """Start a sign-in on AuthKit's sign-up screen."""
 
     screen_hint = "sign-up"
+
+
+#: NextAuth's provider ids, for ``sign-in/<provider>/``.
+PROVIDER_ALIASES = {
+    "google": "GoogleOAuth", "microsoft": "MicrosoftOAuth", "azure-ad": "MicrosoftOAuth",
+    "github": "GitHubOAuth", "apple": "AppleOAuth", "workos": "authkit",
+}
+
+
+class ProviderSignInView(SignInView):
+    """``sign-in/<provider>/``: NextAuth's ``POST /signin/:provider`` (GET works too).
+
+    ``provider`` is a WorkOS name (``GoogleOAuth``) or NextAuth's id (``google``).
+    With ``json=true`` in the form, answers ``{"url": ...}`` instead of redirecting,
+    as NextAuth's client expects.
+    """
+
+    def get(self, request: HttpRequest, provider: str = "") -> HttpResponse:
+        return self.start_for(request, request.GET, provider)
+
+    def post(self, request: HttpRequest, provider: str = "") -> HttpResponse:
+        return self.start_for(request, request.POST, provider)
+
+    def start_for(self, request: HttpRequest, params: QueryDict, name: str) -> HttpResponse:
+        provider = PROVIDER_ALIASES.get(name.lower(), name)
+        if provider not in PROVIDERS:
+            return error_response(request, "invalid_request", "Unknown provider.", status=404)
+        self.provider = provider
+        return self.start(request, params)
+
+    def start(self, request: HttpRequest, params: QueryDict) -> HttpResponse:
+        params = params.copy()
+        params.pop("provider", None)  # the path names the provider
+        response = super().start(request, params)
+        if params.get("json") == "true" and isinstance(response, WorkOSRedirect):
+            return json_ok({"url": response["Location"]})
+        return response
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -255,7 +293,7 @@ def prefers_html(request: HttpRequest) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class SignOutView(View):
     """GET asks for confirmation; POST ends the session here and at WorkOS."""
 
@@ -274,11 +312,16 @@ class SignOutView(View):
         return WorkOSRedirect(url)
 
     def return_path(self) -> str:
-        params = self.request.POST if self.request.method == "POST" else self.request.GET
-        return flow.safe_next(return_param(params), self.request) or after_sign_out_path()
+        # The form's value first, then the query's (AuthSafe posts to ``?returnTo=``).
+        posted = return_param(self.request.POST) if self.request.method == "POST" else None
+        return (
+            flow.safe_next(posted, self.request)
+            or flow.safe_next(return_param(self.request.GET), self.request)
+            or after_sign_out_path()
+        )
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class SwitchOrganizationView(View):
     """POST ``organization_id`` (+ ``next``): refresh the session into that organization.
 

@@ -23,7 +23,6 @@ from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 
 from django_authkit import flow
 from django_authkit.client.errors import (
@@ -40,6 +39,7 @@ from django_authkit.client.errors import (
 )
 from django_authkit.client.models import AuthenticationResponse
 from django_authkit.conf import authkit_settings
+from django_authkit.csrf import csrf_token_field
 from django_authkit.native import pending, throttle
 from django_authkit.native.pending import Pending
 from django_authkit.signin import SignInRefused, complete_sign_in
@@ -68,7 +68,7 @@ class RateLimited(Exception):
         self.message = message
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class NativeView(View):
     """A page with one form. Subclasses set ``template_name``, ``form_class``, ``title``.
 
