@@ -19,7 +19,16 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signals
+from django_authkit import (
+    flow,
+    hooks,
+    provisioning,
+    ratelimit,
+    reauth,
+    refreshing,
+    sessions,
+    signals,
+)
 from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, ServerError, WorkOSError
 from django_authkit.conf import authkit_settings
@@ -140,6 +149,11 @@ class SignInView(View):
             if len(prompt) > 64 or not set(prompt.split(" ")) <= PROMPTS:  # OIDC: space-separated
                 return error_response(self.request, "invalid_request", "Invalid prompt.")
             options["prompt"] = prompt
+        max_age = params.get("max_age")
+        if max_age:  # step-up: WorkOS re-authenticates when the last sign-in is older
+            if not max_age.isdigit() or len(max_age) > 9:
+                return error_response(self.request, "invalid_request", "Invalid max_age.")
+            options["max_age"] = int(max_age)
         return options
 
 
@@ -340,11 +354,14 @@ class SwitchOrganizationView(View):
         if not _ID["organization_id"].match(org_id):
             return self.answer("invalid_request", "Invalid organization_id.", 400)
         previous = request.authkit.organization_id  # type: ignore[attr-defined]
+        refreshing.last_refusal.set(None)
         outcome = sessions.refresh(request, organization_id=org_id)
         if outcome is sessions.Outcome.ENDED:
             logout(request)
             return self.answer("session_ended", "Your session has ended. Sign in again.", 401)
         if outcome is sessions.Outcome.REFUSED:
+            if refreshing.last_refusal.get() in reauth.REAUTH_CODES:
+                return self.reauthenticate(org_id, str(refreshing.last_refusal.get()))
             return self.answer(
                 "organization_not_allowed", "You are not a member of that organization.", 403
             )
@@ -368,6 +385,26 @@ class SwitchOrganizationView(View):
             )
         next_url = flow.safe_next(request.POST.get("next"), request) or after_sign_in_path()
         return HttpResponseRedirect(next_url)
+
+    def reauthenticate(self, org_id: str, reason: str) -> HttpResponse:
+        """WorkOS needs a new sign-in for that organization (SSO, MFA): send the user there.
+
+        The authorization URL is scoped to the organization and returns to ``next``.
+        JSON callers get ``409 reauthentication_required`` with ``authorizationUrl``.
+        """
+        from django_authkit.middleware import wants_json
+
+        next_url = flow.safe_next(self.request.POST.get("next"), self.request) or ""
+        email = getattr(self.request.user, "email", "") or None
+        url = reauth.authorization_url(
+            self.request, next_url, organization_id=org_id, login_hint=email
+        )
+        if wants_json(self.request):
+            return json_error(
+                "reauthentication_required", "Sign in to that organization again.", 409,
+                authorizationUrl=url, reason=reason,
+            )
+        return WorkOSRedirect(url)
 
     def answer(self, code: str, message: str, status: int) -> HttpResponse:
         from django_authkit.middleware import wants_json
