@@ -157,6 +157,45 @@ class RefreshView(View):
         return json_ok(session_payload(request))
 
 
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
+class AccessTokenView(View):
+    """POST (session + CSRF): a fresh WorkOS access token for the browser's own scripts.
+
+    Opt-in (``ACCESS_TOKEN_ENDPOINT``; off: 404), like authkit-nextjs's
+    ``useAccessToken``. The token is refreshed first when it is about to expire,
+    through the same single-flight refresh as the middleware. Answers
+    ``{"accessToken", "expiresAt"}`` with ``no-store``. Bearer-authenticated
+    requests are refused: they already hold their token.
+    """
+
+    http_method_names = ["post"]
+    rate_limit_scope = "refresh"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not authkit_settings.ACCESS_TOKEN_ENDPOINT:
+            return json_error("not_found", "The access-token endpoint is not enabled.", 404)
+        session = getattr(request, "session", None)
+        hot = session.get(sessions.HOT_KEY) if session is not None else None
+        if not hot or not request.authkit or getattr(request.authkit, "via", "") == "bearer":  # type: ignore[attr-defined]
+            return json_error("no_session", "Not signed in.", 401)
+        if sessions.needs_refresh(hot):
+            wait = ratelimit.hit(request, self.rate_limit_scope)
+            if wait is not None:
+                return ratelimit.too_many(request, wait)
+            outcome = sessions.refresh(request)
+            if outcome is sessions.Outcome.ENDED:
+                logout(request)
+                return json_error("session_ended", "Your session has ended. Sign in again.", 401)
+        token = sessions.current_access_token(request)
+        hot = request.session.get(sessions.HOT_KEY)
+        if not token or not hot or sessions.needs_refresh(hot):
+            return json_error(
+                "workos_unavailable", "The sign-in service did not answer. Try again.", 503,
+                {"Retry-After": "5"},
+            )
+        return json_ok({"accessToken": token, "expiresAt": int(hot["exp"])})
+
+
 @method_decorator(never_cache, name="dispatch")
 class ProvidersView(View):
     """GET: the configured providers, each with its sign-in and callback URL."""

@@ -24,6 +24,7 @@ urlpatterns = [
     path("webhooks/", WebhookView.as_view(), name="webhooks"),
     path("session/", api_views.SessionView.as_view(), name="session"),
     path("refresh/", api_views.RefreshView.as_view(), name="refresh"),
+    path("access-token/", api_views.AccessTokenView.as_view(), name="access-token"),
     path("providers/", api_views.ProvidersView.as_view(), name="providers"),
     path("csrf/", api_views.CsrfTokenView.as_view(), name="csrf"),
     path("openapi.json", api_views.OpenAPIView.as_view(), name="openapi"),
