@@ -10,6 +10,7 @@ app_name = "authkit"
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-in/page/", providers.SignInPageView.as_view(), name="sign-in-page"),
+    path("initiate-login/", views.InitiateLoginView.as_view(), name="initiate-login"),
     path(
         "sign-in/<str:provider>/", views.ProviderSignInView.as_view(), name="sign-in-provider"
     ),

@@ -163,6 +163,22 @@ class SignUpView(SignInView):
     screen_hint = "sign-up"
 
 
+class InitiateLoginView(SignInView):
+    """``initiate-login``: the sign-in endpoint to register in the WorkOS dashboard.
+
+    Dashboard impersonation and sign-ins started at WorkOS arrive here (GET, no
+    ``state``); this starts a fresh flow with a one-time state and PKCE, as
+    ``sign-in`` does, with ``INITIATE_LOGIN_PROVIDER`` unless the request names
+    one. ``manage.py authkit_doctor`` prints the URL.
+    """
+
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.provider = self.provider or str(authkit_settings.INITIATE_LOGIN_PROVIDER)
+        return super().get(request)
+
+
 #: NextAuth's provider ids, for ``sign-in/<provider>/``.
 PROVIDER_ALIASES = {
     "google": "GoogleOAuth", "microsoft": "MicrosoftOAuth", "azure-ad": "MicrosoftOAuth",
