@@ -38,8 +38,16 @@ def _minutes(seconds: Any) -> float | None:
     return round(int(seconds) / 60, 2) if seconds else None
 
 
-def session_config(organization: Organization | None, renewal_url: str) -> dict[str, Any]:
-    """The session policy clients follow: the organization's, else the site's settings."""
+def session_config(
+    organization: Organization | None, renewal_url: str, *, renewable: bool = True
+) -> dict[str, Any]:
+    """The session policy clients follow: the organization's, else the site's settings.
+
+    The browser flow's policy, spelled for clients: the same idle timeout and
+    maximum age, silent renewal through the refresh token (``renewable`` is
+    false when WorkOS gave none), and, when renewal is refused, what the
+    browser flow does: sign out (``"logout"``), then sign in again.
+    """
     idle = getattr(organization, "idle_timeout", None) or authkit_settings.IDLE_TIMEOUT
     max_age = getattr(organization, "session_max_age", None) or authkit_settings.SESSION_MAX_AGE
     warning = (
@@ -50,8 +58,13 @@ def session_config(organization: Organization | None, renewal_url: str) -> dict[
         "idleTimeoutMinutes": _minutes(idle),
         "tokenExpiryHours": round(int(max_age) / 3600, 2) if max_age else None,
         "warningTimeMinutes": _minutes(warning),
+        "idleTrackingEnabled": bool(idle),
+        "ssoSilentRenewalEnabled": renewable,
+        "ssoFallbackBehavior": "logout",
+        "passwordSilentRenewalEnabled": renewable,
+        "passwordFallbackBehavior": "logout",
         "silentRenewal": {
-            "enabled": True,
+            "enabled": renewable,
             "refreshAheadSeconds": int(authkit_settings.REFRESH_AHEAD),
             "url": renewal_url,
         },

@@ -209,3 +209,19 @@ def test_sso_exchange_first_answers_an_sso_code(app: Any, settings: Any) -> None
     assert body["user"]["id"].startswith("prof_")
     assert body["user"]["email"] == "sso@acme.test" and body["user"]["fullName"] == "Sam Sso"
     assert app.emu.control.calls(path="/user_management/authenticate") == []
+
+
+def test_session_config_has_every_field_of_the_contract(app: Any) -> None:
+    Organization.objects.all().delete()
+    body = app.post("/auth/api/callback/", app.authorize(**ADA)).json()
+    Organization.objects.update(idle_timeout=600)
+    config = app.post("/auth/api/refresh/", {"refreshToken": body["refreshToken"]}).json()[
+        "sessionConfig"]
+    assert set(config) >= {
+        "enabled", "idleTimeoutMinutes", "tokenExpiryHours", "warningTimeMinutes",
+        "idleTrackingEnabled", "ssoSilentRenewalEnabled", "ssoFallbackBehavior",
+        "passwordSilentRenewalEnabled", "passwordFallbackBehavior", "silentRenewal",
+    }
+    assert config["idleTrackingEnabled"] is True and config["idleTimeoutMinutes"] == 10
+    assert config["ssoSilentRenewalEnabled"] is config["passwordSilentRenewalEnabled"] is True
+    assert config["ssoFallbackBehavior"] == config["passwordFallbackBehavior"] == "logout"
