@@ -65,7 +65,7 @@ class ApiKeyUser(AnonymousUser):
 
 def looks_like_api_key(token: str) -> bool:
     """JWTs have three dot-separated parts; WorkOS API keys have none."""
-    return "." not in token and 16 <= len(token) <= 512
+    return "." not in token and not token.startswith("akt_") and 16 <= len(token) <= 512
 
 
 def validated(token: str) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from django_authkit import provisioning, ratelimit, signin
+from django_authkit import app_tokens, provisioning, ratelimit, signin, sso_identity
 from django_authkit.api_views import session_config
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
@@ -259,30 +259,55 @@ class ApiCallbackView(ApiView):
             raise _unavailable(exc) from None
 
     def sso_tokens(self, result: ProfileAndToken) -> HttpResponse:
-        """An SSO profile: its (opaque) access token, no refresh token, no AuthKit session."""
-        profile = result.profile
-        organization = (
-            Organization.objects.filter(workos_id=profile.organization_id).first()
-            if profile.organization_id
-            else None
+        """An SSO profile through the one pipeline; answers an app token (no refresh token).
+
+        WorkOS's SSO token is opaque and comes without a session, so the client gets
+        this app's own token (:mod:`django_authkit.app_tokens`), which the bearer
+        middleware and DRF class accept.
+        """
+        try:
+            workos_user, claims = sso_identity.resolve(result.profile)
+        except sso_identity.UnusableProfile as exc:
+            raise Refusal("account_not_allowed", exc.message, 403) from None
+        except (ServerError, RateLimitExceededError) as exc:
+            raise _unavailable(exc) from None
+        except APIError as exc:
+            logger.warning("WorkOS refused to resolve an SSO profile (%s).", exc.code)
+            raise Refusal("account_not_allowed", "This account cannot sign in here.", 403) from None
+        except WorkOSError as exc:
+            raise _unavailable(exc) from None
+        auth = AuthenticationResponse(
+            user=workos_user, access_token="", refresh_token="",
+            organization_id=claims.get("org_id"), authentication_method="SSO",
         )
-        role = profile.role.get("slug") if isinstance(profile.role, dict) else None
-        full_name = " ".join(n for n in (profile.first_name, profile.last_name) if n)
+        try:
+            done = signin.finish(
+                self.request, auth, entry_point="sso", sender=type(self), browser=False,
+                claims=claims,
+            )
+        except signin.SignInRefused as exc:
+            raise Refusal(exc.code, exc.message, exc.status) from None
+        if isinstance(done.hook_answer, HttpResponse):
+            done.hook_answer.setdefault("Cache-Control", "no-store")
+            return done.hook_answer
+        token, expires_at = app_tokens.issue(done.claims)
+        full_name = " ".join(n for n in (workos_user.first_name, workos_user.last_name) if n)
         return json_ok(
             {
-                "token": result.access_token,
+                "token": token,
                 "refreshToken": None,
                 "tokenType": "Bearer",
-                "expiresAt": None,
+                "expiresAt": expires_at,
                 "sessionConfig": session_config(
-                    organization, absolute(self.request, reverse("authkit:api-refresh"))
+                    done.organization, absolute(self.request, reverse("authkit:api-refresh")),
+                    renewable=False,
                 ),
                 "user": {
-                    "id": profile.id,
-                    "email": profile.email or "",
-                    "fullName": full_name or profile.name or "",
-                    "organizationId": profile.organization_id,
-                    "accessRole": role,
+                    "id": workos_user.id,
+                    "email": workos_user.email,
+                    "fullName": full_name,
+                    "organizationId": claims.get("org_id"),
+                    "accessRole": claims.get("role"),
                 },
             }
         )

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
-from django_authkit import api_key_auth
+from django_authkit import api_key_auth, app_tokens
 from django_authkit.auth_state import AuthKitState
 from django_authkit.conf import authkit_settings
 from django_authkit.jsonresponses import json_error
@@ -90,6 +90,8 @@ def token_from(request: HttpRequest) -> str | None:
 
 def verify(token: str) -> dict[str, Any]:
     """Verified claims of ``token`` (cached until ``exp``), or raise InvalidAccessToken."""
+    if app_tokens.is_app_token(token):
+        return app_tokens.verify(token)
     size = int(authkit_settings.BEARER_CACHE_SIZE)
     if size <= 0:
         return verify_access_token(token)
@@ -145,7 +147,11 @@ INVALID_KEY = BearerFailure("invalid_api_key", "The API key is invalid, expired 
 
 def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
     """``(django user, claims)`` for a valid token, else the :class:`BearerFailure`."""
-    if authkit_settings.API_KEYS and api_key_auth.looks_like_api_key(token):
+    if (
+        authkit_settings.API_KEYS
+        and not app_tokens.is_app_token(token)
+        and api_key_auth.looks_like_api_key(token)
+    ):
         return authenticate_api_key(token)
     try:
         claims = verify(token)

@@ -294,6 +294,14 @@ SETTINGS: tuple[Setting, ...] = (
         list,
     ),
     Setting(
+        "API_SSO_TOKEN_LIFETIME",
+        3600,
+        "Seconds the app token that API mode's SSO-first path answers stays valid (WorkOS "
+        "gives that path no session to refresh).",
+        None,
+        int,
+    ),
+    Setting(
         "RECENT_AUTH_MAX_AGE",
         300,
         "Seconds a sign-in counts as recent for ``recent_auth_required`` (step-up) when the "

@@ -92,18 +92,23 @@ def finish(
     backend: str = BACKEND,
     on_success: Any = None,
     browser: bool = True,
+    claims: dict[str, Any] | None = None,
 ) -> SignedIn:
     """Run the pipeline for ``auth``; raises :class:`SignInRefused` on refusal.
 
     ``entry_point`` (``"callback"``, ``"native"``, ``"api"``, ``"sso"``) is sent
     with ``signed_in``. ``organization_id`` is an explicit organization choice.
+    ``claims`` are given instead of a token to verify only by the SSO-first path,
+    whose identity comes from WorkOS's own SSO exchange (organization already set).
     """
-    claims = verify(auth)
+    trusted = claims is not None
+    claims = claims if claims is not None else verify(auth)
     user = authenticate(request, workos_user=auth.user, claims=claims)
     if user is None:
         raise SignInRefused("account_not_allowed", "This account cannot sign in to this site.", 403)
     created = bool(getattr(user, "_authkit_created", False))
-    auth, claims = assign_organization(auth, claims, organization_id, created=created)
+    if not trusted:
+        auth, claims = assign_organization(auth, claims, organization_id, created=created)
     if browser:
         login(request, user, backend=backend)
         sessions.start(request, user, auth, claims)

@@ -205,10 +205,15 @@ def test_sso_exchange_first_answers_an_sso_code(app: Any, settings: Any) -> None
     response = app.post("/auth/api/callback/", {"code": back["code"][0], "codeVerifier": verifier})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["refreshToken"] is None and body["token"]
-    assert body["user"]["id"].startswith("prof_")
+    assert body["refreshToken"] is None and body["token"].startswith("akt_")
+    assert body["user"]["id"].startswith("user_")  # a WorkOS user, provisioned here
     assert body["user"]["email"] == "sso@acme.test" and body["user"]["fullName"] == "Sam Sso"
+    assert body["sessionConfig"]["silentRenewal"]["enabled"] is False
     assert app.emu.control.calls(path="/user_management/authenticate") == []
+    assert WorkOSUser.objects.filter(workos_id=body["user"]["id"]).exists()
+    who = app.session.get(app.base + "/whoami/", timeout=10,
+                          headers={"Authorization": f"Bearer {body['token']}"})
+    assert who.status_code == 200 and who.json() == {"email": "sso@acme.test"}
 
 
 def test_session_config_has_every_field_of_the_contract(app: Any) -> None:

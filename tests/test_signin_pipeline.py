@@ -34,7 +34,8 @@ def site(emu: Any, settings: Any) -> Iterator[dict[str, Any]]:
     seeded = emu.control.seed({
         "users": [{"email": EMAIL, "first_name": "Grace", "last_name": "Hopper",
                    "password": PASSWORD, "email_verified": True}],
-        "organizations": [{"name": "Everyone"}, {"name": "Other"}],
+        "organizations": [{"name": "Everyone", "domains": ["example.test"]}, {"name": "Other"}],
+        "connections": [{"id": "conn_everyone", "organization": "Everyone"}],
     })
     org = seeded["organizations"][0]["id"]
     emu.control.configure(redirect_uris=[APP_REDIRECT, "http://testserver/auth/callback/"])
@@ -55,7 +56,7 @@ def site(emu: Any, settings: Any) -> Iterator[dict[str, Any]]:
     signals.user_provisioned.connect(on_provisioned)
     HOOK_CALLS.clear()
     try:
-        yield {"emu": emu, "org": org, "user": seeded["users"][0], "other":
+        yield {"emu": emu, "org": org, "settings": settings, "user": seeded["users"][0], "other":
                seeded["organizations"][1]["id"], "signals": received}
     finally:
         signals.signed_in.disconnect(on_signed_in)
@@ -89,7 +90,20 @@ def via_api(site: dict[str, Any], client: Client) -> Any:
     return client.post("/auth/api/callback/", json.dumps(body), content_type="application/json")
 
 
-ENTRY_POINTS = {"callback": via_callback, "native": via_native, "api": via_api}
+def via_sso(site: dict[str, Any], client: Client) -> Any:
+    """API mode's SSO-first path: the app ran ``/sso/authorize`` with a connection."""
+    site["settings"].AUTHKIT = {**site["settings"].AUTHKIT, "API_SSO_EXCHANGE_FIRST": True}
+    verifier, challenge = pkce_pair()
+    url = get_workos().sso.get_authorization_url(
+        redirect_uri=APP_REDIRECT, state="s", connection="conn_everyone",
+        code_challenge=challenge, code_challenge_method="S256",
+    )
+    back = parse_qs(urlsplit(site["emu"].control.complete_sign_in(url, email=EMAIL)).query)
+    body = {"code": back["code"][0], "codeVerifier": verifier}
+    return client.post("/auth/api/callback/", json.dumps(body), content_type="application/json")
+
+
+ENTRY_POINTS = {"callback": via_callback, "native": via_native, "api": via_api, "sso": via_sso}
 
 
 @pytest.mark.parametrize("entry_point", sorted(ENTRY_POINTS))
@@ -108,10 +122,15 @@ def test_same_identity_same_outcome(site: dict[str, Any], client: Client, entry_
     assert sent["signed_in"][0]["auth"].organization_id == site["org"]
     assert HOOK_CALLS == [{"email": EMAIL, "organization_id": site["org"],
                            "workos_user": site["user"]["id"]}]
-    if entry_point == "api":
+    if entry_point in ("api", "sso"):
         body = response.json()
-        assert body["user"]["organizationId"] == site["org"] and body["refreshToken"]
+        assert body["user"]["organizationId"] == site["org"]
+        assert body["user"]["id"] == site["user"]["id"]
         assert "sessionid" not in response.cookies  # API mode starts no Django session
+        assert bool(body["refreshToken"]) is (entry_point == "api")
+        bearer = {"HTTP_AUTHORIZATION": f"Bearer {body['token']}"}
+        assert Client().get("/whoami/", **bearer).json() == {"email": EMAIL}
+        assert Client().get("/org/", **bearer).json() == {"organization_id": site["org"]}
     else:
         assert client.get("/").json()["organization_id"] == site["org"]
 
@@ -154,3 +173,34 @@ def test_no_organization_is_guessed_for_an_existing_user(
     assert via_native(site, fresh).status_code == 302
     assert fresh.get("/").json()["organization_id"] in (None, site["other"])
     assert not Membership.objects.filter(organization__workos_id=site["org"]).exists()
+
+
+def test_sso_first_never_takes_over_an_account_on_an_unverified_domain(
+    site: dict[str, Any], client: Client, settings: Any
+) -> None:
+    """A profile whose e-mail domain its organization has not verified gets no existing user."""
+    site["emu"].control.seed({"connections": [{"id": "conn_other", "organization": "Other"}]})
+    settings.AUTHKIT = {**settings.AUTHKIT, "API_SSO_EXCHANGE_FIRST": True}
+    verifier, challenge = pkce_pair()
+    url = get_workos().sso.get_authorization_url(
+        redirect_uri=APP_REDIRECT, state="s", connection="conn_other",
+        code_challenge=challenge, code_challenge_method="S256",
+    )
+    back = parse_qs(urlsplit(site["emu"].control.complete_sign_in(url, email=EMAIL)).query)
+    response = client.post("/auth/api/callback/",
+                           json.dumps({"code": back["code"][0], "codeVerifier": verifier}),
+                           content_type="application/json")
+    assert response.status_code == 403 and response.json()["error"] == "account_not_allowed"
+    assert not get_user_model().objects.exists() and HOOK_CALLS == []
+
+
+def test_app_tokens_are_checked(site: dict[str, Any], client: Client) -> None:
+    body = via_sso(site, client).json()
+    token = body["token"]
+    assert token.startswith("akt_") and body["expiresAt"] > 0
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    response = Client().get("/whoami/", HTTP_AUTHORIZATION=f"Bearer {forged}")
+    assert response.status_code == 401 and response.json()["error"] == "invalid_token"
+    get_user_model().objects.update(is_active=False)
+    refused = Client().get("/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert refused.status_code == 401
