@@ -10,7 +10,8 @@ its API key and answers WorkOS's tokens. The client sends the access token as
   cross-site request has nothing ambient to ride on.
 * ``state``: the server never saw the authorize request, so it cannot check
   ``state``; the client must (RFC 9700 §4.7, RFC 8252 §8.9). It is accepted and ignored.
-* ``redirect_uri``: when sent, it must be listed in ``AUTHKIT["API_REDIRECT_URIS"]``.
+* ``redirect_uri``: when sent, it must be listed in ``AUTHKIT["API_REDIRECT_URIS"]`` (or be
+  the site's ``REDIRECT_URI``); when absent, the site's ``REDIRECT_URI`` is assumed.
 * PKCE: the client's ``codeVerifier`` is required unless ``API_REQUIRE_PKCE`` is off.
 """
 
@@ -169,6 +170,23 @@ def token_payload(
     }
 
 
+def api_redirect_uri(reported: str | None) -> str | None:
+    """The redirect URI of this exchange: the reported one, else the site's ``REDIRECT_URI``.
+
+    A reported URI must be listed in ``API_REDIRECT_URIS`` (exact match) or be the
+    site's own ``REDIRECT_URI``; anything else is refused.
+    """
+    allowed = list(authkit_settings.API_REDIRECT_URIS or [])
+    own = authkit_settings.REDIRECT_URI
+    if own:
+        allowed.append(str(own))
+    if reported is None:
+        return str(own) if own else (allowed[0] if len(allowed) == 1 else None)
+    if reported not in allowed:
+        raise Refusal("invalid_redirect_uri", "This redirect_uri is not allowed.")
+    return reported
+
+
 def _unavailable(exc: Exception) -> Refusal:
     logger.warning("WorkOS unavailable in API mode: %s", type(exc).__name__)
     return Refusal("workos_unavailable", "The sign-in service did not answer. Try again.", 503)
@@ -214,9 +232,7 @@ class ApiCallbackView(ApiView):
         code = _text(data, "code", limit=512)
         if not code:
             raise Refusal("code_missing", "The request carried no authorization code.")
-        uri = _text(data, "redirect_uri", "redirectUri")
-        if uri is not None and uri not in (authkit_settings.API_REDIRECT_URIS or []):
-            raise Refusal("invalid_redirect_uri", "This redirect_uri is not allowed.")
+        api_redirect_uri(_text(data, "redirect_uri", "redirectUri"))
         verifier = _text(data, "codeVerifier", "code_verifier", limit=128)
         if verifier is not None and not _VERIFIER.match(verifier):
             raise Refusal("invalid_request", "Invalid codeVerifier.")

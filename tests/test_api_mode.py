@@ -230,3 +230,15 @@ def test_session_config_has_every_field_of_the_contract(app: Any) -> None:
     assert config["idleTrackingEnabled"] is True and config["idleTimeoutMinutes"] == 10
     assert config["ssoSilentRenewalEnabled"] is config["passwordSilentRenewalEnabled"] is True
     assert config["ssoFallbackBehavior"] == config["passwordFallbackBehavior"] == "logout"
+
+
+def test_redirect_uri_falls_back_and_is_checked(app: Any, settings: Any) -> None:
+    settings.AUTHKIT = {**settings.AUTHKIT, "REDIRECT_URI": "https://site.test/auth/callback/"}
+    without = {k: v for k, v in app.authorize(**ADA).items() if k != "redirect_uri"}
+    assert app.post("/auth/api/callback/", without).status_code == 200
+    own = {**app.authorize(**ADA), "redirect_uri": "https://site.test/auth/callback/"}
+    assert app.post("/auth/api/callback/", own).status_code == 200
+    other = {**without, **app.authorize(**ADA), "redirectUri": "https://site.test/elsewhere/"}
+    del other["redirect_uri"]
+    refused = app.post("/auth/api/callback/", other)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_redirect_uri"
