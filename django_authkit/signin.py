@@ -66,11 +66,21 @@ class SignedIn:
     hook_answer: Any = None
 
 
-def verify(auth: AuthenticationResponse) -> dict[str, Any]:
-    """Verified claims of ``auth``'s access token, bound to ``auth.user``."""
+def verify(auth: AuthenticationResponse, *, keys_outage: int = 503) -> dict[str, Any]:
+    """Verified claims of ``auth``'s access token, bound to ``auth.user``.
+
+    Unreachable signing keys answer ``workos_unavailable`` with ``keys_outage`` as
+    status; the browser pages keep their historical ``502 invalid_token``
+    (``keys_outage=502``).
+    """
     try:
         claims = verify_access_token(auth.access_token)
     except KeysUnavailable as exc:
+        if keys_outage == 502:
+            logger.warning("Signing keys unavailable while finishing a sign-in.")
+            raise SignInRefused(
+                "invalid_token", "The sign-in could not be verified.", 502
+            ) from exc
         raise SignInRefused("workos_unavailable", "Signing keys are unavailable.", 503) from exc
     except InvalidAccessToken as exc:
         logger.warning("Rejected an access token from WorkOS: %s", exc.reason)
@@ -102,7 +112,7 @@ def finish(
     whose identity comes from WorkOS's own SSO exchange (organization already set).
     """
     trusted = claims is not None
-    claims = claims if claims is not None else verify(auth)
+    claims = claims if claims is not None else verify(auth, keys_outage=502 if browser else 503)
     user = authenticate(request, workos_user=auth.user, claims=claims)
     if user is None:
         raise SignInRefused("account_not_allowed", "This account cannot sign in to this site.", 403)
