@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from django_authkit import api_mode, api_views, providers, views
+from django_authkit import api_mode, api_views, entry_views, providers, views
 from django_authkit.webhooks import WebhookView
 
 app_name = "authkit"
@@ -10,9 +10,9 @@ app_name = "authkit"
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-in/page/", providers.SignInPageView.as_view(), name="sign-in-page"),
-    path("initiate-login/", views.InitiateLoginView.as_view(), name="initiate-login"),
+    path("initiate-login/", entry_views.InitiateLoginView.as_view(), name="initiate-login"),
     path(
-        "sign-in/<str:provider>/", views.ProviderSignInView.as_view(), name="sign-in-provider"
+        "sign-in/<str:provider>/", entry_views.ProviderSignInView.as_view(), name="sign-in-provider"
     ),
     path("sign-up/", views.SignUpView.as_view(), name="sign-up"),
     path("callback/", views.CallbackView.as_view(), name="callback"),
