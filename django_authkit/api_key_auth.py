@@ -37,6 +37,7 @@ class ApiKeyUser(AnonymousUser):
     """``request.user`` of a request authenticated by an organization's API key."""
 
     is_active = True  # type: ignore[assignment]
+    email = first_name = last_name = ""
 
     def __init__(self, key: dict[str, Any]) -> None:
         self.key = key
@@ -55,6 +56,9 @@ class ApiKeyUser(AnonymousUser):
 
     def get_username(self) -> str:
         return self.username
+
+    def get_full_name(self) -> str:
+        return str(self.key.get("name") or self.username)
 
     def has_perm(self, perm: str, obj: Any = None) -> bool:
         return obj is None and perm in self.key.get("permissions", [])

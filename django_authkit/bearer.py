@@ -188,7 +188,10 @@ def state_for(request: HttpRequest, token: str, user: Any, claims: dict[str, Any
     from django_authkit.sessions import hot_data
 
     if "api_key" in claims:
-        return ApiKeyAuthKitState(request, dict(claims), token, user.pk)
+        # An organization key's user is not in the database: bind its permissions to a
+        # pk no real user has, never to whoever a session cookie might name.
+        pk = user.pk if user.pk is not None else f"api_key:{claims['api_key']['id']}"
+        return ApiKeyAuthKitState(request, dict(claims), token, pk)
 
     act = claims.get("act")
     impersonator = {"email": act.get("sub"), "reason": None} if isinstance(act, dict) else None
