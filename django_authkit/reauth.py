@@ -9,6 +9,7 @@ new session carries the new organization or a fresh ``auth_time``.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest
 
@@ -47,3 +48,11 @@ def authorization_url(request: HttpRequest, next_url: str, **options: Any) -> st
             **{k: v for k, v in options.items() if v is not None},
         )
     )
+
+
+def referring_path(request: HttpRequest) -> str | None:
+    """The page the user came from, when it is on this site (a validated path)."""
+    parts = urlsplit(request.headers.get("Referer", ""))
+    if not parts.netloc or parts.netloc != request.get_host():
+        return None
+    return flow.safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), request)

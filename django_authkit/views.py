@@ -357,7 +357,11 @@ class SwitchOrganizationView(View):
         """
         from django_authkit.middleware import wants_json
 
-        next_url = flow.safe_next(self.request.POST.get("next"), self.request) or ""
+        next_url = (
+            flow.safe_next(self.request.POST.get("next"), self.request)
+            or reauth.referring_path(self.request)
+            or ""
+        )
         email = getattr(self.request.user, "email", "") or None
         url = reauth.authorization_url(
             self.request, next_url, organization_id=org_id, login_hint=email

@@ -111,3 +111,16 @@ def test_switch_to_a_non_member_organization_is_still_403(emu: Any, signed_in: C
                               {"organization_id": seeded["organizations"][0]["id"]},
                               HTTP_ACCEPT="application/json")
     assert response.status_code == 403 and response.json()["error"] == "organization_not_allowed"
+
+
+def test_switch_reauthentication_returns_to_the_referring_page(
+    emu: Any, signed_in: Client
+) -> None:
+    target = _other_org(emu, "ada@acme.test")
+    emu.control.fault("/user_management/authenticate", status=400, body={
+        "error": "sso_required", "error_description": "SSO required."})
+    response = signed_in.post("/auth/switch-organization/", {"organization_id": target},
+                              HTTP_REFERER="http://testserver/org/?tab=1")
+    done = follow_workos(emu, signed_in, response["Location"], email="ada@acme.test",
+                         organization_id=target)
+    assert done["Location"] == "/org/?tab=1"
