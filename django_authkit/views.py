@@ -19,16 +19,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from django_authkit import (
-    flow,
-    hooks,
-    provisioning,
-    ratelimit,
-    reauth,
-    refreshing,
-    sessions,
-    signals,
-)
+from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signals
 from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, ServerError, WorkOSError
 from django_authkit.conf import authkit_settings
@@ -36,6 +27,8 @@ from django_authkit.csrf import csrf_token_field
 from django_authkit.jsonresponses import json_error
 from django_authkit.providers import PROVIDERS
 from django_authkit.providers import SignInPageView as SignInPageView
+from django_authkit.reauth import REAUTH_CODES, authorization_url, referring_path
+from django_authkit.refreshing import last_refusal
 from django_authkit.signin import SignInRefused, complete_sign_in
 from django_authkit.urlhelpers import (
     absolute,
@@ -317,14 +310,14 @@ class SwitchOrganizationView(View):
         if not _ID["organization_id"].match(org_id):
             return self.answer("invalid_request", "Invalid organization_id.", 400)
         previous = request.authkit.organization_id  # type: ignore[attr-defined]
-        refreshing.last_refusal.set(None)
+        last_refusal.set(None)
         outcome = sessions.refresh(request, organization_id=org_id)
         if outcome is sessions.Outcome.ENDED:
             logout(request)
             return self.answer("session_ended", "Your session has ended. Sign in again.", 401)
         if outcome is sessions.Outcome.REFUSED:
-            if refreshing.last_refusal.get() in reauth.REAUTH_CODES:
-                return self.reauthenticate(org_id, str(refreshing.last_refusal.get()))
+            if last_refusal.get() in REAUTH_CODES:
+                return self.reauthenticate(org_id, str(last_refusal.get()))
             return self.answer(
                 "organization_not_allowed", "You are not a member of that organization.", 403
             )
@@ -359,11 +352,11 @@ class SwitchOrganizationView(View):
 
         next_url = (
             flow.safe_next(self.request.POST.get("next"), self.request)
-            or reauth.referring_path(self.request)
+            or referring_path(self.request)
             or ""
         )
         email = getattr(self.request.user, "email", "") or None
-        url = reauth.authorization_url(
+        url = authorization_url(
             self.request, next_url, organization_id=org_id, login_hint=email
         )
         if wants_json(self.request):
