@@ -10,7 +10,8 @@ its API key and answers WorkOS's tokens. The client sends the access token as
   cross-site request has nothing ambient to ride on.
 * ``state``: the server never saw the authorize request, so it cannot check
   ``state``; the client must (RFC 9700 §4.7, RFC 8252 §8.9). It is accepted and ignored.
-* ``redirect_uri``: when sent, it must be listed in ``AUTHKIT["API_REDIRECT_URIS"]``.
+* ``redirect_uri``: when sent, it must be listed in ``AUTHKIT["API_REDIRECT_URIS"]`` (or be
+  the site's ``REDIRECT_URI``); when absent, the site's ``REDIRECT_URI`` is assumed.
 * PKCE: the client's ``codeVerifier`` is required unless ``API_REQUIRE_PKCE`` is off.
 """
 
@@ -30,7 +31,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from django_authkit import identity, provisioning, ratelimit
+from django_authkit import app_tokens, identity, provisioning, ratelimit, signin, sso_identity
 from django_authkit.api_views import session_config
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
@@ -112,27 +113,12 @@ class ApiView(View):
             logger.warning("WorkOS returned an unusable access token: %s", exc.reason)
             raise Refusal("invalid_token", "The sign-in could not be verified.", 502) from None
 
-    def switch(self, auth: AuthenticationResponse, organization_id: str) -> AuthenticationResponse:
-        """Move fresh tokens into ``organization_id`` (WorkOS checks the membership)."""
-        try:
-            return get_workos().user_management.authenticate_with_refresh_token(
-                refresh_token=auth.refresh_token, organization_id=organization_id
-            )
-        except (ServerError, RateLimitExceededError) as exc:
-            raise _unavailable(exc) from None
-        except APIError:
-            raise Refusal(
-                "organization_not_allowed", "You are not a member of that organization.", 403
-            ) from None
-        except WorkOSError as exc:
-            raise _unavailable(exc) from None
+    def tokens(self, auth: AuthenticationResponse) -> HttpResponse:
+        """Rotated tokens (``api-refresh``): provision the user, answer the token response.
 
-    def tokens(self, auth: AuthenticationResponse, organization_id: str | None) -> HttpResponse:
-        """Provision the user and answer the token response."""
+        A refresh is not a sign-in: no ``signed_in`` signal, no ``on_success`` hook.
+        """
         claims = self.verified(auth)
-        if organization_id and claims.get("org_id") != organization_id:
-            auth = self.switch(auth, organization_id)
-            claims = self.verified(auth)
         if claims["sub"] != auth.user.id:
             raise Refusal("invalid_token", "The sign-in could not be verified.", 502)
         user = authenticate(self.request, workos_user=auth.user, claims=claims)
@@ -141,6 +127,20 @@ class ApiView(View):
         membership = provisioning.sync_membership(user, claims)
         organization = membership.organization if membership else None
         return json_ok(token_payload(self.request, auth, claims, organization))
+
+    def sign_in(self, auth: AuthenticationResponse, organization_id: str | None) -> HttpResponse:
+        """A finished code exchange through the one sign-in pipeline, without a session."""
+        try:
+            done = signin.finish(
+                self.request, auth, entry_point="api", organization_id=organization_id,
+                sender=type(self), browser=False,
+            )
+        except signin.SignInRefused as exc:
+            raise Refusal(exc.code, exc.message, exc.status) from None
+        if isinstance(done.hook_answer, HttpResponse):
+            done.hook_answer.setdefault("Cache-Control", "no-store")
+            return done.hook_answer
+        return json_ok(token_payload(self.request, done.auth, done.claims, done.organization))
 
 
 def token_payload(
@@ -168,6 +168,23 @@ def token_payload(
             "accessRole": claims.get("role"),
         },
     }
+
+
+def api_redirect_uri(reported: str | None) -> str | None:
+    """The redirect URI of this exchange: the reported one, else the site's ``REDIRECT_URI``.
+
+    A reported URI must be listed in ``API_REDIRECT_URIS`` (exact match) or be the
+    site's own ``REDIRECT_URI``; anything else is refused.
+    """
+    allowed = list(authkit_settings.API_REDIRECT_URIS or [])
+    own = authkit_settings.REDIRECT_URI
+    if own:
+        allowed.append(str(own))
+    if reported is None:
+        return str(own) if own else (allowed[0] if len(allowed) == 1 else None)
+    if reported not in allowed:
+        raise Refusal("invalid_redirect_uri", "This redirect_uri is not allowed.")
+    return reported
 
 
 def _unavailable(exc: Exception) -> Refusal:
@@ -215,9 +232,7 @@ class ApiCallbackView(ApiView):
         code = _text(data, "code", limit=512)
         if not code:
             raise Refusal("code_missing", "The request carried no authorization code.")
-        uri = _text(data, "redirect_uri", "redirectUri")
-        if uri is not None and uri not in (authkit_settings.API_REDIRECT_URIS or []):
-            raise Refusal("invalid_redirect_uri", "This redirect_uri is not allowed.")
+        api_redirect_uri(_text(data, "redirect_uri", "redirectUri"))
         verifier = _text(data, "codeVerifier", "code_verifier", limit=128)
         if verifier is not None and not _VERIFIER.match(verifier):
             raise Refusal("invalid_request", "Invalid codeVerifier.")
@@ -246,7 +261,7 @@ class ApiCallbackView(ApiView):
             ) from None
         except WorkOSError as exc:
             raise _unavailable(exc) from None
-        return self.tokens(auth, organization_id)
+        return self.sign_in(auth, organization_id)
 
     def sso_exchange(self, code: str, verifier: str | None) -> ProfileAndToken | None:
         """The SSO API's exchange; ``None`` when WorkOS says the code is not an SSO code."""
@@ -260,30 +275,55 @@ class ApiCallbackView(ApiView):
             raise _unavailable(exc) from None
 
     def sso_tokens(self, result: ProfileAndToken) -> HttpResponse:
-        """An SSO profile: its (opaque) access token, no refresh token, no AuthKit session."""
-        profile = result.profile
-        organization = (
-            Organization.objects.filter(workos_id=profile.organization_id).first()
-            if profile.organization_id
-            else None
+        """An SSO profile through the one pipeline; answers an app token (no refresh token).
+
+        WorkOS's SSO token is opaque and comes without a session, so the client gets
+        this app's own token (:mod:`django_authkit.app_tokens`), which the bearer
+        middleware and DRF class accept.
+        """
+        try:
+            workos_user, claims = sso_identity.resolve(result.profile)
+        except sso_identity.UnusableProfile as exc:
+            raise Refusal("account_not_allowed", exc.message, 403) from None
+        except (ServerError, RateLimitExceededError) as exc:
+            raise _unavailable(exc) from None
+        except APIError as exc:
+            logger.warning("WorkOS refused to resolve an SSO profile (%s).", exc.code)
+            raise Refusal("account_not_allowed", "This account cannot sign in here.", 403) from None
+        except WorkOSError as exc:
+            raise _unavailable(exc) from None
+        auth = AuthenticationResponse(
+            user=workos_user, access_token="", refresh_token="",
+            organization_id=claims.get("org_id"), authentication_method="SSO",
         )
-        role = profile.role.get("slug") if isinstance(profile.role, dict) else None
-        full_name = " ".join(n for n in (profile.first_name, profile.last_name) if n)
+        try:
+            done = signin.finish(
+                self.request, auth, entry_point="sso", sender=type(self), browser=False,
+                claims=claims,
+            )
+        except signin.SignInRefused as exc:
+            raise Refusal(exc.code, exc.message, exc.status) from None
+        if isinstance(done.hook_answer, HttpResponse):
+            done.hook_answer.setdefault("Cache-Control", "no-store")
+            return done.hook_answer
+        token, expires_at = app_tokens.issue(done.claims)
+        full_name = " ".join(n for n in (workos_user.first_name, workos_user.last_name) if n)
         return json_ok(
             {
-                "token": result.access_token,
+                "token": token,
                 "refreshToken": None,
                 "tokenType": "Bearer",
-                "expiresAt": None,
+                "expiresAt": expires_at,
                 "sessionConfig": session_config(
-                    organization, absolute(self.request, reverse("authkit:api-refresh"))
+                    done.organization, absolute(self.request, reverse("authkit:api-refresh")),
+                    renewable=False,
                 ),
                 "user": {
-                    "id": profile.id,
-                    "email": profile.email or "",
-                    "fullName": full_name or profile.name or "",
-                    "organizationId": profile.organization_id,
-                    "accessRole": role,
+                    "id": workos_user.id,
+                    "email": workos_user.email,
+                    "fullName": full_name,
+                    "organizationId": claims.get("org_id"),
+                    "accessRole": claims.get("role"),
                 },
             }
         )
@@ -331,4 +371,4 @@ class ApiRefreshView(ApiView):
             ) from None
         except WorkOSError as exc:
             raise _unavailable(exc) from None
-        return self.tokens(auth, None)
+        return self.tokens(auth)

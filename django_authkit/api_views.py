@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 
 from django_authkit import ratelimit, sessions
 from django_authkit.conf import authkit_settings
+from django_authkit.csrf import csrf_token_field
 from django_authkit.jsonresponses import json_error, json_ok
 from django_authkit.models import Organization
 from django_authkit.providers import configured_providers
@@ -37,8 +38,16 @@ def _minutes(seconds: Any) -> float | None:
     return round(int(seconds) / 60, 2) if seconds else None
 
 
-def session_config(organization: Organization | None, renewal_url: str) -> dict[str, Any]:
-    """The session policy clients follow: the organization's, else the site's settings."""
+def session_config(
+    organization: Organization | None, renewal_url: str, *, renewable: bool = True
+) -> dict[str, Any]:
+    """The session policy clients follow: the organization's, else the site's settings.
+
+    The browser flow's policy, spelled for clients: the same idle timeout and
+    maximum age, silent renewal through the refresh token (``renewable`` is
+    false when WorkOS gave none), and, when renewal is refused, what the
+    browser flow does: sign out (``"logout"``), then sign in again.
+    """
     idle = getattr(organization, "idle_timeout", None) or authkit_settings.IDLE_TIMEOUT
     max_age = getattr(organization, "session_max_age", None) or authkit_settings.SESSION_MAX_AGE
     warning = (
@@ -49,8 +58,13 @@ def session_config(organization: Organization | None, renewal_url: str) -> dict[
         "idleTimeoutMinutes": _minutes(idle),
         "tokenExpiryHours": round(int(max_age) / 3600, 2) if max_age else None,
         "warningTimeMinutes": _minutes(warning),
+        "idleTrackingEnabled": bool(idle),
+        "ssoSilentRenewalEnabled": renewable,
+        "ssoFallbackBehavior": "logout",
+        "passwordSilentRenewalEnabled": renewable,
+        "passwordFallbackBehavior": "logout",
         "silentRenewal": {
-            "enabled": True,
+            "enabled": renewable,
             "refreshAheadSeconds": int(authkit_settings.REFRESH_AHEAD),
             "url": renewal_url,
         },
@@ -103,17 +117,17 @@ def session_payload(request: HttpRequest) -> dict[str, Any]:
 
 @method_decorator(never_cache, name="dispatch")
 class SessionView(View):
-    """GET: the current session as JSON, or 401 ``no_session`` (NextAuth's ``/session``)."""
+    """GET: the current session as JSON, or ``{}`` when anonymous (NextAuth's ``/session``)."""
 
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not request.authkit:  # type: ignore[attr-defined]
-            return json_error("no_session", "Not signed in.", 401)
+            return json_ok({})
         return json_ok(session_payload(request))
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class RefreshView(View):
     """POST (CSRF): refresh the session's tokens now; answers the new ``session`` JSON.
 
@@ -154,6 +168,45 @@ class RefreshView(View):
 
         request.authkit = AuthKitState(request, request.session[sessions.HOT_KEY])  # type: ignore[attr-defined]
         return json_ok(session_payload(request))
+
+
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
+class AccessTokenView(View):
+    """POST (session + CSRF): a fresh WorkOS access token for the browser's own scripts.
+
+    Opt-in (``ACCESS_TOKEN_ENDPOINT``; off: 404), like authkit-nextjs's
+    ``useAccessToken``. The token is refreshed first when it is about to expire,
+    through the same single-flight refresh as the middleware. Answers
+    ``{"accessToken", "expiresAt"}`` with ``no-store``. Bearer-authenticated
+    requests are refused: they already hold their token.
+    """
+
+    http_method_names = ["post"]
+    rate_limit_scope = "refresh"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not authkit_settings.ACCESS_TOKEN_ENDPOINT:
+            return json_error("not_found", "The access-token endpoint is not enabled.", 404)
+        session = getattr(request, "session", None)
+        hot = session.get(sessions.HOT_KEY) if session is not None else None
+        if not hot or not request.authkit or getattr(request.authkit, "via", "") == "bearer":  # type: ignore[attr-defined]
+            return json_error("no_session", "Not signed in.", 401)
+        if sessions.needs_refresh(hot):
+            wait = ratelimit.hit(request, self.rate_limit_scope)
+            if wait is not None:
+                return ratelimit.too_many(request, wait)
+            outcome = sessions.refresh(request)
+            if outcome is sessions.Outcome.ENDED:
+                logout(request)
+                return json_error("session_ended", "Your session has ended. Sign in again.", 401)
+        token = sessions.current_access_token(request)
+        hot = request.session.get(sessions.HOT_KEY)
+        if not token or not hot or sessions.needs_refresh(hot):
+            return json_error(
+                "workos_unavailable", "The sign-in service did not answer. Try again.", 503,
+                {"Retry-After": "5"},
+            )
+        return json_ok({"accessToken": token, "expiresAt": int(hot["exp"])})
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -96,6 +96,15 @@ class AuthKitState:
     def claims(self) -> dict[str, Any]:
         return dict(self._hot)
 
+    @property
+    def auth_time(self) -> int | None:
+        """When the user last authenticated: the token's ``auth_time``, else this sign-in.
+
+        ``recent_auth_required`` (step-up) compares it with its ``max_age``.
+        """
+        value = self._hot.get("auth_time") or self._hot.get("started")
+        return int(value) if value else None
+
     def get_access_token(self) -> str | None:
         """A currently valid access token for calling your own APIs, or None."""
         from django_authkit.sessions import current_access_token
@@ -106,7 +115,7 @@ class AuthKitState:
 class AnonymousAuthKit:
     """The falsy ``request.authkit`` of a request without an AuthKit session."""
 
-    user_id = session_id = organization_id = role = impersonator = None
+    user_id = session_id = organization_id = role = impersonator = auth_time = None
     roles: list[str] = []
     permissions: list[str] = []
     entitlements: list[str] = []

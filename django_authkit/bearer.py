@@ -15,6 +15,7 @@ Used by :class:`~django_authkit.middleware.AuthKitMiddleware` and by
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -23,12 +24,14 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
+from django_authkit import api_key_auth, app_tokens
 from django_authkit.auth_state import AuthKitState
 from django_authkit.conf import authkit_settings
 from django_authkit.jsonresponses import json_error
 from django_authkit.models import WorkOSUser
 from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
 
+logger = logging.getLogger("django_authkit.bearer")
 _verified: OrderedDict[bytes, tuple[dict[str, Any], float, str]] = OrderedDict()
 _lock = threading.Lock()
 
@@ -87,6 +90,8 @@ def token_from(request: HttpRequest) -> str | None:
 
 def verify(token: str) -> dict[str, Any]:
     """Verified claims of ``token`` (cached until ``exp``), or raise InvalidAccessToken."""
+    if app_tokens.is_app_token(token):
+        return app_tokens.verify(token)
     size = int(authkit_settings.BEARER_CACHE_SIZE)
     if size <= 0:
         return verify_access_token(token)
@@ -114,8 +119,40 @@ def clear_cache() -> None:
         _verified.clear()
 
 
+class ApiKeyAuthKitState(BearerAuthKitState):
+    """``request.authkit`` of a request authenticated by a WorkOS API key."""
+
+    via = "api_key"
+
+    @property
+    def api_key(self) -> dict[str, Any]:
+        """``id``, ``name`` and ``owner_type`` of the key (never its value)."""
+        return dict(self._hot.get("api_key") or {})
+
+    @property
+    def user_id(self) -> str:
+        return str(self._hot.get("sub") or "")
+
+    @property
+    def session_id(self) -> str:
+        return ""
+
+    @property
+    def expires_at(self) -> int:
+        return 0
+
+
+INVALID_KEY = BearerFailure("invalid_api_key", "The API key is invalid, expired or revoked.")
+
+
 def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
     """``(django user, claims)`` for a valid token, else the :class:`BearerFailure`."""
+    if (
+        authkit_settings.API_KEYS
+        and not app_tokens.is_app_token(token)
+        and api_key_auth.looks_like_api_key(token)
+    ):
+        return authenticate_api_key(token)
     try:
         claims = verify(token)
     except KeysUnavailable:
@@ -130,9 +167,31 @@ def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
     return link.user, claims
 
 
+def authenticate_api_key(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
+    try:
+        key = api_key_auth.validated(token)
+    except api_key_auth.WorkOSError as exc:
+        logger.warning("Could not validate an API key with WorkOS: %s", type(exc).__name__)
+        return UNAVAILABLE
+    if key is None:
+        return INVALID_KEY
+    user = api_key_auth.principal(key)
+    if user is None:
+        return UNKNOWN_USER
+    if not user.is_active:
+        return INACTIVE
+    return user, api_key_auth.claims_for(key)
+
+
 def state_for(request: HttpRequest, token: str, user: Any, claims: dict[str, Any]) -> AuthKitState:
     """The ``request.authkit`` of a request authenticated by ``token``."""
     from django_authkit.sessions import hot_data
+
+    if "api_key" in claims:
+        # An organization key's user is not in the database: bind its permissions to a
+        # pk no real user has, never to whoever a session cookie might name.
+        pk = user.pk if user.pk is not None else f"api_key:{claims['api_key']['id']}"
+        return ApiKeyAuthKitState(request, dict(claims), token, pk)
 
     act = claims.get("act")
     impersonator = {"email": act.get("sub"), "reason": None} if isinstance(act, dict) else None

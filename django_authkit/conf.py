@@ -284,6 +284,61 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         bool,
     ),
+    Setting(
+        "ASSIGNABLE_ORGANIZATIONS",
+        [],
+        "WorkOS organization ids a brand-new user may be put into when the sign-in names "
+        "one (API mode's ``organizationId``), besides ``DEFAULT_ORGANIZATION``. Any other "
+        "named organization must already count the user as a member.",
+        None,
+        list,
+    ),
+    Setting(
+        "API_SSO_TOKEN_LIFETIME",
+        3600,
+        "Seconds the app token that API mode's SSO-first path answers stays valid (WorkOS "
+        "gives that path no session to refresh).",
+        None,
+        int,
+    ),
+    Setting(
+        "RECENT_AUTH_MAX_AGE",
+        300,
+        "Seconds a sign-in counts as recent for ``recent_auth_required`` (step-up) when the "
+        "guard names no ``max_age``.",
+        None,
+        int,
+    ),
+    Setting(
+        "ACCESS_TOKEN_ENDPOINT",
+        False,
+        "Serve ``authkit:access-token``: a fresh WorkOS access token for the signed-in "
+        "browser (session + CSRF). Off: 404. Any script on your pages can then read it.",
+        None,
+        bool,
+    ),
+    Setting(
+        "API_KEYS",
+        False,
+        "Authenticate ``Authorization: Bearer <WorkOS API key>`` (keys your customers "
+        "create in WorkOS) by validating them through the WorkOS API.",
+        None,
+        bool,
+    ),
+    Setting(
+        "API_KEY_CACHE_SECONDS",
+        60,
+        "Seconds a validated (or refused) API key is remembered in the Django cache, by its "
+        "SHA-256; a revoked key keeps working at most this long.",
+        None,
+        int,
+    ),
+    Setting(
+        "INITIATE_LOGIN_PROVIDER",
+        "authkit",
+        "Provider a sign-in started from the WorkOS dashboard (``authkit:initiate-login``) "
+        "goes to when the request names none.",
+    ),
     # -- bearer tokens ---------------------------------------------------------------------
     Setting(
         "BEARER_TOKENS",

@@ -64,6 +64,7 @@ def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
     yield Finding(bool(keys), f"JWKS reachable with {len(keys)} signing key(s).")
     yield from _clock(base)
     uri = redirect_uri or authkit_settings.REDIRECT_URI
+    yield from _sign_in_endpoint(uri)
     if not uri:
         yield Finding(False, "No redirect URI to check.", "Set AUTHKIT['REDIRECT_URI'] or pass "
                       "--redirect-uri https://your.site/auth/callback/.", warning=True)
@@ -81,6 +82,31 @@ def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
                       "Register it under Redirects in the WorkOS dashboard.")
     else:
         yield Finding(True, f"Redirect URI {uri} accepted.")
+
+
+def sign_in_endpoint(redirect_uri: str | None) -> str | None:
+    """The ``initiate-login`` URL to register in WorkOS, next to the redirect URI."""
+    from django.urls import reverse
+
+    callback, initiate = reverse("authkit:callback"), reverse("authkit:initiate-login")
+    if redirect_uri and redirect_uri.split("?")[0].endswith(callback):
+        return redirect_uri.split("?")[0][: -len(callback)] + initiate
+    base = authkit_settings.BASE_URL
+    return str(base).rstrip("/") + initiate if base else None
+
+
+def _sign_in_endpoint(redirect_uri: str | None) -> Iterator[Finding]:
+    url = sign_in_endpoint(redirect_uri)
+    title = ("Sign-in endpoint to register in the WorkOS dashboard (Redirects → Sign-in "
+             "endpoint; dashboard impersonation and WorkOS-initiated sign-ins start there): ")
+    if url:
+        yield Finding(True, title + url)
+    else:
+        from django.urls import reverse
+
+        yield Finding(False, title + "<your origin>" + reverse("authkit:initiate-login"),
+                      "Set AUTHKIT['BASE_URL'] or pass --redirect-uri to print the full URL.",
+                      warning=True)
 
 
 def _clock(base: str) -> Iterator[Finding]:

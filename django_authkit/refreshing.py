@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
@@ -33,6 +34,11 @@ from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_ac
 logger = logging.getLogger("django_authkit.refreshing")
 
 POLL_INTERVAL = 0.05
+
+
+#: WorkOS's code for the last organization switch it refused in this context, e.g.
+#: ``sso_required``: the switch view then sends the user to re-authenticate.
+last_refusal: ContextVar[str | None] = ContextVar("authkit_last_refusal", default=None)
 
 
 class Outcome(enum.Enum):
@@ -142,6 +148,7 @@ def _refused(row: AuthKitSession, exc: APIError, *, switching: bool) -> Outcome:
         end_session(row, "refresh_refused")
         return Outcome.ENDED
     if switching and exc.status_code in (400, 403, 404):
+        last_refusal.set(str(exc.error or exc.code or ""))
         return Outcome.REFUSED
     logger.error(
         "WorkOS answered %s to a refresh (request id %s); keeping the session.",

@@ -27,6 +27,7 @@ logger = logging.getLogger("django_authkit.sessions")
 HOT_KEY = "_authkit"
 HOT_CLAIMS = (
     "sub", "sid", "org_id", "role", "roles", "permissions", "entitlements", "feature_flags", "exp",
+    "auth_time",
 )
 KEPT = ("started", "seen", "key", "policy")  # bookkeeping that survives a refresh
 

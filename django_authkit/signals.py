@@ -6,7 +6,8 @@ from django.dispatch import Signal
 
 #: A Django user was created for a WorkOS user (``user``, ``workos_user``).
 user_provisioned = Signal()
-#: A sign-in through WorkOS completed (``request``, ``user``, ``auth``: the AuthenticationResponse).
+#: A sign-in through WorkOS completed (``request``, ``user``, ``auth``: the AuthenticationResponse,
+#: ``entry_point``: ``"callback"``, ``"native"``, ``"api"`` or ``"sso"``).
 signed_in = Signal()
 #: A user signed out (``request``, ``user``, ``session_id``).
 signed_out = Signal()

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from django_authkit import api_mode, api_views, providers, views
+from django_authkit import api_mode, api_views, entry_views, providers, views
 from django_authkit.webhooks import WebhookView
 
 app_name = "authkit"
@@ -10,6 +10,10 @@ app_name = "authkit"
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-in/page/", providers.SignInPageView.as_view(), name="sign-in-page"),
+    path("initiate-login/", entry_views.InitiateLoginView.as_view(), name="initiate-login"),
+    path(
+        "sign-in/<str:provider>/", entry_views.ProviderSignInView.as_view(), name="sign-in-provider"
+    ),
     path("sign-up/", views.SignUpView.as_view(), name="sign-up"),
     path("callback/", views.CallbackView.as_view(), name="callback"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
@@ -21,6 +25,7 @@ urlpatterns = [
     path("webhooks/", WebhookView.as_view(), name="webhooks"),
     path("session/", api_views.SessionView.as_view(), name="session"),
     path("refresh/", api_views.RefreshView.as_view(), name="refresh"),
+    path("access-token/", api_views.AccessTokenView.as_view(), name="access-token"),
     path("providers/", api_views.ProvidersView.as_view(), name="providers"),
     path("csrf/", api_views.CsrfTokenView.as_view(), name="csrf"),
     path("openapi.json", api_views.OpenAPIView.as_view(), name="openapi"),

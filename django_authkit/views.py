@@ -23,10 +23,13 @@ from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signa
 from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, ServerError, WorkOSError
 from django_authkit.conf import authkit_settings
+from django_authkit.csrf import csrf_token_field
 from django_authkit.jsonresponses import json_error
-from django_authkit.native.finish import SignInRefused, complete_sign_in
 from django_authkit.providers import PROVIDERS
 from django_authkit.providers import SignInPageView as SignInPageView
+from django_authkit.reauth import REAUTH_CODES, authorization_url, referring_path
+from django_authkit.refreshing import last_refusal
+from django_authkit.signin import SignInRefused, complete_sign_in
 from django_authkit.urlhelpers import (
     absolute,
     after_sign_in_path,
@@ -65,7 +68,7 @@ def error_response(
     return response
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class SignInView(View):
     """Start a sign-in: bind a one-time state and PKCE verifier, go to WorkOS.
 
@@ -139,6 +142,11 @@ class SignInView(View):
             if len(prompt) > 64 or not set(prompt.split(" ")) <= PROMPTS:  # OIDC: space-separated
                 return error_response(self.request, "invalid_request", "Invalid prompt.")
             options["prompt"] = prompt
+        max_age = params.get("max_age")
+        if max_age:  # step-up: WorkOS re-authenticates when the last sign-in is older
+            if not max_age.isdigit() or len(max_age) > 9:
+                return error_response(self.request, "invalid_request", "Invalid max_age.")
+            options["max_age"] = int(max_age)
         return options
 
 
@@ -257,7 +265,7 @@ def prefers_html(request: HttpRequest) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class SignOutView(View):
     """GET asks for confirmation; POST ends the session here and at WorkOS."""
 
@@ -276,11 +284,16 @@ class SignOutView(View):
         return WorkOSRedirect(url)
 
     def return_path(self) -> str:
-        params = self.request.POST if self.request.method == "POST" else self.request.GET
-        return flow.safe_next(return_param(params), self.request) or after_sign_out_path()
+        # The form's value first, then the query's (AuthSafe posts to ``?returnTo=``).
+        posted = return_param(self.request.POST) if self.request.method == "POST" else None
+        return (
+            flow.safe_next(posted, self.request)
+            or flow.safe_next(return_param(self.request.GET), self.request)
+            or after_sign_out_path()
+        )
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class SwitchOrganizationView(View):
     """POST ``organization_id`` (+ ``next``): refresh the session into that organization.
 
@@ -299,11 +312,14 @@ class SwitchOrganizationView(View):
         if not _ID["organization_id"].match(org_id):
             return self.answer("invalid_request", "Invalid organization_id.", 400)
         previous = request.authkit.organization_id  # type: ignore[attr-defined]
+        last_refusal.set(None)
         outcome = sessions.refresh(request, organization_id=org_id)
         if outcome is sessions.Outcome.ENDED:
             logout(request)
             return self.answer("session_ended", "Your session has ended. Sign in again.", 401)
         if outcome is sessions.Outcome.REFUSED:
+            if last_refusal.get() in REAUTH_CODES:
+                return self.reauthenticate(org_id, str(last_refusal.get()))
             return self.answer(
                 "organization_not_allowed", "You are not a member of that organization.", 403
             )
@@ -327,6 +343,30 @@ class SwitchOrganizationView(View):
             )
         next_url = flow.safe_next(request.POST.get("next"), request) or after_sign_in_path()
         return HttpResponseRedirect(next_url)
+
+    def reauthenticate(self, org_id: str, reason: str) -> HttpResponse:
+        """WorkOS needs a new sign-in for that organization (SSO, MFA): send the user there.
+
+        The authorization URL is scoped to the organization and returns to ``next``.
+        JSON callers get ``409 reauthentication_required`` with ``authorizationUrl``.
+        """
+        from django_authkit.middleware import wants_json
+
+        next_url = (
+            flow.safe_next(self.request.POST.get("next"), self.request)
+            or referring_path(self.request)
+            or ""
+        )
+        email = getattr(self.request.user, "email", "") or None
+        url = authorization_url(
+            self.request, next_url, organization_id=org_id, login_hint=email
+        )
+        if wants_json(self.request):
+            return json_error(
+                "reauthentication_required", "Sign in to that organization again.", 409,
+                authorizationUrl=url, reason=reason,
+            )
+        return WorkOSRedirect(url)
 
     def answer(self, code: str, message: str, status: int) -> HttpResponse:
         from django_authkit.middleware import wants_json

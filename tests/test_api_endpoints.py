@@ -15,10 +15,11 @@ ADA = {"email": "ada@acme.test", "first_name": "Ada", "last_name": "Lovelace",
        "organization_name": "Acme", "role": "admin"}
 
 
-def test_session_is_401_json_when_anonymous(emu: Any, client: Client) -> None:
+def test_session_is_empty_json_when_anonymous(emu: Any, client: Client) -> None:
+    """NextAuth's contract: an anonymous ``GET session`` is ``200 {}``, never cached."""
     response = client.get("/auth/session/")
-    assert response.status_code == 401
-    assert response.json() == {"error": "no_session", "message": "Not signed in."}
+    assert response.status_code == 200
+    assert response.json() == {}
     assert "no-store" in response["Cache-Control"]
 
 
@@ -68,7 +69,7 @@ def test_refresh_refused_by_workos_ends_the_session(signed_in: Client, emu: Any)
                       body={"error": "invalid_grant", "error_description": "Session revoked"})
     response = signed_in.post("/auth/refresh/")
     assert response.status_code == 401 and response.json()["error"] == "session_ended"
-    assert signed_in.get("/auth/session/").status_code == 401
+    assert signed_in.get("/auth/session/").json() == {}
 
 
 def test_refresh_during_outage_is_503_and_keeps_session(signed_in: Client, emu: Any) -> None:
@@ -216,7 +217,7 @@ def test_sign_out_confirms_then_posts_with_safe_next(signed_in: Client) -> None:
     assert page.status_code == 200 and b"evil.test" not in page.content
     response = signed_in.post("/auth/sign-out/", {"next": "https://evil.test/"})
     assert response.status_code == 302 and "evil.test" not in response["Location"]
-    assert signed_in.get("/auth/session/").status_code == 401
+    assert signed_in.get("/auth/session/").json() == {}
 
 
 def test_invalid_rate_setting_does_not_break_sign_in(emu: Any, client: Client,

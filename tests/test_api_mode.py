@@ -205,7 +205,40 @@ def test_sso_exchange_first_answers_an_sso_code(app: Any, settings: Any) -> None
     response = app.post("/auth/api/callback/", {"code": back["code"][0], "codeVerifier": verifier})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["refreshToken"] is None and body["token"]
-    assert body["user"]["id"].startswith("prof_")
+    assert body["refreshToken"] is None and body["token"].startswith("akt_")
+    assert body["user"]["id"].startswith("user_")  # a WorkOS user, provisioned here
     assert body["user"]["email"] == "sso@acme.test" and body["user"]["fullName"] == "Sam Sso"
+    assert body["sessionConfig"]["silentRenewal"]["enabled"] is False
     assert app.emu.control.calls(path="/user_management/authenticate") == []
+    assert WorkOSUser.objects.filter(workos_id=body["user"]["id"]).exists()
+    who = app.session.get(app.base + "/whoami/", timeout=10,
+                          headers={"Authorization": f"Bearer {body['token']}"})
+    assert who.status_code == 200 and who.json() == {"email": "sso@acme.test"}
+
+
+def test_session_config_has_every_field_of_the_contract(app: Any) -> None:
+    Organization.objects.all().delete()
+    body = app.post("/auth/api/callback/", app.authorize(**ADA)).json()
+    Organization.objects.update(idle_timeout=600)
+    config = app.post("/auth/api/refresh/", {"refreshToken": body["refreshToken"]}).json()[
+        "sessionConfig"]
+    assert set(config) >= {
+        "enabled", "idleTimeoutMinutes", "tokenExpiryHours", "warningTimeMinutes",
+        "idleTrackingEnabled", "ssoSilentRenewalEnabled", "ssoFallbackBehavior",
+        "passwordSilentRenewalEnabled", "passwordFallbackBehavior", "silentRenewal",
+    }
+    assert config["idleTrackingEnabled"] is True and config["idleTimeoutMinutes"] == 10
+    assert config["ssoSilentRenewalEnabled"] is config["passwordSilentRenewalEnabled"] is True
+    assert config["ssoFallbackBehavior"] == config["passwordFallbackBehavior"] == "logout"
+
+
+def test_redirect_uri_falls_back_and_is_checked(app: Any, settings: Any) -> None:
+    settings.AUTHKIT = {**settings.AUTHKIT, "REDIRECT_URI": "https://site.test/auth/callback/"}
+    without = {k: v for k, v in app.authorize(**ADA).items() if k != "redirect_uri"}
+    assert app.post("/auth/api/callback/", without).status_code == 200
+    own = {**app.authorize(**ADA), "redirect_uri": "https://site.test/auth/callback/"}
+    assert app.post("/auth/api/callback/", own).status_code == 200
+    other = {**without, **app.authorize(**ADA), "redirectUri": "https://site.test/elsewhere/"}
+    del other["redirect_uri"]
+    refused = app.post("/auth/api/callback/", other)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_redirect_uri"

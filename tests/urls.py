@@ -12,4 +12,5 @@ urlpatterns = [
     path("org/", views.org_page, name="org-page"),
     path("admin-only/", views.admin_only, name="admin-only"),
     path("members/", views.manage_members, name="manage-members"),
+    path("sensitive/", views.sensitive, name="sensitive"),
 ]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_authkit.client.api_keys import ApiKeys
 from django_authkit.client.audit_logs import AuditLogs
 from django_authkit.client.directory_sync import DirectorySync
 from django_authkit.client.errors import ConfigurationError
@@ -65,6 +66,7 @@ class WorkOSClient:
         self.audit_logs = AuditLogs(self._transport, client_id)
         self.events = Events(self._transport, client_id)
         self.webhooks = Webhooks(self._transport, client_id)
+        self.api_keys = ApiKeys(self._transport, client_id)
 
     @property
     def organization_membership(self) -> UserManagement:

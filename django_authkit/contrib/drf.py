@@ -10,6 +10,9 @@ django-workos-authkit[drf]``).
         ],
     }
 
+:class:`AuthKitApiKeyAuthentication` accepts WorkOS API keys only (machine
+clients; see ``AUTHKIT["API_KEYS"]``), whatever that setting says.
+
 ``request.auth`` is the :class:`~django_authkit.bearer.BearerAuthKitState` (WorkOS
 user id, organization, role, permissions, claims). Verification and caching are
 those of the middleware (:mod:`django_authkit.bearer`). A request the
@@ -50,3 +53,29 @@ class AuthKitBearerAuthentication(BaseAuthentication):  # type: ignore[misc,unus
 
     def authenticate_header(self, request: Request) -> str:
         return f'Bearer realm="{self.www_authenticate_realm}"'
+
+
+class AuthKitApiKeyAuthentication(AuthKitBearerAuthentication):
+    """``Authorization: Bearer <WorkOS API key>``, validated through WorkOS (cached briefly).
+
+    ``request.auth`` is a :class:`~django_authkit.bearer.ApiKeyAuthKitState`
+    (``api_key``, ``organization_id``, ``permissions``).
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        from django_authkit import api_key_auth
+
+        django_request = request._request
+        token = bearer.token_from(django_request)
+        if token is None or not api_key_auth.looks_like_api_key(token):
+            return None
+        state = getattr(django_request, "authkit", None)
+        if isinstance(state, bearer.ApiKeyAuthKitState) and state.get_access_token() == token:
+            return django_request.user, state
+        result = bearer.authenticate_api_key(token)
+        if isinstance(result, bearer.BearerFailure):
+            if result.status == 503:
+                raise exceptions.APIException(result.message, code=result.code)
+            raise exceptions.AuthenticationFailed(result.message, code=result.code)
+        user, claims = result
+        return user, bearer.state_for(django_request, token, user, claims)

@@ -4,8 +4,8 @@
 calls one ``authenticate`` grant and turns WorkOS's answer into the next page:
 a step-up (e-mail code, MFA, organization) opens that step server-side and
 redirects to it; a success finishes the sign-in through
-:func:`~django_authkit.native.finish.complete_sign_in`, the same path the
-hosted flow's callback takes.
+:func:`~django_authkit.signin.complete_sign_in`, the one pipeline every
+entry point (hosted callback, API mode) finishes through.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 
 from django_authkit import flow
 from django_authkit.client.errors import (
@@ -40,9 +39,10 @@ from django_authkit.client.errors import (
 )
 from django_authkit.client.models import AuthenticationResponse
 from django_authkit.conf import authkit_settings
+from django_authkit.csrf import csrf_token_field
 from django_authkit.native import pending, throttle
-from django_authkit.native.finish import SignInRefused, complete_sign_in
 from django_authkit.native.pending import Pending
+from django_authkit.signin import SignInRefused, complete_sign_in
 
 logger = logging.getLogger("django_authkit.native")
 
@@ -68,7 +68,7 @@ class RateLimited(Exception):
         self.message = message
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
+@method_decorator([never_cache, csrf_token_field], name="dispatch")
 class NativeView(View):
     """A page with one form. Subclasses set ``template_name``, ``form_class``, ``title``.
 
@@ -260,6 +260,7 @@ class NativeView(View):
                 backend=self.backend,
                 on_success=self.on_success,
                 base_url=self.base_url,
+                entry_point="native",
             )
         except SignInRefused as exc:
             return self.error(self.get_form(), exc.message, exc.status)

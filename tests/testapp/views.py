@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, JsonResponse
 
-from django_authkit.decorators import organization_required, role_required
+from django_authkit.decorators import (
+    organization_required,
+    recent_auth_required,
+    role_required,
+)
 
 
 def home(request: HttpRequest) -> JsonResponse:
@@ -44,3 +48,9 @@ def admin_only(request: HttpRequest) -> JsonResponse:
 @permission_required("members:manage", raise_exception=True)
 def manage_members(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
+
+
+@recent_auth_required(max_age=2)
+def sensitive(request: HttpRequest) -> JsonResponse:
+    """Step-up: only within two seconds of a sign-in."""
+    return JsonResponse({"auth_time": request.authkit.auth_time})
