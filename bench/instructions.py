@@ -1,0 +1,123 @@
+"""Instructions per request, counted by Valgrind's callgrind: the deterministic headline.
+
+Wall-clock ratios on a shared 2-core machine wobble by several percent; the number
+of machine instructions a request executes does not (hash seed fixed, warm
+caches). ``measure()`` runs this module as a child under
+``valgrind --tool=callgrind --instr-atstart=no``: set-up runs uninstrumented, and
+a tiny C helper (compiled here from Valgrind's ``callgrind.h``) switches counting
+on and off around each variant's requests, dumping one total per variant.
+Everything a request executes is counted: Django, AuthKit, SQLite, OpenSSL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HELPER_C = r"""
+#include <valgrind/callgrind.h>
+void bench_start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
+void bench_stop(const char *label) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS_AT(label); }
+"""
+
+
+def _compile_helper(workdir: Path) -> Path:
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise RuntimeError("no C compiler (cc) to build the callgrind helper")
+    src, lib = workdir / "cghelper.c", workdir / "cghelper.so"
+    src.write_text(HELPER_C)
+    subprocess.run([cc, "-O1", "-shared", "-fPIC", "-o", str(lib), str(src)], check=True,
+                   capture_output=True)
+    return lib
+
+
+def measure(emulator_url: str, workdir: Path, requests: int = 60) -> dict[str, Any]:
+    """{variant: instructions per request} plus the query counts, or {"skipped": why}."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return {"skipped": "valgrind is not installed (apt-get install valgrind)"}
+    try:
+        lib = _compile_helper(workdir)
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        return {"skipped": f"could not build the callgrind helper: {exc}"}
+    out = workdir / "callgrind"
+    out.mkdir(exist_ok=True)
+    result = workdir / "instructions.json"
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(ROOT)}
+    cmd = [valgrind, "--tool=callgrind", "--instr-atstart=no",
+           f"--callgrind-out-file={out}/cg.out", "--dump-line=no", "--compress-strings=no",
+           sys.executable, str(Path(__file__)), "--child", "--emulator", emulator_url,
+           "--workdir", str(workdir), "--lib", str(lib), "--requests", str(requests),
+           "--result", str(result)]
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"callgrind run failed:\n{done.stderr[-3000:]}")
+    totals: dict[str, int] = {}
+    for dump in out.glob("cg.out.*"):
+        text = dump.read_text(errors="replace")
+        label = re.search(r"^desc: Trigger: Client Request: (\S+)", text, re.M)
+        total = re.search(r"^totals: (\d+)", text, re.M)  # "summary" is zeroed with the stats
+        if label and total:
+            totals[label.group(1)] = int(total.group(1))
+    child = json.loads(result.read_text())
+    per_request = {name: totals[name] / child["requests"] for name in totals}
+    return {"per_request": per_request, "queries": child["queries"],
+            "requests": child["requests"], "workos_calls": child["workos_calls"]}
+
+
+def _child(args: argparse.Namespace) -> None:
+    from bench import scenarios
+    from bench.common import EmulatorProcess
+
+    scenarios.configure(args.emulator, Path(args.workdir))
+    import django
+
+    django.setup()
+    from django_authkit.emulator.control import EmulatorControl
+
+    emu = EmulatorProcess(url=args.emulator, process=None)  # type: ignore[arg-type]
+    emu.control = EmulatorControl(args.emulator)
+    variants = scenarios.setup(emu, diagnostics=True)
+    queries = scenarios.query_counts(variants)
+    helper = ctypes.CDLL(args.lib)
+    for fn in variants.values():  # warm every cache a steady request meets
+        for _ in range(30):
+            fn()
+    emu.control.clear_calls()
+    gc.collect()
+    gc.freeze()  # no collection lands in one variant's count
+    gc.disable()
+    order = os.environ.get("BENCH_ORDER", "").split(",") if os.environ.get("BENCH_ORDER") else []
+    for name, fn in [(n, variants[n.split("@")[0]]) for n in order] or variants.items():
+        helper.bench_start()
+        for _ in range(args.requests):
+            fn()
+        helper.bench_stop(name.encode())
+    calls = len(emu.control.calls())
+    Path(args.result).write_text(json.dumps({
+        "variants": list(variants), "queries": queries, "requests": args.requests,
+        "workos_calls": calls}))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--emulator")
+    parser.add_argument("--workdir")
+    parser.add_argument("--lib")
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--result")
+    _child(parser.parse_args())
