@@ -44,7 +44,8 @@ def _compile_helper(workdir: Path) -> Path:
     return lib
 
 
-def measure(emulator_url: str, workdir: Path, requests: int = 60) -> dict[str, Any]:
+def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int = 3
+            ) -> dict[str, Any]:
     """{variant: instructions per request} plus the query counts, or {"skipped": why}."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
@@ -60,7 +61,7 @@ def measure(emulator_url: str, workdir: Path, requests: int = 60) -> dict[str, A
     cmd = [valgrind, "--tool=callgrind", "--instr-atstart=no",
            f"--callgrind-out-file={out}/cg.out", "--dump-line=no", "--compress-strings=no",
            sys.executable, str(Path(__file__)), "--child", "--emulator", emulator_url,
-           "--workdir", str(workdir), "--lib", str(lib), "--requests", str(requests),
+           "--workdir", str(workdir), "--lib", str(lib), "--requests", str(requests), "--segments", str(segments),
            "--result", str(result)]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
@@ -73,9 +74,13 @@ def measure(emulator_url: str, workdir: Path, requests: int = 60) -> dict[str, A
         if label and total:
             totals[label.group(1)] = int(total.group(1))
     child = json.loads(result.read_text())
-    per_request = {name: totals[name] / child["requests"] for name in totals}
-    return {"per_request": per_request, "queries": child["queries"],
-            "requests": child["requests"], "workos_calls": child["workos_calls"]}
+    segments_of: dict[str, list[float]] = {}
+    for label, total in totals.items():
+        segments_of.setdefault(label.split("@")[0], []).append(total / child["requests"])
+    per_request = {name: sum(v) / len(v) for name, v in segments_of.items()}
+    spread = {name: (min(v), max(v)) for name, v in segments_of.items()}
+    return {"per_request": per_request, "spread": spread, "queries": child["queries"],
+            "requests": child["requests"] * segments, "workos_calls": child["workos_calls"]}
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -100,12 +105,15 @@ def _child(args: argparse.Namespace) -> None:
     gc.collect()
     gc.freeze()  # no collection lands in one variant's count
     gc.disable()
-    order = os.environ.get("BENCH_ORDER", "").split(",") if os.environ.get("BENCH_ORDER") else []
-    for name, fn in [(n, variants[n.split("@")[0]]) for n in order] or variants.items():
-        helper.bench_start()
-        for _ in range(args.requests):
-            fn()
-        helper.bench_stop(name.encode())
+    names = list(variants)
+    for segment in range(args.segments):  # rotated order, as the wall-clock rounds
+        shift = segment % len(names)
+        for name in names[shift:] + names[:shift]:
+            fn = variants[name]
+            helper.bench_start()
+            for _ in range(args.requests):
+                fn()
+            helper.bench_stop(f"{name}@{segment}".encode())
     calls = len(emu.control.calls())
     Path(args.result).write_text(json.dumps({
         "variants": list(variants), "queries": queries, "requests": args.requests,
@@ -119,5 +127,6 @@ if __name__ == "__main__":
     parser.add_argument("--workdir")
     parser.add_argument("--lib")
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--segments", type=int, default=3)
     parser.add_argument("--result")
     _child(parser.parse_args())

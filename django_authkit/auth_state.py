@@ -19,8 +19,8 @@ def set_active_permissions(user_pk: Any, permissions: Collection[str] | None) ->
     return _permissions.set((user_pk, permissions or (), []) if user_pk is not None else None)
 
 
-def reset_active_permissions(token: Any) -> None:
-    _permissions.reset(token)
+#: Undo :func:`set_active_permissions` with its token (the C method itself: no Python frame).
+reset_active_permissions = _permissions.reset
 
 
 def active_permissions(user: Any) -> frozenset[str]:
@@ -43,6 +43,9 @@ class AuthKitState:
     Reading attributes costs nothing; :meth:`get_access_token` loads (and when
     needed refreshes) the token from the database on demand.
     """
+
+    #: The Django user's pk, as the middleware read it (binds ``has_perm``'s permissions).
+    user_pk: Any = None
 
     def __init__(self, request: Any, hot: dict[str, Any]) -> None:
         self._request = request
