@@ -132,4 +132,4 @@ def interleaved(variants: dict[str, Callable[[], Any]], rounds: int, per_round: 
 
 def fmt_ratio(triple: tuple[float, float, float]) -> str:
     med, lo, hi = triple
-    return f"**{med:.3f}x** ({lo:.3f}–{hi:.3f})"
+    return f"**{med:.3f}x** ({lo:.3f} to {hi:.3f})"

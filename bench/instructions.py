@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 HELPER_C = r"""
 #include <valgrind/callgrind.h>
 void bench_start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
-void bench_stop(const char *label) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS_AT(label); }
+void bench_stop(const char *label) {
+  CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS_AT(label);
+}
 """
 
 
@@ -61,7 +63,8 @@ def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int 
     cmd = [valgrind, "--tool=callgrind", "--instr-atstart=no",
            f"--callgrind-out-file={out}/cg.out", "--dump-line=no", "--compress-strings=no",
            sys.executable, str(Path(__file__)), "--child", "--emulator", emulator_url,
-           "--workdir", str(workdir), "--lib", str(lib), "--requests", str(requests), "--segments", str(segments),
+           "--workdir", str(workdir), "--lib", str(lib), "--requests", str(requests),
+           "--segments", str(segments),
            "--result", str(result)]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
