@@ -39,8 +39,12 @@ class ExchangeTimer:
         self._cls._authenticate = self._original  # type: ignore[method-assign]
 
 
-def one_callback(emu: Any, timer: ExchangeTimer, **choice: Any) -> dict[str, Any]:
-    """Sign a fresh client in; the callback's queries, total and app-side milliseconds."""
+def one_callback(emu: Any, timer: ExchangeTimer, around: Any = None, **choice: Any
+                 ) -> dict[str, Any]:
+    """Sign a fresh client in; the callback's queries, total and app-side milliseconds.
+
+    ``around`` (start, stop) callables bracket the callback request alone (Valgrind).
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -51,12 +55,19 @@ def one_callback(emu: Any, timer: ExchangeTimer, **choice: Any) -> dict[str, Any
     parts = urlsplit(location)
     timer.spent = 0.0
     with CaptureQueriesContext(connection) as ctx:
+        if around is not None:
+            around[0]()
         t0 = time.perf_counter()
+        cpu0 = time.thread_time()
         response = client.get(f"{parts.path}?{parts.query}")
+        cpu = time.thread_time() - cpu0
         total = time.perf_counter() - t0
+        if around is not None:
+            around[1]()
     assert response.status_code == 302, response.content[:300]
     return {"queries": [q["sql"] for q in ctx.captured_queries], "total_ms": total * 1e3,
-            "app_ms": (total - timer.spent) * 1e3, "exchange_ms": timer.spent * 1e3}
+            "app_ms": (total - timer.spent) * 1e3, "exchange_ms": timer.spent * 1e3,
+            "cpu_ms": cpu * 1e3}
 
 
 def plain_login_queries() -> list[str]:
@@ -96,6 +107,7 @@ def measure(emu: Any, repeats: int = 9, prefix: str = "cb") -> dict[str, Any]:
         return {"queries": len(runs[-1]["queries"]), "sql": runs[-1]["queries"],
                 "app_ms": statistics.median(r["app_ms"] for r in runs),
                 "exchange_ms": statistics.median(r["exchange_ms"] for r in runs),
+                "cpu_ms": statistics.median(r["cpu_ms"] for r in runs),
                 "total_ms": statistics.median(r["total_ms"] for r in runs)}
 
     return {"new": summary(new), "returning": summary(back), "plain": plain_login_queries(),

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -46,8 +47,8 @@ def _compile_helper(workdir: Path) -> Path:
     return lib
 
 
-def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int = 3
-            ) -> dict[str, Any]:
+def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int = 3,
+            scaling: bool = True) -> dict[str, Any]:
     """{variant: instructions per request} plus the query counts, or {"skipped": why}."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
@@ -64,7 +65,7 @@ def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int 
            f"--callgrind-out-file={out}/cg.out", "--dump-line=no", "--compress-strings=no",
            sys.executable, str(Path(__file__)), "--child", "--emulator", emulator_url,
            "--workdir", str(workdir), "--lib", str(lib), "--requests", str(requests),
-           "--segments", str(segments),
+           "--segments", str(segments), *(["--scaling"] if scaling else []),
            "--result", str(result)]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
@@ -78,12 +79,23 @@ def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int 
             totals[label.group(1)] = int(total.group(1))
     child = json.loads(result.read_text())
     segments_of: dict[str, list[float]] = {}
+    other: dict[str, float] = {}
     for label, total in totals.items():
+        if ":" in label:  # scaling rows; callbacks are counted one by one (median)
+            base = label.split("#")[0]
+            per = total if "callback" in label else total / child["requests"]
+            segments_of.setdefault(base, []).append(per)
+            continue
         segments_of.setdefault(label.split("@")[0], []).append(total / child["requests"])
+    for name, values in list(segments_of.items()):
+        if ":" in name:
+            other[name] = statistics.median(values)
+            del segments_of[name]
     per_request = {name: sum(v) / len(v) for name, v in segments_of.items()}
     spread = {name: (min(v), max(v)) for name, v in segments_of.items()}
-    return {"per_request": per_request, "spread": spread, "queries": child["queries"],
-            "requests": child["requests"] * segments, "workos_calls": child["workos_calls"]}
+    return {"per_request": per_request, "spread": spread, "scaling": other,
+            "queries": child["queries"], "requests": child["requests"] * segments,
+            "workos_calls": child["workos_calls"]}
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -118,9 +130,57 @@ def _child(args: argparse.Namespace) -> None:
                 fn()
             helper.bench_stop(f"{name}@{segment}".encode())
     calls = len(emu.control.calls())
+    if args.scaling:
+        _scaling(emu, helper, variants, args.requests, queries)
     Path(args.result).write_text(json.dumps({
         "variants": list(variants), "queries": queries, "requests": args.requests,
         "workos_calls": calls}))
+
+
+def _scaling(emu: Any, helper: Any, variants: dict[str, Any], requests: int,
+             queries: dict[str, int]) -> None:
+    """Counts per scaling row: hot path (plain, AuthKit) and a returning user's callback."""
+    from django.conf import settings
+
+    from bench import callback, scaling, scenarios
+
+    def count(label: str, fn: Any, times: int) -> None:
+        queries[label] = scenarios.query_counts({label: fn})[label]
+        for _ in range(4):
+            fn()
+        helper.bench_start()
+        for _ in range(times):
+            fn()
+        helper.bench_stop(label.encode())
+
+    timer = callback.ExchangeTimer()
+    try:
+        def callback_count(label: str, **choice: Any) -> None:
+            callback.one_callback(emu, timer, **choice)  # warm (and a new user's first)
+            for i in range(3):
+                last = callback.one_callback(emu, timer, (helper.bench_start, lambda i=i: (
+                    helper.bench_stop(f"{label}:callback#{i}".encode()))), **choice)
+            queries[f"{label}:callback"] = len(last["queries"])
+
+        for size in scaling.SIZES:
+            scaling.populate(size)
+            gc.collect()
+            gc.freeze()
+            count(f"scale{size}:plain", variants["plain"], requests)
+            count(f"scale{size}:authkit", variants["authkit"], requests)
+            callback_count(f"scale{size}", email="scale-back@example.test")
+        for key, email, org in scaling.SPECIAL:
+            scaling.seed_special(emu, key)
+            cookie = scenarios.authkit_session_cookie(emu, email, organization_name=org)
+            fn = scenarios.request_fn(scenarios._wsgi(), {
+                "HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={cookie}"})
+            gc.collect()
+            gc.freeze()
+            count(f"{key}:plain", variants["plain"], requests)
+            count(f"{key}:authkit", fn, requests)
+            callback_count(key, email=email, organization_name=org)
+    finally:
+        timer.close()
 
 
 if __name__ == "__main__":
@@ -131,5 +191,6 @@ if __name__ == "__main__":
     parser.add_argument("--lib")
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--segments", type=int, default=3)
+    parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--result")
     _child(parser.parse_args())
