@@ -73,20 +73,20 @@ def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int 
     totals: dict[str, int] = {}
     for dump in out.glob("cg.out.*"):
         text = dump.read_text(errors="replace")
-        label = re.search(r"^desc: Trigger: Client Request: (\S+)", text, re.M)
-        total = re.search(r"^totals: (\d+)", text, re.M)  # "summary" is zeroed with the stats
-        if label and total:
-            totals[label.group(1)] = int(total.group(1))
+        found = re.search(r"^desc: Trigger: Client Request: (\S+)", text, re.M)
+        count = re.search(r"^totals: (\d+)", text, re.M)  # "summary" is zeroed with the stats
+        if found and count:
+            totals[found.group(1)] = int(count.group(1))
     child = json.loads(result.read_text())
     segments_of: dict[str, list[float]] = {}
     other: dict[str, float] = {}
-    for label, total in totals.items():
-        if ":" in label:  # scaling rows; callbacks are counted one by one (median)
-            base = label.split("#")[0]
-            per = total if "callback" in label else total / child["requests"]
+    for name, total in totals.items():
+        if ":" in name:  # scaling rows; callbacks are counted one by one (median)
+            base = name.split("#")[0]
+            per = total if "callback" in name else total / child["requests"]
             segments_of.setdefault(base, []).append(per)
             continue
-        segments_of.setdefault(label.split("@")[0], []).append(total / child["requests"])
+        segments_of.setdefault(name.split("@")[0], []).append(total / child["requests"])
     for name, values in list(segments_of.items()):
         if ":" in name:
             other[name] = statistics.median(values)
