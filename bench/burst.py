@@ -27,9 +27,10 @@ CATEGORIES = (
     ("token encryption (crypto.encrypt/decrypt)", "crypto.py"),
     ("session row lock + refresh transaction (DB)", "_refresh_row"),
     ("waiting for another request's refresh (poll)", "_refresh_with_cache_lock"),
-    ("Django session save", "sessions/backends"),
+    ("Django session save (new claims)", "SessionStore.save"),
     ("signals and membership sync after refresh", "sync_membership"),
-    ("Django session load", "_get_session"),
+    ("Django session load", "SessionStore.load"),
+    ("user load (auth middleware)", "get_user (django/contrib/auth"),
     ("rest of the request (Django, view, response)", "handle_request"),
 )
 #: A sample counts only while a thread serves a request (idle workers are dropped).

@@ -82,6 +82,7 @@ class Rounds:
     load_before: str
     load_after: str
     per_round: int
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # thread CPU µs per request
 
     def median_us(self, name: str) -> float:
         return statistics.median(self.times[name])
@@ -90,9 +91,10 @@ class Rounds:
         """One ratio per round: the two variants ran back to back in that round."""
         return [a / b for a, b in zip(self.times[name], self.times[base], strict=True)]
 
-    def ratio(self, name: str, base: str) -> tuple[float, float, float]:
-        """(median, min, max) of the per-round ratios."""
-        r = self.ratios(name, base)
+    def ratio(self, name: str, base: str, cpu: bool = False) -> tuple[float, float, float]:
+        """(median, min, max) of the per-round ratios (of thread CPU time if ``cpu``)."""
+        source = self.cpu if cpu else self.times
+        r = [a / b for a, b in zip(source[name], source[base], strict=True)]
         return statistics.median(r), min(r), max(r)
 
 
@@ -105,6 +107,7 @@ def interleaved(variants: dict[str, Callable[[], Any]], rounds: int, per_round: 
     """
     names = list(variants)
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for fn in variants.values():  # warm-up, discarded
         for _ in range(max(5, per_round // 10)):
             fn()
@@ -117,17 +120,19 @@ def interleaved(variants: dict[str, Callable[[], Any]], rounds: int, per_round: 
             for name in order:
                 fn = variants[name]
                 gc.disable()
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.thread_time()
                 for _ in range(per_round):
                     fn()
                 elapsed = time.perf_counter() - start
+                cpu_used = time.thread_time() - cpu_start
                 gc.enable()
                 times[name].append(elapsed / per_round * 1e6)
+                cpu[name].append(cpu_used / per_round * 1e6)
             gc.collect()
     finally:
         gc.enable()
         gc.unfreeze()
-    return Rounds(times, before, load(), per_round)
+    return Rounds(times, before, load(), per_round, cpu)
 
 
 def fmt_ratio(triple: tuple[float, float, float]) -> str:

@@ -163,7 +163,7 @@ def _scaling(emu: Any, helper: Any, variants: dict[str, Any], requests: int,
             queries[f"{label}:callback"] = len(last["queries"])
 
         for size in scaling.SIZES:
-            scaling.populate(size)
+            scaling.populate_outside(size)
             gc.collect()
             gc.freeze()
             count(f"scale{size}:plain", variants["plain"], requests)

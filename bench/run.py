@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _step(name: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {name}", flush=True)
+    print(f"[bench {time.strftime('%H:%M:%S', time.gmtime())}] {name}", flush=True)
 
 
 def in_process(emu: Any, work: Path, rounds: int, per_round: int) -> dict[str, Any]:
@@ -59,8 +59,8 @@ def in_process(emu: Any, work: Path, rounds: int, per_round: int) -> dict[str, A
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15, help="wall-clock rounds")
-    parser.add_argument("--requests", type=int, default=200, help="per variant per round")
+    parser.add_argument("--rounds", type=int, default=41, help="wall-clock rounds")
+    parser.add_argument("--requests", type=int, default=60, help="per variant per round")
     parser.add_argument("--instr-requests", type=int, default=40,
                         help="per variant per segment under callgrind (3 segments)")
     parser.add_argument("--sessions", type=int, default=200, help="in the refresh burst")
