@@ -436,10 +436,12 @@ class AuthKitSettings:
     """Attribute access to the ``AUTHKIT`` settings with env fallbacks and defaults."""
 
     def __getattr__(self, name: str) -> Any:
+        # Only reached on a first read: the value is then kept as an instance attribute,
+        # so the hot path's later reads are plain attribute lookups (no Python call).
         try:
             return _resolved[name]
         except KeyError:
-            value = _resolved[name] = self._resolve(name)
+            value = _resolved[name] = self.__dict__[name] = self._resolve(name)
             return value
 
     def _resolve(self, name: str) -> Any:
@@ -492,6 +494,7 @@ _resolved: dict[str, Any] = {}
 def _forget_resolved(**kwargs: Any) -> None:
     """Any settings change (``override_settings``, tests) may change resolved values."""
     _resolved.clear()
+    authkit_settings.__dict__.clear()
 
 
 authkit_settings = AuthKitSettings()

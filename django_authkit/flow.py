@@ -86,7 +86,10 @@ def complete(request: HttpRequest, state: str | None) -> PendingSignIn:
         raise FlowError("state_missing", "The sign-in response carried no state.")
     store = _live_attempts(request)
     entry = store.pop(state, None) if len(state) <= 128 else None
-    request.session[SESSION_KEY] = store
+    if store:
+        request.session[SESSION_KEY] = store
+    else:  # no empty leftover: every later request would decode it with the session
+        request.session.pop(SESSION_KEY, None)
     if entry is None:
         raise FlowError(
             "state_mismatch",

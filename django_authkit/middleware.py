@@ -83,7 +83,8 @@ class AuthKitMiddleware:
         hot = session.get(sessions.HOT_KEY)
         if not hot:
             return None
-        if SESSION_KEY not in session:  # signed out by other means; forget the claims
+        user_pk = session.get(SESSION_KEY)
+        if user_pk is None:  # signed out by other means; forget the claims
             del session[sessions.HOT_KEY]
             return None
         now = time.time()
@@ -107,7 +108,9 @@ class AuthKitMiddleware:
         sessions.touch(request, hot, now, idle)
         if not cookie_sessions:
             sessions.track_session_key(request, session[sessions.HOT_KEY])
-        request.authkit = AuthKitState(request, session[sessions.HOT_KEY])  # type: ignore[attr-defined]
+        state = AuthKitState(request, session[sessions.HOT_KEY])  # as touch()/track left it
+        state.user_pk = user_pk  # read once here, for _bind_permissions
+        request.authkit = state  # type: ignore[attr-defined]
         return None
 
     def process_bearer(self, request: HttpRequest) -> HttpResponse | None:
@@ -195,9 +198,9 @@ def _bearer_optional(request: HttpRequest) -> bool:
 def _bind_permissions(request: HttpRequest) -> Any:
     """Expose the session's WorkOS permissions to ``user.has_perm`` for this request."""
     authkit = request.authkit  # type: ignore[attr-defined]
-    if not authkit:
+    if authkit is ANONYMOUS:  # (an identity test: no __bool__ call per request)
         return set_active_permissions(None, None)
-    user_pk = authkit.__dict__.get("user_pk")  # bearer-authenticated
+    user_pk = authkit.user_pk  # set by process_request or process_bearer
     if user_pk is None:
         user_pk = request.session.get(SESSION_KEY)
     return set_active_permissions(user_pk, authkit.permission_slugs)

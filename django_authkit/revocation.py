@@ -14,6 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import timezone
 
 from django_authkit import signals
@@ -25,8 +27,20 @@ COOKIE_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 MARKER_TTL = 14 * 24 * 3600
 
 
+_cookie_engine: list[bool] = []  # uses_cookie_sessions(), kept until SESSION_ENGINE changes
+
+
 def uses_cookie_sessions() -> bool:
-    return str(settings.SESSION_ENGINE) == COOKIE_ENGINE
+    """Whether sessions live in cookies only (read on every request, so computed once)."""
+    if not _cookie_engine:
+        _cookie_engine.append(str(settings.SESSION_ENGINE) == COOKIE_ENGINE)
+    return _cookie_engine[0]
+
+
+@receiver(setting_changed)
+def _forget_cookie_engine(*, setting: str, **kwargs: Any) -> None:
+    if setting == "SESSION_ENGINE":
+        _cookie_engine.clear()
 
 
 def marker_key(session_id: str) -> str:

@@ -102,7 +102,7 @@ def apply_policy(request: HttpRequest, organization: Any | None) -> None:
         )
         if value
     }
-    if policy != hot.get("policy"):
+    if policy != (hot.get("policy") or {}):  # no empty policy in every session
         request.session[HOT_KEY] = {**hot, "policy": policy}
 
 
