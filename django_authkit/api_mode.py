@@ -105,7 +105,7 @@ class ApiView(View):
 
     def verified(self, auth: AuthenticationResponse) -> dict[str, Any]:
         try:
-            return verify_access_token(auth.access_token)
+            return verify_access_token(auth.access_token, from_workos=True)
         except KeysUnavailable:
             raise Refusal("workos_unavailable", "Signing keys are unavailable.", 503) from None
         except InvalidAccessToken as exc:

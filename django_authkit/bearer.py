@@ -132,7 +132,7 @@ def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
 
 def state_for(request: HttpRequest, token: str, user: Any, claims: dict[str, Any]) -> AuthKitState:
     """The ``request.authkit`` of a request authenticated by ``token``."""
-    from django_authkit.sessions import hot_data
+    from django_authkit.session_data import hot_data
 
     act = claims.get("act")
     impersonator = {"email": act.get("sub"), "reason": None} if isinstance(act, dict) else None

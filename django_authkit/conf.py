@@ -71,7 +71,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "JWKS_REFETCH_COOLDOWN",
         30,
-        "Minimum seconds between two key fetches caused by an unknown ``kid``.",
+        "Minimum seconds between two key fetches caused by an unknown ``kid`` in a bearer "
+        "token. Tokens WorkOS itself returns (code exchange, refresh) are never held back.",
+        None,
+        int,
+    ),
+    Setting(
+        "JWKS_TIMEOUT",
+        3.0,
+        "Seconds a JWKS fetch may take (its own short timeout; never retried or slept on "
+        "inside a request).",
+        None,
+        float,
+    ),
+    Setting(
+        "JWKS_FAILURE_BACKOFF",
+        30,
+        "Seconds after a failed JWKS fetch before any process tries again (at least the "
+        "``Retry-After`` WorkOS sent, up to 300). Known keys keep serving meanwhile.",
         None,
         int,
     ),

@@ -107,7 +107,9 @@ class AuthKitMiddleware:
         sessions.touch(request, hot, now, idle)
         if not cookie_sessions:
             sessions.track_session_key(request, session[sessions.HOT_KEY])
-        request.authkit = AuthKitState(request, session[sessions.HOT_KEY])  # type: ignore[attr-defined]
+        request.authkit = AuthKitState(  # type: ignore[attr-defined]
+            request, session[sessions.HOT_KEY], sessions.current_access_token
+        )
         return None
 
     def process_bearer(self, request: HttpRequest) -> HttpResponse | None:

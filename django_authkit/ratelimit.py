@@ -106,9 +106,11 @@ def too_many(request: HttpRequest, wait: int, *, html: bool = False) -> HttpResp
     headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
     message = "Too many attempts. Try again later."
     if html:
-        from django_authkit.views import error_response
+        from django.shortcuts import render
 
-        response = error_response(request, "rate_limited", message, status=429)
-        response["Retry-After"] = str(wait)
+        context = {"code": "rate_limited", "message": message, "title": "Sign-in failed"}
+        response = render(request, "authkit/error.html", context, status=429)
+        for name, value in {**headers, "Referrer-Policy": "no-referrer"}.items():
+            response[name] = value
         return response
     return json_error("rate_limited", message, 429, headers, retryAfter=wait)

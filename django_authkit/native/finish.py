@@ -21,7 +21,7 @@ from django_authkit.client import get_workos
 from django_authkit.client.errors import WorkOSError
 from django_authkit.client.models import AuthenticationResponse
 from django_authkit.conf import authkit_settings
-from django_authkit.tokens import InvalidAccessToken, verify_access_token
+from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
 from django_authkit.urlhelpers import after_sign_in_path
 
 logger = logging.getLogger("django_authkit.native")
@@ -61,7 +61,11 @@ def complete_sign_in(
     token does not verify or the backend refuses the account.
     """
     try:
-        claims = verify_access_token(auth.access_token)
+        claims = verify_access_token(auth.access_token, from_workos=True)
+    except KeysUnavailable as exc:
+        raise SignInRefused(
+            "workos_unavailable", "The sign-in service did not answer. Please try again.", 503
+        ) from exc
     except InvalidAccessToken as exc:
         logger.warning("Rejected an access token from WorkOS: %s", exc.reason)
         raise SignInRefused("invalid_token", "The sign-in could not be verified.", 502) from exc
