@@ -257,6 +257,14 @@ def _verify_and_apply(
 
 def _refused(row: AuthKitSession, exc: APIError, *, switching: bool) -> Outcome:
     """Only WorkOS saying no to this session ends it; our own misconfiguration does not."""
+    if exc.is_configuration_error:
+        logger.error(
+            "WorkOS refused this site's credentials on a refresh (HTTP %s, %s, request id %s); "
+            "keeping the session. Fix AUTHKIT['API_KEY'] / AUTHKIT['CLIENT_ID'] "
+            "(run manage.py authkit_doctor).",
+            exc.status_code, exc.error or exc.code, exc.request_id,
+        )
+        return Outcome.UNAVAILABLE
     if exc.is_invalid_grant or (not switching and exc.status_code in (400, 403)):
         logger.info("WorkOS refused a refresh (%s); ending the session.", exc.error or exc.code)
         end_session(row, "refresh_refused")

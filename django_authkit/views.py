@@ -21,7 +21,13 @@ from django.views.decorators.cache import never_cache
 
 from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signals
 from django_authkit.client import get_workos
-from django_authkit.client.errors import APIError, ServerError, WorkOSError
+from django_authkit.client.errors import (
+    APIError,
+    ConfigurationError,
+    RateLimitExceededError,
+    ServerError,
+    WorkOSError,
+)
 from django_authkit.conf import authkit_settings
 from django_authkit.jsonresponses import json_error
 from django_authkit.native.finish import SignInRefused, complete_sign_in
@@ -43,6 +49,7 @@ _ID = {
 _HINT = re.compile(r"^[^\x00-\x1f\x7f]{1,254}$")
 PROMPTS = frozenset({"login", "consent", "select_account", "none"})
 MAX_CUSTOM_STATE = 1024
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 class WorkOSRedirect(HttpResponseRedirect):
@@ -200,11 +207,15 @@ class CallbackView(View):
                 ip_address=request.META.get("REMOTE_ADDR"),
                 user_agent=request.headers.get("User-Agent", "")[:512] or None,
             )
-        except ServerError as exc:
+        except (ServerError, RateLimitExceededError) as exc:
             return self.unavailable(exc)
         except APIError as exc:
+            if exc.is_configuration_error:
+                return self.misconfigured(exc)
             logger.info("WorkOS refused an authorization code (%s).", exc.error or exc.code)
             return self.failure("invalid_code", "This sign-in link is invalid or has expired.")
+        except ConfigurationError as exc:
+            return self.misconfigured(exc)
         except WorkOSError as exc:
             return self.unavailable(exc)
         except ImproperlyConfigured:
@@ -221,7 +232,10 @@ class CallbackView(View):
                 base_url=self.base_url,
             )
         except SignInRefused as exc:
-            return self.failure(exc.code, exc.message, status=exc.status)
+            response = self.failure(exc.code, exc.message, status=exc.status)
+            if exc.status == 503:  # signing keys unavailable for now: a retry will do
+                response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+            return response
 
     def failure(self, code: str, message: str, status: int = 400) -> HttpResponse:
         if status < 500:  # count the client's failures, not WorkOS outages
@@ -236,11 +250,31 @@ class CallbackView(View):
         return error_response(self.request, code, message, status=status)
 
     def unavailable(self, exc: WorkOSError) -> HttpResponse:
+        """WorkOS busy (429), failing (5xx) or silent: 503 with ``Retry-After``, try again."""
         logger.warning("WorkOS unavailable during a code exchange: %s", type(exc).__name__)
-        return self.failure(
+        wait = getattr(exc, "retry_after", None) or UNAVAILABLE_RETRY_AFTER
+        response = self.failure(
             "workos_unavailable",
             "The sign-in service did not answer. Please try again in a moment.",
-            status=502,
+            status=503,
+        )
+        response["Retry-After"] = str(max(1, min(int(wait), 300)))
+        return response
+
+    def misconfigured(self, exc: WorkOSError) -> HttpResponse:
+        """WorkOS refused the site's API key or client id: the site's fault, not the visitor's."""
+        logger.error(
+            "WorkOS refused this site's credentials at the code exchange (%s). Set "
+            "AUTHKIT['API_KEY'] (WORKOS_API_KEY) to the secret key and AUTHKIT['CLIENT_ID'] "
+            "(WORKOS_CLIENT_ID) to the client id of the same WorkOS environment; "
+            "`manage.py authkit_doctor` checks both.",
+            exc,
+        )
+        return self.failure(
+            "configuration",
+            "Sign-in is not set up correctly on this site. This is not something you did: "
+            "the site's administrators need to fix its WorkOS settings.",
+            status=503,
         )
 
 
