@@ -86,6 +86,7 @@ class SignInView(View):
     http_method_names = ["get", "post"]
     screen_hint: str | None = None
     provider: str | None = None
+    rate_limit_scope = "sign-in"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.start(request, request.GET)
@@ -94,6 +95,9 @@ class SignInView(View):
         return self.start(request, request.POST)
 
     def start(self, request: HttpRequest, params: QueryDict) -> HttpResponse:
+        limited = self.limit_new_sessions(request)
+        if limited is not None:
+            return limited
         options = self.authorization_options(params)
         if isinstance(options, HttpResponse):
             return options
@@ -120,6 +124,20 @@ class SignInView(View):
                 request, "configuration", "Sign-in is not configured on this site.", status=500
             )
         return WorkOSRedirect(url)
+
+    def limit_new_sessions(self, request: HttpRequest) -> HttpResponse | None:
+        """Each start from a browser without a session stores one: count those per client.
+
+        A browser that keeps its cookie reuses its session (at most
+        ``MAX_PENDING_SIGN_INS`` attempts in it), so only cookie-less loops are limited.
+        """
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            return None
+        wait = ratelimit.hit(request, self.rate_limit_scope)
+        if wait is None:
+            return None
+        return ratelimit.too_many(request, wait, html=prefers_html(request))
 
     def authorization_options(self, params: QueryDict) -> dict[str, Any] | HttpResponse:
         """Selector and hints for the authorization URL, from validated parameters."""
