@@ -158,6 +158,9 @@ def _back_off(url: str, retry_after: float | None, why: str) -> None:
     seconds = float(authkit_settings.JWKS_FAILURE_BACKOFF)
     if retry_after:
         seconds = max(seconds, min(retry_after, RETRY_AFTER_CAP))
+    if seconds <= 0:
+        logger.warning("Could not fetch the WorkOS JWKS (%s).", why)
+        return
     cache.set(f"{PREFIX}-backoff:{url}", time.time() + seconds, timeout=int(seconds) + 1)
     logger.warning("Could not fetch the WorkOS JWKS (%s); next attempt in %.0f s.", why, seconds)
 
