@@ -110,7 +110,7 @@ class ApiView(View):
             raise Refusal("workos_unavailable", "Signing keys are unavailable.", 503) from None
         except InvalidAccessToken as exc:
             logger.warning("WorkOS returned an unusable access token: %s", exc.reason)
-            raise Refusal("invalid_token", "The sign-in could not be verified.", 502) from None
+            raise Refusal("invalid_token", "The sign-in could not be verified.", 400) from None
 
     def switch(self, auth: AuthenticationResponse, organization_id: str) -> AuthenticationResponse:
         """Move fresh tokens into ``organization_id`` (WorkOS checks the membership)."""
@@ -134,7 +134,7 @@ class ApiView(View):
             auth = self.switch(auth, organization_id)
             claims = self.verified(auth)
         if claims["sub"] != auth.user.id:
-            raise Refusal("invalid_token", "The sign-in could not be verified.", 502)
+            raise Refusal("invalid_token", "The sign-in could not be verified.", 400)
         user = authenticate(self.request, workos_user=auth.user, claims=claims)
         if user is None:
             raise Refusal("account_not_allowed", "This account cannot sign in to this site.", 403)

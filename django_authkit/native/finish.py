@@ -68,7 +68,7 @@ def complete_sign_in(
         ) from exc
     except InvalidAccessToken as exc:
         logger.warning("Rejected an access token from WorkOS: %s", exc.reason)
-        raise SignInRefused("invalid_token", "The sign-in could not be verified.", 502) from exc
+        raise SignInRefused("invalid_token", "The sign-in could not be verified.", 400) from exc
     user = authenticate(request, workos_user=auth.user, claims=claims)
     if user is None:
         raise SignInRefused("account_not_allowed", "This account cannot sign in to this site.", 403)
