@@ -80,6 +80,8 @@ else:
     }
     if django.VERSION >= (5, 1):  # several processes on one SQLite file: take write locks up front
         DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    if os.environ.get("AUTHKIT_TEST_SQLITE_DEFAULTS"):  # as `startproject` ships it
+        DATABASES["default"]["OPTIONS"] = {}
 
 # The multi-process tests run this project under gunicorn with a Redis cache.
 if os.environ.get("AUTHKIT_TEST_CACHE"):
