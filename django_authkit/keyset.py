@@ -203,39 +203,46 @@ class _Failed(Exception):
         self.retry_after = retry_after
 
 
-def _fetch_single_flight(url: str) -> KeySet | None:
-    """Fetch once across processes; others wait on the shared copy. None: unavailable."""
+def _fetch_single_flight(url: str, seen: float) -> KeySet | None:
+    """Fetch once across processes; others wait on the shared copy. None: unavailable.
+
+    ``seen`` is when the caller's copy was fetched (0: none): any shared copy newer
+    than that is what the caller needs, whoever fetched it.
+    """
     if _backoff_left(url) > 0:
         return None
     lock = f"{PREFIX}-lock:{url}"
     hold = float(authkit_settings.JWKS_TIMEOUT) * 2 + 2
-    started = time.time()
     if cache.add(lock, 1, timeout=int(hold) + 1):
         try:
-            keys, kept = _download(url)
-        except _Failed as exc:
-            _back_off(url, exc.retry_after, exc.why)
-            return None
+            shared = _shared(url)
+            if shared is not None and shared.fetched_at > seen:
+                return shared  # fetched by another process a moment ago
+            try:
+                keys, kept = _download(url)
+            except _Failed as exc:
+                _back_off(url, exc.retry_after, exc.why)
+                return None
+            now = time.time()
+            _publish(url, kept, now)  # before the lock goes: waiters then find it
+            found = KeySet(now, keys)
+            _remember(url, found)
+            return found
         finally:
             cache.delete(lock)
-        now = time.time()
-        _publish(url, kept, now)
-        found = KeySet(now, keys)
-        _remember(url, found)
-        return found
     deadline = time.monotonic() + hold
     while time.monotonic() < deadline:  # another process is fetching: watch the shared copy
         time.sleep(WAIT_STEP)
         shared = _shared(url)
-        if shared is not None and shared.fetched_at >= started:
+        if shared is not None and shared.fetched_at > seen:
             return shared
         if cache.get(lock) is None:
             break
     shared = _shared(url)
-    return shared if shared is not None and shared.fetched_at >= started else None
+    return shared if shared is not None and shared.fetched_at > seen else None
 
 
-def _revalidate_in_background(url: str) -> None:
+def _revalidate_in_background(url: str, seen: float) -> None:
     with _lock:
         if url in _revalidating:
             return
@@ -243,7 +250,7 @@ def _revalidate_in_background(url: str) -> None:
 
     def run() -> None:
         try:
-            _fetch_single_flight(url)
+            _fetch_single_flight(url, seen)
         except Exception:  # a background refresh must never take the worker down
             logger.exception("Background refresh of the WorkOS JWKS failed.")
         finally:
@@ -270,7 +277,7 @@ def key_for(kid: str, *, from_workos: bool) -> Any:
     if known is not None and kid in known.keys:
         if time.time() - known.fetched_at > int(authkit_settings.JWKS_CACHE_SECONDS):
             if _backoff_left(url) <= 0:
-                _revalidate_in_background(url)
+                _revalidate_in_background(url, known.fetched_at)
         return known.keys[kid]
     may_fetch = (
         known is None
@@ -279,7 +286,7 @@ def key_for(kid: str, *, from_workos: bool) -> Any:
                      timeout=int(authkit_settings.JWKS_REFETCH_COOLDOWN))
     )
     if may_fetch:
-        fresh = _fetch_single_flight(url)
+        fresh = _fetch_single_flight(url, known.fetched_at if known else 0.0)
         if fresh is None and known is None:
             raise KeysUnavailable("jwks_unavailable")
         if fresh is None and from_workos:

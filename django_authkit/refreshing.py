@@ -58,6 +58,8 @@ logger = logging.getLogger("django_authkit.refreshing")
 POLL_FIRST = 0.01
 POLL_MAX = 0.1
 LOCKED_RETRIES = 6
+LOST_ANSWER_ATTEMPTS = 3  # a lost refresh answer is asked again at once (replay window)
+LOST_ANSWER_PAUSE = 0.1
 T = TypeVar("T")
 
 
@@ -187,26 +189,30 @@ def _spend(row: AuthKitSession, organization_id: str | None) -> AuthenticationRe
         end_session(row, "undecryptable")
         return Outcome.ENDED
     api = get_workos().user_management
-    for attempt in (1, 2):
+    lost = False
+    for attempt in range(1, LOST_ANSWER_ATTEMPTS + 1):
+        if lost:
+            time.sleep(LOST_ANSWER_PAUSE * attempt)
         try:
             return api.authenticate_with_refresh_token(
                 refresh_token=refresh_token, organization_id=organization_id
             )
         except WorkOSConnectionError as exc:
-            # The answer may have been lost after WorkOS rotated the token: ask again at
-            # once, inside WorkOS's replay window, which returns the same new pair.
+            # The answer may have been lost after WorkOS rotated the token: ask again now,
+            # inside WorkOS's replay window, which returns the same new pair.
             logger.warning("WorkOS refresh lost (%s); attempt %d.", type(exc).__name__, attempt)
-            if attempt == 2:
-                return Outcome.UNAVAILABLE
+            lost = True
         except (ServerError, RateLimitExceededError) as exc:
             logger.warning("WorkOS refresh unavailable: %s", type(exc).__name__)
-            return Outcome.UNAVAILABLE
+            if not lost:  # nothing was spent: keep the session, try on a later request
+                return Outcome.UNAVAILABLE
         except APIError as exc:
             return _refused(row, exc, switching=organization_id is not None)
         except WorkOSError as exc:
             logger.warning("WorkOS refresh unavailable: %s", type(exc).__name__)
             return Outcome.UNAVAILABLE
-    return Outcome.UNAVAILABLE  # pragma: no cover
+    logger.error("WorkOS refresh answers lost %d times in a row.", LOST_ANSWER_ATTEMPTS)
+    return Outcome.UNAVAILABLE
 
 
 def _store_pair(row: AuthKitSession, auth: AuthenticationResponse) -> None:

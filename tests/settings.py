@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -111,6 +112,8 @@ AUTHKIT = {
 if os.environ.get("AUTHKIT_TEST_EMULATOR"):
     # Multi-process tests sign in dozens of cookie-less browsers from one address.
     AUTHKIT["RATE_LIMITS"] = {"sign-in": None}
+    # ...and may tune the server processes' AUTHKIT (JSON object), e.g. short JWKS timers.
+    AUTHKIT.update(json.loads(os.environ.get("AUTHKIT_TEST_SETTINGS") or "{}"))
 
 if os.environ.get("AUTHKIT_TEST_EMULATOR"):  # server processes: errors to the gunicorn log
     LOGGING = {
