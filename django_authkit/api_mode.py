@@ -106,12 +106,12 @@ class ApiView(View):
 
     def verified(self, auth: AuthenticationResponse) -> dict[str, Any]:
         try:
-            return verify_access_token(auth.access_token)
+            return verify_access_token(auth.access_token, from_workos=True)
         except KeysUnavailable:
             raise Refusal("workos_unavailable", "Signing keys are unavailable.", 503) from None
         except InvalidAccessToken as exc:
             logger.warning("WorkOS returned an unusable access token: %s", exc.reason)
-            raise Refusal("invalid_token", "The sign-in could not be verified.", 502) from None
+            raise Refusal("invalid_token", "The sign-in could not be verified.", 400) from None
 
     def tokens(self, auth: AuthenticationResponse) -> HttpResponse:
         """Rotated tokens (``api-refresh``): provision the user, answer the token response.
@@ -120,7 +120,7 @@ class ApiView(View):
         """
         claims = self.verified(auth)
         if claims["sub"] != auth.user.id:
-            raise Refusal("invalid_token", "The sign-in could not be verified.", 502)
+            raise Refusal("invalid_token", "The sign-in could not be verified.", 400)
         user = authenticate(self.request, workos_user=auth.user, claims=claims)
         if user is None:
             raise Refusal(*identity.refusal(self.request))  # the e-mail rule may say why

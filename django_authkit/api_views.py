@@ -166,7 +166,9 @@ class RefreshView(View):
             )
         from django_authkit.auth_state import AuthKitState
 
-        request.authkit = AuthKitState(request, request.session[sessions.HOT_KEY])  # type: ignore[attr-defined]
+        request.authkit = AuthKitState(  # type: ignore[attr-defined]
+            request, request.session[sessions.HOT_KEY], sessions.current_access_token
+        )
         return json_ok(session_payload(request))
 
 

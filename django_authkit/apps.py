@@ -12,5 +12,10 @@ class AuthKitConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Importing registers the system checks and connects the audit-log receivers.
-        from django_authkit import audit, checks  # noqa: F401
+        # Importing registers the system checks and connects the audit-log and
+        # refresh (membership mirror) receivers.
+        from django_authkit import (  # noqa: F401
+            audit,
+            checks,
+            refresh_sync,
+        )

@@ -100,7 +100,7 @@ def _record_quietly(**kwargs: Any) -> None:
 
 
 def _session_id(request: HttpRequest | None) -> str | None:
-    from django_authkit.sessions import HOT_KEY
+    from django_authkit.session_data import HOT_KEY
 
     session = getattr(request, "session", None)
     hot = session.get(HOT_KEY) if session is not None else None

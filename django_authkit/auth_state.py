@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from contextvars import ContextVar
 from typing import Any
 
@@ -41,15 +41,23 @@ class AuthKitState:
     """The signed-in WorkOS session of a request, built from the Django session.
 
     Reading attributes costs nothing; :meth:`get_access_token` loads (and when
-    needed refreshes) the token from the database on demand.
+    needed refreshes) the token on demand through ``token_source`` (the
+    middleware passes :func:`django_authkit.sessions.current_access_token`), so
+    this module imports nothing from the sessions layer.
     """
 
     #: The Django user's pk, as the middleware read it (binds ``has_perm``'s permissions).
     user_pk: Any = None
 
-    def __init__(self, request: Any, hot: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        request: Any,
+        hot: dict[str, Any],
+        token_source: Callable[[Any], str | None] | None = None,
+    ) -> None:
         self._request = request
         self._hot = hot
+        self._token_source = token_source
 
     def __bool__(self) -> bool:
         return True
@@ -117,9 +125,9 @@ class AuthKitState:
 
     def get_access_token(self) -> str | None:
         """A currently valid access token for calling your own APIs, or None."""
-        from django_authkit.sessions import current_access_token
-
-        return current_access_token(self._request)
+        if self._token_source is None:
+            return None
+        return self._token_source(self._request)
 
 
 class AnonymousAuthKit:

@@ -189,7 +189,7 @@ def authenticate_api_key(token: str) -> tuple[Any, dict[str, Any]] | BearerFailu
 
 def state_for(request: HttpRequest, token: str, user: Any, claims: dict[str, Any]) -> AuthKitState:
     """The ``request.authkit`` of a request authenticated by ``token``."""
-    from django_authkit.sessions import hot_data
+    from django_authkit.session_data import hot_data
 
     if "api_key" in claims:
         # An organization key's user is not in the database: bind its permissions to a

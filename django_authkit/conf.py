@@ -71,7 +71,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "JWKS_REFETCH_COOLDOWN",
         30,
-        "Minimum seconds between two key fetches caused by an unknown ``kid``.",
+        "Minimum seconds between two key fetches caused by an unknown ``kid`` in a bearer "
+        "token. Tokens WorkOS itself returns (code exchange, refresh) are never held back.",
+        None,
+        int,
+    ),
+    Setting(
+        "JWKS_TIMEOUT",
+        3.0,
+        "Seconds a JWKS fetch may take (its own short timeout; never retried or slept on "
+        "inside a request).",
+        None,
+        float,
+    ),
+    Setting(
+        "JWKS_FAILURE_BACKOFF",
+        30,
+        "Seconds after a failed JWKS fetch before any process tries again (at least the "
+        "``Retry-After`` WorkOS sent, up to 300). Known keys keep serving meanwhile.",
         None,
         int,
     ),
@@ -366,11 +383,15 @@ SETTINGS: tuple[Setting, ...] = (
     # -- rate limiting -----------------------------------------------------------------------
     Setting(
         "RATE_LIMITS",
-        {"callback": "30/m", "api-callback": "30/m", "refresh": "30/m", "api-refresh": "60/m"},
+        {"callback": "30/m", "api-callback": "30/m", "refresh": "30/m", "api-refresh": "60/m",
+         "sign-in": "60/m"},
         "Per-client limits (``'<count>/<s|m|h>'`` or ``None``) kept in the Django cache. "
         "``callback`` and ``api-callback`` count failed attempts (a successful one needs a "
-        "real sign-in at WorkOS); ``refresh`` and ``api-refresh`` count every request. "
-        "``None`` or ``{}`` disables rate limiting.",
+        "real sign-in at WorkOS); ``refresh`` and ``api-refresh`` count every request; "
+        "``sign-in`` counts sign-in starts (``sign-in``/``sign-up``) from browsers without a "
+        "session yet, each of which would store a new session. A scope not named keeps its "
+        "default; ``None`` for a scope turns it off; ``None`` or ``{}`` for the setting "
+        "disables rate limiting.",
         None,
         dict,
     ),
@@ -430,6 +451,11 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def default_of(name: str) -> Any:
+    """The documented default of an ``AUTHKIT`` key (for dict settings merged per key)."""
+    return _BY_NAME[name].default
 
 
 class AuthKitSettings:

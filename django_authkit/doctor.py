@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -45,7 +46,8 @@ def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
         workos.organizations.list_organizations(limit=1)
     except AuthenticationError:
         yield Finding(False, "The API key was refused (401).",
-                      "Copy the secret key of this environment from the WorkOS dashboard.")
+                      "Copy the secret key of this environment from the WorkOS dashboard. "
+                      "Until then every sign-in ends on the 'configuration' error page.")
         return
     except WorkOSError as exc:
         yield Finding(False, f"WorkOS could not be reached: {type(exc).__name__}.",
@@ -56,12 +58,14 @@ def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
         keys = workos.user_management.get_jwks().get("keys", [])
     except NotFoundError:
         yield Finding(False, "No JWKS for this client id (404).",
-                      "AUTHKIT['CLIENT_ID'] must be this environment's client id.")
+                      "AUTHKIT['CLIENT_ID'] must be this environment's client id. Until then "
+                      "every sign-in ends on the 'configuration' error page.")
         return
     except WorkOSError as exc:
         yield Finding(False, f"The JWKS could not be fetched: {type(exc).__name__}.")
         return
     yield Finding(bool(keys), f"JWKS reachable with {len(keys)} signing key(s).")
+    yield from _code_exchange(workos)
     yield from _clock(base)
     uri = redirect_uri or authkit_settings.REDIRECT_URI
     yield from _sign_in_endpoint(uri)
@@ -107,6 +111,29 @@ def _sign_in_endpoint(redirect_uri: str | None) -> Iterator[Finding]:
         yield Finding(False, title + "<your origin>" + reverse("authkit:initiate-login"),
                       "Set AUTHKIT['BASE_URL'] or pass --redirect-uri to print the full URL.",
                       warning=True)
+
+
+def _code_exchange(workos: Any) -> Iterator[Finding]:
+    """Probe ``authenticate`` with a dummy code: WorkOS checks the client first."""
+    from django_authkit.client.errors import APIError, WorkOSError
+
+    try:
+        workos.user_management.authenticate_with_code(code="authkit-doctor-probe")
+    except APIError as exc:
+        if exc.is_configuration_error:
+            yield Finding(
+                False,
+                f"WorkOS refused this site's client id / API key at the code exchange "
+                f"({exc.error or exc.code or exc.status_code}).",
+                "Every sign-in ends on the 'configuration' error page (logged at ERROR). Set "
+                "AUTHKIT['CLIENT_ID'] and AUTHKIT['API_KEY'] to the client id and secret key "
+                "of the same WorkOS environment.",
+            )
+            return
+    except WorkOSError as exc:
+        yield Finding(False, f"The code exchange could not be reached: {type(exc).__name__}.")
+        return
+    yield Finding(True, "Code exchange accepts this site's client id and API key.")
 
 
 def _clock(base: str) -> Iterator[Finding]:

@@ -25,6 +25,7 @@ from django_authkit.conf import authkit_settings
 
 SESSION_KEY = "_authkit_pending"
 MAX_NEXT_LENGTH = 2048
+MAX_PENDING_CEILING = 50  # whatever the setting says, one browser's store stays small
 
 
 class FlowError(Exception):
@@ -73,7 +74,7 @@ def begin(
         "t": pending.created_at,
         "x": pending.extra,
     }
-    limit = max(1, int(authkit_settings.MAX_PENDING_SIGN_INS))
+    limit = min(max(1, int(authkit_settings.MAX_PENDING_SIGN_INS)), MAX_PENDING_CEILING)
     while len(store) > limit:  # drop the oldest attempts first
         del store[min(store, key=lambda s: store[s]["t"])]
     request.session[SESSION_KEY] = store
@@ -84,12 +85,16 @@ def complete(request: HttpRequest, state: str | None) -> PendingSignIn:
     """Consume the pending sign-in named by ``state`` or raise :class:`FlowError`."""
     if not state:
         raise FlowError("state_missing", "The sign-in response carried no state.")
+    raw = request.session.get(SESSION_KEY)
     store = _live_attempts(request)
     entry = store.pop(state, None) if len(state) <= 128 else None
-    if store:
-        request.session[SESSION_KEY] = store
-    else:  # no empty leftover: every later request would decode it with the session
-        request.session.pop(SESSION_KEY, None)
+    if raw is not None and store != raw:
+        # Written back only when something changed: a callback from a browser without
+        # a pending sign-in (no cookie, forged state) must not create a session row.
+        if store:
+            request.session[SESSION_KEY] = store
+        else:  # no empty leftover: every later request would decode it with the session
+            request.session.pop(SESSION_KEY, None)
     if entry is None:
         raise FlowError(
             "state_mismatch",
@@ -113,7 +118,10 @@ def _live_attempts(request: HttpRequest) -> dict[str, dict[str, Any]]:
     raw = request.session.get(SESSION_KEY)
     store: dict[str, dict[str, Any]] = raw if isinstance(raw, dict) else {}
     horizon = time.time() - int(authkit_settings.STATE_TTL)
-    return {s: e for s, e in store.items() if isinstance(e, dict) and e.get("t", 0) >= horizon}
+    return {
+        s: e for s, e in store.items()
+        if isinstance(e, dict) and isinstance(e.get("t"), (int, float)) and e["t"] >= horizon
+    }
 
 
 def safe_next(value: str | None, request: HttpRequest) -> str | None:

@@ -108,7 +108,9 @@ class AuthKitMiddleware:
         sessions.touch(request, hot, now, idle)
         if not cookie_sessions:
             sessions.track_session_key(request, session[sessions.HOT_KEY])
-        state = AuthKitState(request, session[sessions.HOT_KEY])  # as touch()/track left it
+        state = AuthKitState(  # as touch()/track left it
+            request, session[sessions.HOT_KEY], sessions.current_access_token
+        )
         state.user_pk = user_pk  # read once here, for _bind_permissions
         request.authkit = state  # type: ignore[attr-defined]
         return None

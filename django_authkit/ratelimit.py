@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
-from django_authkit.conf import authkit_settings
+from django_authkit.conf import authkit_settings, default_of
 from django_authkit.jsonresponses import json_error
 
 logger = logging.getLogger("django_authkit.ratelimit")
@@ -45,8 +45,11 @@ class Rate:
 
 
 def rate_for(scope: str) -> Rate | None:
-    limits = authkit_settings.RATE_LIMITS or {}
-    value = limits.get(scope) if isinstance(limits, dict) else None
+    limits = authkit_settings.RATE_LIMITS
+    if not limits or not isinstance(limits, dict):
+        return None  # None or {}: rate limiting off
+    # A scope the site does not name keeps its default (a new scope stays protected).
+    value = limits[scope] if scope in limits else default_of("RATE_LIMITS").get(scope)
     if not value:
         return None
     try:
@@ -106,9 +109,11 @@ def too_many(request: HttpRequest, wait: int, *, html: bool = False) -> HttpResp
     headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
     message = "Too many attempts. Try again later."
     if html:
-        from django_authkit.views import error_response
+        from django.shortcuts import render
 
-        response = error_response(request, "rate_limited", message, status=429)
-        response["Retry-After"] = str(wait)
+        context = {"code": "rate_limited", "message": message, "title": "Sign-in failed"}
+        response = render(request, "authkit/error.html", context, status=429)
+        for name, value in {**headers, "Referrer-Policy": "no-referrer"}.items():
+            response[name] = value
         return response
     return json_error("rate_limited", message, 429, headers, retryAfter=wait)

@@ -19,33 +19,23 @@ from django_authkit import crypto, signals
 from django_authkit.client.models import AuthenticationResponse
 from django_authkit.conf import authkit_settings
 from django_authkit.models import AuthKitSession
-from django_authkit.refreshing import Outcome, expiry, refresh
+from django_authkit.refreshing import Outcome, refresh
 from django_authkit.revocation import end_session, uses_cookie_sessions
+from django_authkit.session_data import (
+    HOT_CLAIMS,
+    HOT_KEY,
+    KEPT,
+    expiry,
+    hot_data,
+    needs_refresh,
+)
 
 logger = logging.getLogger("django_authkit.sessions")
 
-HOT_KEY = "_authkit"
-HOT_CLAIMS = (
-    "sub", "sid", "org_id", "role", "roles", "permissions", "entitlements", "feature_flags", "exp",
-    "auth_time",
-)
-KEPT = ("started", "seen", "key", "policy")  # bookkeeping that survives a refresh
-
-__all__ = ["HOT_KEY", "Outcome", "refresh", "sign_out", "start"]
-
-
-def hot_data(
-    claims: dict[str, Any],
-    impersonator: dict[str, Any] | None,
-    previous: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    data = {k: claims[k] for k in HOT_CLAIMS if claims.get(k) not in (None, [], "")}
-    if impersonator:
-        data["impersonator"] = impersonator
-    for key in KEPT:
-        if previous and key in previous:
-            data[key] = previous[key]
-    return data
+__all__ = [
+    "HOT_CLAIMS", "HOT_KEY", "KEPT", "Outcome", "expiry", "hot_data", "needs_refresh", "refresh",
+    "sign_out", "start",
+]
 
 
 def start(
@@ -83,10 +73,6 @@ def start(
         **hot_data(claims, impersonator), "started": now, "seen": now, "key": key,
     }
     return row
-
-
-def needs_refresh(hot: dict[str, Any], now: float | None = None) -> bool:
-    return int(hot.get("exp", 0)) - (now or time.time()) <= int(authkit_settings.REFRESH_AHEAD)
 
 
 def apply_policy(request: HttpRequest, organization: Any | None) -> None:

@@ -11,7 +11,8 @@ user_provisioned = Signal()
 signed_in = Signal()
 #: A user signed out (``request``, ``user``, ``session_id``).
 signed_out = Signal()
-#: A session's tokens were refreshed (``user``, ``session_id``, ``claims``).
+#: A session's tokens were refreshed (``user``, ``session_id``, ``claims``, and ``request``
+#: and ``previous_claims``: the session's claims before the refresh).
 session_refreshed = Signal()
 #: A session ended without the user asking, e.g. refused at WorkOS
 #: (``user``, ``session_id``, ``reason``).

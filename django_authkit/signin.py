@@ -66,28 +66,26 @@ class SignedIn:
     hook_answer: Any = None
 
 
-def verify(auth: AuthenticationResponse, *, keys_outage: int = 503) -> dict[str, Any]:
+def verify(auth: AuthenticationResponse) -> dict[str, Any]:
     """Verified claims of ``auth``'s access token, bound to ``auth.user``.
 
-    Unreachable signing keys answer ``workos_unavailable`` with ``keys_outage`` as
-    status; the browser pages keep their historical ``502 invalid_token``
-    (``keys_outage=502``).
+    The token comes from WorkOS over the authenticated API, so an unknown ``kid``
+    may always fetch the key set. Unreachable signing keys are WorkOS's outage
+    (503, try again); a token that does not verify is refused (400), never a 5xx.
     """
     try:
-        claims = verify_access_token(auth.access_token)
+        claims = verify_access_token(auth.access_token, from_workos=True)
     except KeysUnavailable as exc:
-        if keys_outage == 502:
-            logger.warning("Signing keys unavailable while finishing a sign-in.")
-            raise SignInRefused(
-                "invalid_token", "The sign-in could not be verified.", 502
-            ) from exc
-        raise SignInRefused("workos_unavailable", "Signing keys are unavailable.", 503) from exc
+        logger.warning("Signing keys unavailable while finishing a sign-in.")
+        raise SignInRefused(
+            "workos_unavailable", "The sign-in service did not answer. Please try again.", 503
+        ) from exc
     except InvalidAccessToken as exc:
         logger.warning("Rejected an access token from WorkOS: %s", exc.reason)
-        raise SignInRefused("invalid_token", "The sign-in could not be verified.", 502) from exc
+        raise SignInRefused("invalid_token", "The sign-in could not be verified.", 400) from exc
     if claims.get("sub") != auth.user.id:
         logger.warning("WorkOS returned an access token for another user.")
-        raise SignInRefused("invalid_token", "The sign-in could not be verified.", 502)
+        raise SignInRefused("invalid_token", "The sign-in could not be verified.", 400)
     return claims
 
 
@@ -112,7 +110,7 @@ def finish(
     whose identity comes from WorkOS's own SSO exchange (organization already set).
     """
     trusted = claims is not None
-    claims = claims if claims is not None else verify(auth, keys_outage=502 if browser else 503)
+    claims = claims if claims is not None else verify(auth)
     user = authenticate(request, workos_user=auth.user, claims=claims)
     if user is None:
         raise SignInRefused(*identity.refusal(request))  # the e-mail rule may say why

@@ -1,26 +1,23 @@
 """Access-token verification: RS256 only, keys from the WorkOS JWKS, exact claims.
 
-Keys are cached in process and in the Django cache, so a fresh token costs no
-network call. An unknown ``kid`` triggers at most one refetch per cool-down
-(shared across processes), and a JWKS outage keeps the keys already known.
-Header-supplied keys (``jwk``, ``jku``, ``x5u``, ``x5c``) and ``crit`` are
-refused outright (RFC 8725 §3.1, §2.5).
+Keys come from :mod:`django_authkit.keyset` (one validated set shared across
+processes). Header-supplied keys (``jwk``, ``jku``, ``x5u``, ``x5c``) and ``crit``
+are refused outright (RFC 8725 §3.1, §2.5). Whatever the input (deep nesting,
+huge numbers, duplicate keys, bytes that are not UTF-8, claims of the wrong
+type) the outcome is verified claims or :class:`InvalidAccessToken`, never
+another exception.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
-import threading
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from django.core.cache import cache
 
+from django_authkit import keyset
 from django_authkit.conf import authkit_settings
 
 logger = logging.getLogger("django_authkit.tokens")
@@ -28,6 +25,10 @@ logger = logging.getLogger("django_authkit.tokens")
 MAX_TOKEN_BYTES = 16 * 1024
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "sub", "sid")
 FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c", "crit")
+MAX_TIMESTAMP = 253402300799  # 9999-12-31: anything later cannot be a datetime
+STRING_CLAIMS = ("iss", "sub", "sid")
+OPTIONAL_STRINGS = ("org_id", "role", "jti")
+STRING_LISTS = ("roles", "permissions", "entitlements", "feature_flags")
 
 
 class InvalidAccessToken(Exception):
@@ -39,93 +40,33 @@ class InvalidAccessToken(Exception):
 
 
 class KeysUnavailable(InvalidAccessToken):
-    """No usable signing key could be obtained (JWKS unreachable, nothing cached)."""
+    """No usable signing key could be obtained (JWKS unreachable, nothing cached).
+
+    A failure on our side: a session keeps its tokens and verifies again later.
+    """
 
 
-@dataclass
-class _KeySet:
-    fetched_at: float
-    keys: dict[str, Any] = field(default_factory=dict)
+#: Reasons that say nothing bad about the token itself, only about our key set or clock.
+OUR_SIDE = frozenset({"jwks_unavailable", "unknown_kid", "expired"})
 
 
-_local: dict[str, _KeySet] = {}
-_lock = threading.Lock()
+def signing_key(kid: str, *, from_workos: bool = False) -> Any:
+    """The public key for ``kid`` (see :func:`django_authkit.keyset.key_for`)."""
+    try:
+        return keyset.key_for(kid, from_workos=from_workos)
+    except keyset.KeysUnavailable:
+        raise KeysUnavailable("jwks_unavailable") from None
+    except keyset.UnknownKid:
+        raise InvalidAccessToken("unknown_kid") from None
 
 
-def _jwks_url() -> str:
-    return f"{authkit_settings.api_base_url}/sso/jwks/{authkit_settings.CLIENT_ID}"
+def verify_access_token(token: str, *, from_workos: bool = False) -> dict[str, Any]:
+    """Verify a WorkOS access token and return its claims, or raise InvalidAccessToken.
 
-
-def _parse(jwks: dict[str, Any]) -> dict[str, Any]:
-    keys: dict[str, Any] = {}
-    for jwk in jwks.get("keys", []):
-        if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or not jwk.get("kid"):
-            continue
-        if jwk.get("use") not in (None, "sig") or jwk.get("alg") not in (None, "RS256"):
-            continue
-        try:
-            keys[str(jwk["kid"])] = jwt.PyJWK(jwk, algorithm="RS256").key
-        except (jwt.PyJWKError, ValueError, TypeError):
-            logger.warning("Ignoring an unusable key in the WorkOS JWKS (kid=%s).", jwk.get("kid"))
-    return keys
-
-
-def _fetch(url: str) -> _KeySet:
-    from django_authkit.client import get_workos
-
-    raw = get_workos().user_management.get_jwks()
-    now = time.time()
-    cache.set(f"authkit:jwks:{url}", json.dumps({"t": now, "jwks": raw}), timeout=None)
-    return _KeySet(now, _parse(raw))
-
-
-def _known_keys(url: str) -> _KeySet | None:
-    with _lock:
-        found = _local.get(url)
-    if found is None:
-        shared = cache.get(f"authkit:jwks:{url}")
-        if shared:
-            entry = json.loads(shared)
-            found = _KeySet(float(entry["t"]), _parse(entry["jwks"]))
-            with _lock:
-                _local[url] = found
-    return found
-
-
-def signing_key(kid: str) -> Any:
-    """Return the public key for ``kid``, fetching the JWKS only when it must."""
-    url = _jwks_url()
-    known = _known_keys(url)
-    stale = known is None or time.time() - known.fetched_at > authkit_settings.JWKS_CACHE_SECONDS
-    if known is not None and kid in known.keys and not stale:
-        return known.keys[kid]
-    # Refetch: the set is stale, or this kid is new (rotation). Unknown kids are
-    # rate-limited across processes so a flood of forged kids cannot hammer WorkOS.
-    may_fetch = (
-        known is None
-        or stale
-        or cache.add(
-            f"authkit:jwks-cooldown:{url}", 1, timeout=authkit_settings.JWKS_REFETCH_COOLDOWN
-        )
-    )
-    if may_fetch:
-        try:
-            fresh = _fetch(url)
-        except Exception as exc:  # WorkOS down: keep what we had
-            logger.warning("Could not fetch the WorkOS JWKS: %s", type(exc).__name__)
-        else:
-            with _lock:
-                _local[url] = fresh
-            known = fresh
-    if known is None:
-        raise KeysUnavailable("jwks_unavailable")
-    if kid not in known.keys:
-        raise InvalidAccessToken("unknown_kid")
-    return known.keys[kid]
-
-
-def verify_access_token(token: str) -> dict[str, Any]:
-    """Verify a WorkOS access token and return its claims, or raise InvalidAccessToken."""
+    ``from_workos=True`` for a token WorkOS just returned over the authenticated
+    API (code exchange, refresh): an unknown ``kid`` then always allows a key
+    fetch. Tokens from requests (bearer headers) share a fetch cool-down.
+    """
     header = _header(token)
     if header.get("alg") != "RS256":
         raise InvalidAccessToken("algorithm_not_allowed")
@@ -134,7 +75,7 @@ def verify_access_token(token: str) -> dict[str, Any]:
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid or len(kid) > 256:
         raise InvalidAccessToken("missing_kid")
-    key = signing_key(kid)
+    key = signing_key(kid, from_workos=from_workos)
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -152,22 +93,51 @@ def verify_access_token(token: str) -> dict[str, Any]:
         raise InvalidAccessToken(f"missing_claim:{exc.claim}") from None
     except jwt.PyJWTError:
         raise InvalidAccessToken("invalid") from None
-    for name in ("sub", "sid", "iss"):
-        if not isinstance(claims.get(name), str) or not claims[name]:
-            raise InvalidAccessToken(f"missing_claim:{name}")
+    except Exception:  # PyJWT lets TypeError/OverflowError/RecursionError out on odd claims
+        raise InvalidAccessToken("invalid") from None
+    check_claim_types(claims)
     return claims
+
+
+def check_claim_types(claims: Any) -> None:
+    """Every claim the app reads has the type it expects, so nothing downstream can crash."""
+    if not isinstance(claims, dict):
+        raise InvalidAccessToken("invalid")
+    for name in ("exp", "iat"):
+        value = claims.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < MAX_TIMESTAMP:
+            raise InvalidAccessToken(f"bad_claim:{name}")
+    for name in STRING_CLAIMS:
+        value = claims.get(name)
+        if not isinstance(value, str) or not value or len(value) > 1024:
+            raise InvalidAccessToken(f"missing_claim:{name}")
+    for name in OPTIONAL_STRINGS:
+        value = claims.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > 1024):
+            raise InvalidAccessToken(f"bad_claim:{name}")
+    for name in STRING_LISTS:
+        value = claims.get(name)
+        if value is not None and (
+            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+        ):
+            raise InvalidAccessToken(f"bad_claim:{name}")
+    act = claims.get("act")
+    if act is not None and not (isinstance(act, dict) and isinstance(act.get("sub", ""), str)):
+        raise InvalidAccessToken("bad_claim:act")
 
 
 def _header(token: Any) -> dict[str, Any]:
     """The JOSE header, decoded strictly and only once (``jwt.decode`` checks the rest)."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
         raise InvalidAccessToken("malformed")
+    if not token.isascii():
+        raise InvalidAccessToken("malformed")
     if token.count(".") != 2:
         raise InvalidAccessToken("malformed")
     segment = token.partition(".")[0]
     try:
         raw = base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
-        header = json.loads(raw)
+        header = keyset.loads_strict(raw)
     except (ValueError, binascii.Error):
         raise InvalidAccessToken("malformed") from None
     if not isinstance(header, dict):
@@ -177,5 +147,17 @@ def _header(token: Any) -> dict[str, Any]:
 
 def clear_key_cache() -> None:
     """Forget keys in this process (tests and key-rotation tooling)."""
-    with _lock:
-        _local.clear()
+    keyset.clear()
+
+
+def unverified_expiry(token: Any) -> int | None:
+    """The ``exp`` a token claims, unverified (to date a stored pair); None if unreadable."""
+    try:
+        segment = str(token).split(".")[1]
+        raw = base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
+        exp = keyset.loads_strict(raw).get("exp")
+    except Exception:
+        return None
+    if isinstance(exp, bool) or not isinstance(exp, int) or not 0 < exp < MAX_TIMESTAMP:
+        return None
+    return exp

@@ -21,7 +21,13 @@ from django.views.decorators.cache import never_cache
 
 from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signals
 from django_authkit.client import get_workos
-from django_authkit.client.errors import APIError, ServerError, WorkOSError
+from django_authkit.client.errors import (
+    APIError,
+    ConfigurationError,
+    RateLimitExceededError,
+    ServerError,
+    WorkOSError,
+)
 from django_authkit.conf import authkit_settings
 from django_authkit.csrf import csrf_token_field
 from django_authkit.jsonresponses import json_error
@@ -46,6 +52,7 @@ _ID = {
 _HINT = re.compile(r"^[^\x00-\x1f\x7f]{1,254}$")
 PROMPTS = frozenset({"login", "consent", "select_account", "none"})
 MAX_CUSTOM_STATE = 1024
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 class WorkOSRedirect(HttpResponseRedirect):
@@ -82,6 +89,7 @@ class SignInView(View):
     http_method_names = ["get", "post"]
     screen_hint: str | None = None
     provider: str | None = None
+    rate_limit_scope = "sign-in"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.start(request, request.GET)
@@ -90,6 +98,9 @@ class SignInView(View):
         return self.start(request, request.POST)
 
     def start(self, request: HttpRequest, params: QueryDict) -> HttpResponse:
+        limited = self.limit_new_sessions(request)
+        if limited is not None:
+            return limited
         options = self.authorization_options(params)
         if isinstance(options, HttpResponse):
             return options
@@ -116,6 +127,20 @@ class SignInView(View):
                 request, "configuration", "Sign-in is not configured on this site.", status=500
             )
         return WorkOSRedirect(url)
+
+    def limit_new_sessions(self, request: HttpRequest) -> HttpResponse | None:
+        """Each start from a browser without a session stores one: count those per client.
+
+        A browser that keeps its cookie reuses its session (at most
+        ``MAX_PENDING_SIGN_INS`` attempts in it), so only cookie-less loops are limited.
+        """
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            return None
+        wait = ratelimit.hit(request, self.rate_limit_scope)
+        if wait is None:
+            return None
+        return ratelimit.too_many(request, wait, html=prefers_html(request))
 
     def authorization_options(self, params: QueryDict) -> dict[str, Any] | HttpResponse:
         """Selector and hints for the authorization URL, from validated parameters."""
@@ -210,11 +235,15 @@ class CallbackView(View):
                 ip_address=request.META.get("REMOTE_ADDR"),
                 user_agent=request.headers.get("User-Agent", "")[:512] or None,
             )
-        except ServerError as exc:
+        except (ServerError, RateLimitExceededError) as exc:
             return self.unavailable(exc)
         except APIError as exc:
+            if exc.is_configuration_error:
+                return self.misconfigured(exc)
             logger.info("WorkOS refused an authorization code (%s).", exc.error or exc.code)
             return self.failure("invalid_code", "This sign-in link is invalid or has expired.")
+        except ConfigurationError as exc:
+            return self.misconfigured(exc)
         except WorkOSError as exc:
             return self.unavailable(exc)
         except ImproperlyConfigured:
@@ -231,7 +260,10 @@ class CallbackView(View):
                 base_url=self.base_url,
             )
         except SignInRefused as exc:
-            return self.failure(exc.code, exc.message, status=exc.status)
+            response = self.failure(exc.code, exc.message, status=exc.status)
+            if exc.status == 503:  # signing keys unavailable for now: a retry will do
+                response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+            return response
 
     def failure(self, code: str, message: str, status: int = 400) -> HttpResponse:
         if status < 500:  # count the client's failures, not WorkOS outages
@@ -246,11 +278,31 @@ class CallbackView(View):
         return error_response(self.request, code, message, status=status)
 
     def unavailable(self, exc: WorkOSError) -> HttpResponse:
+        """WorkOS busy (429), failing (5xx) or silent: 503 with ``Retry-After``, try again."""
         logger.warning("WorkOS unavailable during a code exchange: %s", type(exc).__name__)
-        return self.failure(
+        wait = getattr(exc, "retry_after", None) or UNAVAILABLE_RETRY_AFTER
+        response = self.failure(
             "workos_unavailable",
             "The sign-in service did not answer. Please try again in a moment.",
-            status=502,
+            status=503,
+        )
+        response["Retry-After"] = str(max(1, min(int(wait), 300)))
+        return response
+
+    def misconfigured(self, exc: WorkOSError) -> HttpResponse:
+        """WorkOS refused the site's API key or client id: the site's fault, not the visitor's."""
+        logger.error(
+            "WorkOS refused this site's credentials at the code exchange (%s). Set "
+            "AUTHKIT['API_KEY'] (WORKOS_API_KEY) to the secret key and AUTHKIT['CLIENT_ID'] "
+            "(WORKOS_CLIENT_ID) to the client id of the same WorkOS environment; "
+            "`manage.py authkit_doctor` checks both.",
+            exc,
+        )
+        return self.failure(
+            "configuration",
+            "Sign-in is not set up correctly on this site. This is not something you did: "
+            "the site's administrators need to fix its WorkOS settings.",
+            status=503,
         )
 
 

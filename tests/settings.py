@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -80,6 +81,8 @@ else:
     }
     if django.VERSION >= (5, 1):  # several processes on one SQLite file: take write locks up front
         DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    if os.environ.get("AUTHKIT_TEST_SQLITE_DEFAULTS"):  # as `startproject` ships it
+        DATABASES["default"]["OPTIONS"] = {}
 
 # The multi-process tests run this project under gunicorn with a Redis cache.
 if os.environ.get("AUTHKIT_TEST_CACHE"):
@@ -105,6 +108,12 @@ AUTHKIT = {
     "API_BASE_URL": os.environ.get("AUTHKIT_TEST_EMULATOR", "http://127.0.0.1:9"),
     "MAX_RETRIES": 0,
 }
+
+if os.environ.get("AUTHKIT_TEST_EMULATOR"):
+    # Multi-process tests sign in dozens of cookie-less browsers from one address.
+    AUTHKIT["RATE_LIMITS"] = {"sign-in": None}
+    # ...and may tune the server processes' AUTHKIT (JSON object), e.g. short JWKS timers.
+    AUTHKIT.update(json.loads(os.environ.get("AUTHKIT_TEST_SETTINGS") or "{}"))
 
 if os.environ.get("AUTHKIT_TEST_EMULATOR"):  # server processes: errors to the gunicorn log
     LOGGING = {

@@ -234,7 +234,7 @@ def test_callback_outage_does_not_count_against_the_limit(emu: Any, client: Clie
     start = client.get("/auth/sign-in/")
     location = emu.control.complete_sign_in(start["Location"], email="a@b.test")
     emu.control.fault("/user_management/authenticate", status=500)
-    assert client.get(callback_path(location)).status_code == 502
+    assert client.get(callback_path(location)).status_code == 503
     assert ratelimit.retry_after(client.get("/").wsgi_request, "callback") is None
 
 

@@ -88,7 +88,7 @@ def test_tampered_code_is_refused_by_workos(emu: Any, client: Client) -> None:
 def test_workos_server_error_on_code_exchange(emu: Any, client: Client, status: int) -> None:
     path = _start(client, emu)
     emu.control.fault("/user_management/authenticate", method="POST", status=status)
-    _assert_error_page(client.get(path), 502, "workos_unavailable")
+    _assert_error_page(client.get(path), 503, "workos_unavailable")
     calls = emu.control.calls(path="/user_management/authenticate")
     assert len(calls) == 1  # a single-use grant is never retried
 
@@ -97,7 +97,7 @@ def test_workos_timeout_on_code_exchange(emu: Any, client: Client, settings: Any
     settings.AUTHKIT = {**settings.AUTHKIT, "REQUEST_TIMEOUT": 0.5}
     path = _start(client, emu)
     emu.control.fault("/user_management/authenticate", method="POST", status=None, delay=2)
-    _assert_error_page(client.get(path), 502, "workos_unavailable")
+    _assert_error_page(client.get(path), 503, "workos_unavailable")
 
 
 def test_inactive_django_user_cannot_sign_in(

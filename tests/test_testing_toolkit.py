@@ -36,3 +36,11 @@ def test_sub_factories_make_distinct_users(authkit_emulator: Any) -> None:
     first, second = MembershipFactory(), MembershipFactory()
     assert first["user_id"] != second["user_id"]
     assert first["organization_id"] != second["organization_id"]
+
+
+def test_rotate_keys_fixture_rotates_and_sign_in_still_works(
+    authkit_rotate_keys: Any, authkit_sign_in: Any, db: Any
+) -> None:
+    rotated = authkit_rotate_keys()
+    assert len(rotated["published"]) == 2 and rotated["current"] == rotated["published"][0]
+    assert authkit_sign_in(Client(), email="rot@example.test").status_code == 302

@@ -86,6 +86,15 @@ class APIError(WorkOSError):
         """True when WorkOS refused a code or refresh token as used, expired or unknown."""
         return self.error == "invalid_grant"
 
+    @property
+    def is_configuration_error(self) -> bool:
+        """True when WorkOS refused the site's own credentials (API key or client id).
+
+        A problem of the site's settings, never of the visitor or the session.
+        """
+        refused = {"invalid_client", "unauthorized_client"}
+        return self.status_code == 401 or self.error in refused or self.code in refused
+
     def __str__(self) -> str:
         details = [
             f"{label}={value}"

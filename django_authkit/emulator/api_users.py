@@ -144,4 +144,4 @@ def revoke_session(emu: Emulator, req: Request) -> Response:
 def jwks(emu: Emulator, req: Request) -> Response:
     if req.params["client_id"] != emu.client_id:
         return not_found("Client", req.params["client_id"])
-    return json_response(emu.key.jwks())
+    return json_response(emu.keys.jwks())

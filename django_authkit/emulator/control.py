@@ -115,6 +115,73 @@ class EmulatorControl:
         result: dict[str, Any] = self._call("POST", "/_emulator/faults", json=payload)
         return result
 
+    def rotate_keys(self, *, retire_old: bool = False) -> dict[str, Any]:
+        """Sign new tokens with a new key; the old one stays in the JWKS unless ``retire_old``.
+
+        Returns ``{"current": kid, "published": [kid, ...]}``.
+        """
+        result: dict[str, Any] = self._call(
+            "POST", "/_emulator/keys/rotate", json={"retire_old": retire_old}
+        )
+        return result
+
+    def retire_keys(self) -> list[str]:
+        """Stop publishing every key but the signing one; returns the retired ``kid``\\ s."""
+        data: list[str] = self._call("POST", "/_emulator/keys/retire")["retired"]
+        return data
+
+    def keys(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/_emulator/keys")
+        return result
+
+    def jwks_fault(
+        self,
+        kind: str,
+        *,
+        count: int | None = 1,
+        retry_after: float | int | None = None,
+        delay: float | None = None,
+    ) -> dict[str, Any]:
+        """Make JWKS fetches fail: ``rate_limited`` (429 + Retry-After), ``unavailable``,
+        ``hang`` (answers after ``delay`` s), ``malformed_document``, ``not_a_key_set``,
+        ``empty`` or ``malformed_key``; ``count=None`` until :meth:`clear_faults`."""
+        body: dict[str, Any] = {"kind": kind, "count": count}
+        if retry_after is not None:
+            body["retry_after"] = retry_after
+        if delay is not None:
+            body["delay"] = delay
+        result: dict[str, Any] = self._call("POST", "/_emulator/jwks/fault", json=body)
+        return result
+
+    def drop_response(
+        self,
+        path: str,
+        method: str = "*",
+        *,
+        match: dict[str, Any] | None = None,
+        count: int | None = 1,
+    ) -> dict[str, Any]:
+        """Process matching requests, then close the connection without answering.
+
+        ``drop_response("/user_management/authenticate", match={"grant_type":
+        "refresh_token"})`` rotates the refresh token while the caller hears nothing.
+        """
+        body = {"path": path, "method": method, "status": None, "drop": True,
+                "match": match, "count": count}
+        result: dict[str, Any] = self._call("POST", "/_emulator/faults", json=body)
+        return result
+
+    def next_access_token(
+        self, access_token: str, *, grant_type: str | None = None, count: int | None = 1
+    ) -> dict[str, Any]:
+        """Answer the next successful ``authenticate`` (of ``grant_type``) with this
+        ``access_token`` instead of the real one (crafted or hostile tokens)."""
+        body = {"path": "/user_management/authenticate", "method": "POST", "status": None,
+                "patch": {"access_token": access_token},
+                "match": {"grant_type": grant_type} if grant_type else None, "count": count}
+        result: dict[str, Any] = self._call("POST", "/_emulator/faults", json=body)
+        return result
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/_emulator/faults")
 

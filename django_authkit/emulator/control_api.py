@@ -31,8 +31,9 @@ def health(emu: Emulator, req: Request) -> Response:
 
 @r.route("POST", "/_emulator/reset", public=True)
 def reset(emu: Emulator, req: Request) -> Response:
-    """Seeded start again: state, clock, config, faults, call log and webhook log."""
+    """Seeded start again: state, clock, config, keys, faults, call log and webhook log."""
     emu.store.reset()
+    emu.keys.reset()
     emu.faults.clear()
     emu.calls.clear()
     emu.webhooks.clear_log()

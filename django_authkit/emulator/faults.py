@@ -28,7 +28,13 @@ SECRET_KEYS = frozenset(
 
 @dataclass
 class Fault:
-    """``count`` None means until cleared; ``status`` None means delay only."""
+    """``count`` None means until cleared; ``status`` None means the real answer is sent.
+
+    With ``status`` None the request is processed normally, after ``delay``;
+    then ``patch`` overwrites fields of a successful JSON answer (a crafted
+    ``access_token``, say) and ``drop`` closes the connection instead of
+    answering: the request took effect but the caller never learns it.
+    """
 
     path: str
     method: str = "*"
@@ -38,6 +44,8 @@ class Fault:
     delay: float | None = None
     count: int | None = 1
     match: dict[str, Any] | None = None
+    drop: bool = False
+    patch: dict[str, Any] | None = None
     id: int = 0
     hits: int = 0
 
@@ -70,6 +78,8 @@ class Faults:
             delay=data.get("delay"),
             count=data.get("count", 1),
             match=data.get("match"),
+            drop=bool(data.get("drop")),
+            patch=data.get("patch") if isinstance(data.get("patch"), dict) else None,
         )
         with self.lock:
             fault.id = self.next_id
@@ -113,6 +123,7 @@ class CallLog:
         status: int,
         fault: bool,
         now: float,
+        dropped: bool = False,
     ) -> None:
         safe_query = {k: v[-1] for k, v in query.items() if k not in SECRET_KEYS}
         grant = body.get("grant_type")
@@ -123,6 +134,7 @@ class CallLog:
             "grant_type": grant if isinstance(grant, str) else None,
             "status": status,
             "fault": fault,
+            "dropped": dropped,
             "time": iso_now(now),
         }
         with self.lock:

@@ -89,3 +89,52 @@ def signing_key() -> SigningKey:
             private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             _key.append(SigningKey(private, f"sso_oidc_key_pair_{ulid()}"))
         return _key[0]
+
+
+def new_signing_key() -> SigningKey:
+    """A fresh key pair with a new ``kid`` (for rotations)."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return SigningKey(private, f"sso_oidc_key_pair_{ulid()}")
+
+
+class KeyRing:
+    """The keys one emulator signs with and publishes: rotate, then retire the old.
+
+    ``current`` signs new tokens; ``published`` (newest first) is what the JWKS
+    serves. After :meth:`rotate` both old and new keys are published, as WorkOS
+    does during a rotation; :meth:`retire` then drops every key but ``current``.
+    :meth:`reset` goes back to the process-wide key.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.current = signing_key()
+        self.published: list[SigningKey] = [self.current]
+
+    def rotate(self, *, retire_old: bool = False) -> SigningKey:
+        key = new_signing_key()
+        with self._lock:
+            self.current = key
+            self.published = [key] if retire_old else [key, *self.published]
+        return key
+
+    def retire(self) -> list[str]:
+        """Stop publishing every key but the current one; the ``kid``\\ s retired."""
+        with self._lock:
+            gone = [k.kid for k in self.published if k is not self.current]
+            self.published = [self.current]
+        return gone
+
+    def reset(self) -> None:
+        with self._lock:
+            self.current = signing_key()
+            self.published = [self.current]
+
+    def jwks(self) -> dict[str, Any]:
+        with self._lock:
+            keys = list(self.published)
+        return {"keys": [k.jwk() for k in keys]}
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {"current": self.current.kid, "published": [k.kid for k in self.published]}

@@ -53,6 +53,7 @@ class Response:
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection instead of answering (a lost response)
 
 
 def json_response(data: Any, status: int = 200) -> Response:

@@ -20,6 +20,7 @@ from django_authkit.emulator import (  # noqa: F401
     authenticate,
     authorize,
     control_api,
+    control_keys,
     directory,
     events,
     invitations,
@@ -29,7 +30,7 @@ from django_authkit.emulator import (  # noqa: F401
 )
 from django_authkit.emulator.control import EmulatorControl
 from django_authkit.emulator.faults import CallLog, Fault, Faults
-from django_authkit.emulator.keys import SigningKey, signing_key
+from django_authkit.emulator.keys import KeyRing, SigningKey
 from django_authkit.emulator.routing import Request, Response, error, router
 from django_authkit.emulator.state import Config, Conflict, NotFound, Store, load_seed
 from django_authkit.emulator.webhooks import WebhookDispatcher
@@ -58,7 +59,7 @@ class Emulator:
         self.base_url = ""
         self.store = Store(config, None)
         self.store.seed_hooks.append(self._seed_extras)
-        self.key: SigningKey = signing_key()
+        self.keys = KeyRing()
         self.faults = Faults()
         self.calls = CallLog()
         self.webhooks = WebhookDispatcher(self)
@@ -73,6 +74,11 @@ class Emulator:
         out["directories"] = [
             directory.seed_directory(self, d) for d in seed.get("directories", [])
         ]
+
+    @property
+    def key(self) -> SigningKey:
+        """The key that signs new tokens (see :class:`~.keys.KeyRing` for rotations)."""
+        return self.keys.current
 
     @property
     def issuer(self) -> str:
@@ -109,6 +115,8 @@ class Emulator:
                 if fault is not None and fault.status is not None
                 else self.dispatch(req)
             )
+            if fault is not None and fault.status is None:
+                response = after_fault(fault, response)
         response.headers.setdefault("X-Request-ID", f"req_{uuid.uuid4().hex}")
         if not internal:
             self.calls.record(
@@ -117,8 +125,10 @@ class Emulator:
                 query,
                 body,
                 response.status,
-                fault is not None and fault.status is not None,
+                fault is not None
+                and (fault.status is not None or fault.drop or bool(fault.patch)),
                 self.store.now(),
+                dropped=response.drop,
             )
         return response
 
@@ -159,6 +169,20 @@ class Emulator:
                 return error(422, f"Invalid request: {exc}", "invalid_request_parameters")
 
 
+def after_fault(fault: Fault, response: Response) -> Response:
+    """Apply a pass-through fault to the real answer: ``patch`` its JSON, or ``drop`` it."""
+    if fault.patch and 200 <= response.status < 300:
+        try:
+            data = json.loads(response.body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            data.update(fault.patch)
+            response.body = json.dumps(data).encode()
+    response.drop = fault.drop
+    return response
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
@@ -172,6 +196,9 @@ class _Handler(BaseHTTPRequestHandler):
         response = self.server.emulator.handle(
             self.command, self.path, headers, raw, self.client_address[0]
         )
+        if response.drop:  # processed, but the caller never hears back
+            self.close_connection = True
+            return
         try:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)

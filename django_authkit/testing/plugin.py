@@ -10,6 +10,10 @@ Fixtures:
     ``authkit_sign_in(client, email=..., organization_name=..., role=...)`` signs a
     Django test client in through the real flow (sign-in view, hosted page,
     callback) and returns the final response.
+``authkit_rotate_keys``
+    ``authkit_rotate_keys(retire_old=False)`` rotates the emulator's signing key
+    (old and new both published unless ``retire_old``); the next test starts
+    with the original key again.
 """
 
 from __future__ import annotations
@@ -71,6 +75,15 @@ def authkit_sign_in(authkit_emulator: Any) -> Callable[..., Any]:
         return sign_in_through_emulator(client, authkit_emulator, **choice)
 
     return sign_in
+
+
+@pytest.fixture
+def authkit_rotate_keys(authkit_emulator: Any) -> Callable[..., dict[str, Any]]:
+    def rotate(retire_old: bool = False) -> dict[str, Any]:
+        result: dict[str, Any] = authkit_emulator.control.rotate_keys(retire_old=retire_old)
+        return result
+
+    return rotate
 
 
 def callback_path(location: str) -> str:

@@ -126,9 +126,9 @@ def test_load_with_faults(cluster: Cluster, authkit_emulator_server: Any) -> Non
     assert set(stats) <= {
         "sign-in start 302",
         "callback 302",
-        "callback 502",
+        "callback 503",
         "request 200",
         "request 503",
     }
     assert recovered == [200] * USERS  # no user lost their session
-    assert stats["callback 502"] == 8 and stats["callback 302"] == USERS
+    assert stats["callback 503"] == 8 and stats["callback 302"] == USERS

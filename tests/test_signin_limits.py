@@ -1,0 +1,42 @@
+"""Anonymous state stays bounded: sign-in starts are limited, stray callbacks store nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from django_authkit import flow
+
+
+def test_cookieless_sign_in_loop_is_limited_by_default(emu: Any) -> None:
+    statuses = [Client().get("/auth/sign-in/").status_code for _ in range(200)]
+    assert statuses.count(302) == 60 and statuses.count(429) == 140, statuses
+    assert Session.objects.count() == 60
+    limited = Client().get("/auth/sign-in/", HTTP_ACCEPT="text/html")
+    assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
+    assert b"<code>rate_limited</code>" in limited.content
+
+
+def test_a_browser_keeping_its_cookie_is_not_limited_and_stays_bounded(emu: Any) -> None:
+    browser = Client()
+    statuses = [browser.get("/auth/sign-in/").status_code for _ in range(100)]
+    assert statuses == [302] * 100
+    assert Session.objects.count() == 1
+    assert len(browser.session[flow.SESSION_KEY]) == 5  # MAX_PENDING_SIGN_INS
+
+
+def test_sign_in_limit_is_a_documented_scope(emu: Any, settings: Any) -> None:
+    settings.AUTHKIT = {**settings.AUTHKIT, "RATE_LIMITS": {"sign-in": "2/m"}}
+    assert [Client().get("/auth/sign-up/").status_code for _ in range(3)] == [302, 302, 429]
+    settings.AUTHKIT = {**settings.AUTHKIT, "RATE_LIMITS": {"sign-in": None}}
+    assert all(Client().get("/auth/sign-in/").status_code == 302 for _ in range(70))
+
+
+def test_callback_without_a_session_cookie_creates_no_session(emu: Any) -> None:
+    for query in ({"code": "x", "state": "y" * 43}, {"state": "y"}, {"error": "access_denied",
+                                                                   "state": "z"}):
+        response = Client().get("/auth/callback/", query)
+        assert response.status_code == 400
+    assert Session.objects.count() == 0
