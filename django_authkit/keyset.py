@@ -275,9 +275,11 @@ def key_for(kid: str, *, from_workos: bool) -> Any:
     if known is None or kid not in known.keys:
         known = _shared(url) or known
     if known is not None and kid in known.keys:
-        if time.time() - known.fetched_at > int(authkit_settings.JWKS_CACHE_SECONDS):
-            if _backoff_left(url) <= 0:
-                _revalidate_in_background(url, known.fetched_at)
+        fresh_since = time.time() - int(authkit_settings.JWKS_CACHE_SECONDS)
+        if known.fetched_at < fresh_since and _backoff_left(url) <= 0:
+            # Only a copy that is itself fresh may stand in for the fetch: adopting another
+            # process's equally stale copy would put revalidation off indefinitely.
+            _revalidate_in_background(url, fresh_since)
         return known.keys[kid]
     may_fetch = (
         known is None
