@@ -16,7 +16,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.tokens import create_session, issue
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 ORG_SELECTION = "urn:workos:oauth:grant-type:organization-selection"
 PENDING_TTL = 600

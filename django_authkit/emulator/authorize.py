@@ -22,7 +22,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound, normalize_email
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 OAUTH_PROVIDERS = {

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 T = TypeVar("T")
 
@@ -172,3 +172,7 @@ class Router:
 
 
 router = Router()
+
+SeedSection = Callable[["Emulator", dict[str, Any]], dict[str, Any]]
+seed_sections: dict[str, SeedSection] = {}
+"""Seed keys owned by route modules (``connections``, ...): each item -> its API object."""

@@ -12,25 +12,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-# Importing these modules registers their routes on ``router``.
-from django_authkit.emulator import (  # noqa: F401
-    api_orgs,
-    api_users,
-    audit,
-    authenticate,
-    authorize,
-    control_api,
-    directory,
-    events,
-    invitations,
-    mfa,
-    onetime,
-    sso,
-)
 from django_authkit.emulator.control import EmulatorControl
 from django_authkit.emulator.faults import CallLog, Fault, Faults
 from django_authkit.emulator.keys import SigningKey, signing_key
-from django_authkit.emulator.routing import Request, Response, error, router
+from django_authkit.emulator.routes import router, seed_sections
+from django_authkit.emulator.routing import Request, Response, error
 from django_authkit.emulator.state import Config, Conflict, NotFound, Store, load_seed
 from django_authkit.emulator.webhooks import WebhookDispatcher
 
@@ -68,11 +54,9 @@ class Emulator:
             self.store.apply_seed(self.store.seed_data)
 
     def _seed_extras(self, seed: dict[str, Any], out: dict[str, Any]) -> None:
-        """Seed sections outside the core store: SSO connections and directories."""
-        out["connections"] = [sso.seed_connection(self, c) for c in seed.get("connections", [])]
-        out["directories"] = [
-            directory.seed_directory(self, d) for d in seed.get("directories", [])
-        ]
+        """Seed sections owned by route modules (connections, directories, ...)."""
+        for name, build in seed_sections.items():
+            out[name] = [build(self, item) for item in seed.get(name, [])]
 
     @property
     def issuer(self) -> str:

@@ -11,8 +11,8 @@ from django_authkit.emulator.ids import new_id, token, ulid
 from django_authkit.emulator.models import Grant, RefreshToken, Session
 
 if TYPE_CHECKING:
+    from django_authkit.emulator.context import Emulator
     from django_authkit.emulator.routing import Request
-    from django_authkit.emulator.server import Emulator
 
 OAUTH_SCOPES = {
     "GoogleOAuth": ["openid", "profile", "email"],

@@ -1,0 +1,69 @@
+"""Route registration home: importing this module fills ``routing.router``.
+
+One module per part of WorkOS's API reference, so a reader can map the package
+to it at a glance:
+
+=========================  =====================================================
+``authorize``              User Management: authorize URL, hosted sign-in page
+``authenticate``           User Management: ``/user_management/authenticate``
+``onetime``, ``mfa``       Magic Auth, e-mail verification, password reset; MFA
+``api_users``              Users, sessions, logout, JWKS
+``api_orgs``               Organizations, domains, organization memberships
+``invitations``            Invitations
+``authorization``          Roles, permissions, access checks (RBAC / FGA)
+``feature_flags``          Feature flags and their organization targets
+``api_keys``               Organization and user API keys, validation
+``portal``                 Admin Portal links
+``passwordless``           Passwordless sessions (legacy magic link)
+``widgets``, ``vault``     Widget tokens; Vault key-value objects
+``sso``, ``directory``     SSO connections and profiles; Directory Sync
+``audit``, ``events``      Audit logs (events, exports, actions); Events API, webhooks
+``control_api``            The emulator's own ``/_emulator`` control API
+``root``                   The root page and ``/health``
+=========================  =====================================================
+
+The route modules import ``context.Emulator`` (a protocol), never ``server``;
+``server`` dispatches on the populated router and imports none of them.
+"""
+
+from __future__ import annotations
+
+from django_authkit.emulator import (
+    api_keys,
+    api_orgs,
+    api_users,
+    audit,
+    authenticate,
+    authorize,
+    control_api,
+    directory,
+    events,
+    invitations,
+    mfa,
+    onetime,
+    portal,
+    sso,
+)
+from django_authkit.emulator.routing import router, seed_sections
+
+seed_sections.setdefault("connections", sso.seed_connection)
+seed_sections.setdefault("directories", directory.seed_directory)
+
+MODULES = (
+    api_keys,
+    api_orgs,
+    api_users,
+    audit,
+    authenticate,
+    authorize,
+    control_api,
+    directory,
+    events,
+    invitations,
+    mfa,
+    onetime,
+    portal,
+    sso,
+)
+
+__all__ = ["MODULES", "router", "seed_sections"]
