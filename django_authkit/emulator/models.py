@@ -203,6 +203,7 @@ class Session:
     ended_at: float | None = None
     ip_address: str | None = None
     user_agent: str | None = None
+    public_client: bool = False  # began with a PKCE code and no secret (may refresh so)
 
     @property
     def auth_method(self) -> str:

@@ -24,6 +24,7 @@ class Request:
     headers: dict[str, str]
     params: dict[str, str] = field(default_factory=dict)  # from the path pattern
     client_ip: str | None = None
+    public_client: bool = False  # authenticate: no secret, PKCE instead (see authenticate)
 
     def arg(self, name: str) -> str | None:
         """A single query value (the last one when repeated)."""

@@ -81,6 +81,7 @@ def create_session(emu: Emulator, grant: Grant, req: Request) -> Session:
         expires_at=now + store.config.session_ttl,
         ip_address=req.text("ip_address") or req.client_ip,
         user_agent=req.text("user_agent") or req.headers.get("user-agent"),
+        public_client=req.public_client,
     )
     store.sessions[session.id] = session
     if grant.provider:
