@@ -66,8 +66,8 @@ def public_client_refused(emu: Emulator, req: Request, grant_type: str) -> Respo
             "invalid_client", "client_secret is required for an authorization code without PKCE."
         )
     if grant_type == "refresh_token":
-        record = store.refresh_tokens.get(req.text("refresh_token") or "")
-        session = store.sessions.get(record.session_id) if record else None
+        token_record = store.refresh_tokens.get(req.text("refresh_token") or "")
+        session = store.sessions.get(token_record.session_id) if token_record else None
         if session is None or session.public_client:
             return None
         return oauth_error(

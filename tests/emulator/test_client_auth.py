@@ -81,7 +81,7 @@ def test_public_client_may_not_skip_pkce_or_use_other_grants(emu) -> None:
     )
     assert r.status_code == 400 and r.json()["error"] == "invalid_client"
     # And PKCE still has to verify.
-    verifier, challenge = pkce_pair()
+    _verifier, challenge = pkce_pair()
     code = get_code(emu, challenge=challenge, email="spa2@x.co")
     r = bare.post(AUTH, json={**body, "code": code, "code_verifier": "x" * 43})
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
