@@ -49,6 +49,10 @@ class Role:
     slug: str
     name: str
     permissions: list[str]
+    description: str | None = None
+    organization_id: str | None = None  # an organization role (``authorization`` API)
+    created_at: float = 0.0
+    updated_at: float = 0.0
 
     def to_api(self) -> dict[str, Any]:
         return {

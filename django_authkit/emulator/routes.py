@@ -28,12 +28,15 @@ The route modules import ``context.Emulator`` (a protocol), never ``server``;
 
 from __future__ import annotations
 
-from django_authkit.emulator import (
+# Importing a route module registers its routes on ``router``.
+from django_authkit.emulator import (  # noqa: F401
     api_keys,
     api_orgs,
     api_users,
     audit,
     authenticate,
+    authorization,
+    authorization_checks,
     authorize,
     control_api,
     directory,
@@ -49,21 +52,4 @@ from django_authkit.emulator.routing import router, seed_sections
 seed_sections.setdefault("connections", sso.seed_connection)
 seed_sections.setdefault("directories", directory.seed_directory)
 
-MODULES = (
-    api_keys,
-    api_orgs,
-    api_users,
-    audit,
-    authenticate,
-    authorize,
-    control_api,
-    directory,
-    events,
-    invitations,
-    mfa,
-    onetime,
-    portal,
-    sso,
-)
-
-__all__ = ["MODULES", "router", "seed_sections"]
+__all__ = ["router", "seed_sections"]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -168,7 +168,7 @@ class Router:
             if m:
                 path_known = True
                 if route.method == method:
-                    return route, m.groupdict(), True
+                    return route, {k: unquote(v) for k, v in m.groupdict().items()}, True
         return None, {}, path_known
 
 

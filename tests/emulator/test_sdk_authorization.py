@@ -1,0 +1,105 @@
+"""The official SDK's authorization calls, with state shared with memberships and tokens."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+workos = pytest.importorskip("workos")
+
+from workos._errors import ConflictError, NotFoundError  # noqa: E402
+from workos.authorization import ResourceTargetByExternalId, ResourceTargetById  # noqa: E402
+from workos.organization_membership._resource import RoleSingle  # noqa: E402
+
+from tests.emulator.conftest import API_KEY, CLIENT_ID, sign_in  # noqa: E402
+
+
+@pytest.fixture
+def client(emu):
+    return workos.WorkOSClient(
+        api_key=API_KEY, client_id=CLIENT_ID, base_url=emu.url, max_retries=0
+    )
+
+
+def test_role_created_through_authorization_reaches_memberships_and_tokens(
+    emu, api, client
+) -> None:
+    authz = client.authorization
+    authz.create_permission(slug="reports:export", name="Export reports")
+    role = authz.create_environment_role(slug="analyst", name="Analyst")
+    assert role.type == "EnvironmentRole" and role.permissions == []
+    role = authz.set_environment_role_permissions("analyst", permissions=["reports:export"])
+    assert role.permissions == ["reports:export"]
+    assert "analyst" in [r.slug for r in authz.list_environment_roles().data]
+    org = client.organizations.create_organization(name="Rbac Co")
+    user = client.user_management.create_user(email="ana@x.co")
+    m = client.organization_membership.create_organization_membership(
+        user_id=user.id, organization_id=org.id, role=RoleSingle(role_slug="analyst")
+    )
+    assert m.role.slug == "analyst"
+    auth = sign_in(emu, api, user_id=user.id)
+    claims = jwt.decode(auth["access_token"], options={"verify_signature": False})
+    assert claims["role"] == "analyst" and claims["permissions"] == ["reports:export"]
+    target = ResourceTargetById(resource_id=org.id)
+    assert authz.check(m.id, permission_slug="reports:export", resource_target=target).authorized
+    assert not authz.check(m.id, permission_slug="widgets:write", resource_target=target).authorized
+    perms = authz.list_effective_permissions(m.id, org.id)
+    assert [p.slug for p in perms.data] == ["reports:export"]
+
+
+def test_organization_roles_and_assignments(emu, client) -> None:
+    authz = client.authorization
+    org = client.organizations.create_organization(name="Org Roles")
+    user = client.user_management.create_user(email="o@x.co")
+    m = client.organization_membership.create_organization_membership(
+        user_id=user.id, organization_id=org.id
+    )
+    role = authz.create_organization_role(org.id, name="Billing", slug="billing")
+    assert role.slug == "org-billing" and role.type == "OrganizationRole"
+    authz.add_organization_role_permission(org.id, "org-billing", body_slug="widgets:write")
+    assert authz.get_organization_role(org.id, "org-billing").permissions == ["widgets:write"]
+    target = ResourceTargetById(resource_id=org.id)
+    made = authz.assign_role(m.id, role_slug="org-billing", resource_target=target)
+    assert made.role.slug == "org-billing"
+    got = client.organization_membership.get_organization_membership(m.id)
+    assert "org-billing" in [r.slug for r in got.roles]
+    assert authz.check(m.id, permission_slug="widgets:write", resource_target=target).authorized
+    # A role on one project only counts there.
+    project = ResourceTargetByExternalId(resource_external_id="p1", resource_type_slug="project")
+    authz.assign_role(m.id, role_slug="admin", resource_target=project)
+    assert authz.check(m.id, permission_slug="members:manage", resource_target=project).authorized
+    assert not authz.check(
+        m.id, permission_slug="members:manage", resource_target=target
+    ).authorized
+    listed = authz.list_role_assignments(m.id)
+    assert {a.role.slug for a in listed.data} == {"member", "org-billing", "admin"}
+    authz.remove_role(m.id, role_slug="admin", resource_target=project)
+    authz.remove_role_assignment(m.id, made.id)
+    assert [
+        r.slug for r in client.organization_membership.get_organization_membership(m.id).roles
+    ] == ["member"]
+    authz.assign_role(m.id, role_slug="org-billing", resource_target=target)
+    with pytest.raises(ConflictError):
+        authz.delete_organization_role(org.id, "org-billing")
+    authz.remove_role(m.id, role_slug="org-billing", resource_target=target)
+    authz.delete_organization_role(org.id, "org-billing")
+    with pytest.raises(NotFoundError):
+        authz.get_organization_role(org.id, "org-billing")
+
+
+def test_permission_crud_and_errors(emu, client) -> None:
+    authz = client.authorization
+    made = authz.create_permission(slug="a:b", name="A B", description="d")
+    assert authz.get_permission("a:b").id == made.id
+    assert authz.update_permission("a:b", name="AB").name == "AB"
+    assert "widgets:read" in [p.slug for p in authz.list_permissions(limit=100).data]
+    with pytest.raises(ConflictError):
+        authz.create_permission(slug="a:b", name="again")
+    with pytest.raises(NotFoundError):
+        authz.set_environment_role_permissions("member", permissions=["missing:perm"])
+    authz.delete_permission("a:b")
+    with pytest.raises(NotFoundError):
+        authz.get_permission("a:b")
+    with pytest.raises(NotFoundError):
+        authz.get_environment_role("ghost")
+    assert authz.update_environment_role("member", name="Members").name == "Members"
