@@ -24,6 +24,7 @@ SUBJECTS = {
     "magic_auth": "Your sign-in code",
     "email_verification": "Verify your e-mail address",
     "password_reset": "Reset your password",
+    "magic_link": "Your sign-in link",
 }
 
 

@@ -41,15 +41,21 @@ from django_authkit.emulator import (  # noqa: F401
     control_api,
     directory,
     events,
+    feature_flags,
     invitations,
     mfa,
     onetime,
+    outbox,
+    passwordless,
     portal,
     sso,
+    vault,
+    widgets,
 )
 from django_authkit.emulator.routing import router, seed_sections
 
 seed_sections.setdefault("connections", sso.seed_connection)
 seed_sections.setdefault("directories", directory.seed_directory)
+seed_sections.setdefault("feature_flags", feature_flags.seed)
 
 __all__ = ["router", "seed_sections"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
+from django_authkit.emulator.flags import flags_for
 from django_authkit.emulator.ids import new_id, token, ulid
 from django_authkit.emulator.models import Grant, RefreshToken, Session
 
@@ -49,8 +50,13 @@ def claims(emu: Emulator, session: Session) -> dict[str, Any]:
         org = store.organizations.get(org_id)
         if org is not None and org.entitlements is not None:
             data["entitlements"] = list(org.entitlements)
-        if org is not None and org.feature_flags is not None:
-            data["feature_flags"] = list(org.feature_flags)
+    # Flags on for this user (and organization), from the registry the Feature Flags
+    # API changes; an organization seeded with a flag list always carries the claim.
+    flags = flags_for(store, data.get("org_id"), session.user_id)
+    org_of = store.organizations.get(org_id or "")
+    seeded = "org_id" in data and org_of is not None and org_of.feature_flags is not None
+    if flags or seeded:
+        data["feature_flags"] = flags
     if session.impersonator:
         data["act"] = {"sub": session.impersonator["email"]}
     return data
