@@ -34,6 +34,7 @@ from django_authkit.emulator import (  # noqa: F401
     api_orgs,
     api_users,
     audit,
+    audit_actions,
     authenticate,
     authorization,
     authorization_checks,

@@ -136,3 +136,39 @@ def test_vault_kv_and_local_encryption(emu, client) -> None:
     assert vault.create_decrypt(keys=again.encrypted_keys).data_key == key.data_key
     with pytest.raises(BadRequestError):
         vault.create_decrypt(keys="bm90IGEga2V5")
+
+
+def test_audit_log_actions_schemas_and_retention(emu, client) -> None:
+    from workos.audit_logs._resource import RetentionPeriod, RetentionPeriodInDays
+    from workos.audit_logs.models import AuditLogSchemaTarget
+
+    org = client.organizations.create_organization(name="Audited")
+    schema = client.audit_logs.create_schema(
+        "document.updated", targets=[AuditLogSchemaTarget(type="document")]
+    )
+    assert schema.version == 1
+    again = client.audit_logs.create_schema(
+        "document.updated", targets=[AuditLogSchemaTarget(type="document")]
+    )
+    assert again.version == 2
+    actions = client.audit_logs.list_actions()
+    assert [a.name for a in actions.data] == ["document.updated"]
+    assert actions.data[0].schema.version == 2
+    assert [s.version for s in client.audit_logs.list_action_schemas("document.updated").data] == [
+        2,
+        1,
+    ]
+    with pytest.raises(NotFoundError):
+        client.audit_logs.list_action_schemas("nothing.here")
+    with pytest.raises(UnprocessableEntityError):
+        client.audit_logs.create_schema("x.y", targets=[])
+    audit = client.audit_logs
+    assert audit.get_organization_audit_logs_retention(org.id).retention_period_in_days == 365
+    got = audit.update_organization_audit_logs_retention(
+        org.id, retention=RetentionPeriod(retention_period="3_MONTHS")
+    )
+    assert got.retention_period_in_days == 90
+    got = audit.update_organization_audit_logs_retention(
+        org.id, retention=RetentionPeriodInDays(retention_period_in_days=30)
+    )
+    assert got.retention_period_in_days == 30
