@@ -14,6 +14,7 @@ from django_authkit.emulator.routing import (
     Request,
     Response,
     add_query,
+    error,
     html_response,
     json_response,
     redirect,
@@ -61,9 +62,25 @@ def _error_redirect(uri: str, code: str, description: str, state: str | None) ->
     )
 
 
+# Parameters a client may send more than once (Node repeats array keys).
+REPEATABLE = frozenset({"provider_scopes", "provider_scopes[]"})
+
+
+def repeated(req: Request) -> list[str]:
+    """Parameters sent twice (RFC 6749 §3.1: they MUST NOT be), which one wins is unknowable."""
+    return sorted(
+        k
+        for k, values in req.query.items()
+        if len(values) > 1 and k not in REPEATABLE and not k.startswith("provider_query_params")
+    )
+
+
 @r.route("GET", "/user_management/authorize", public=True)
 def authorize(emu: Emulator, req: Request) -> Response:
     store = emu.store
+    twice = repeated(req)
+    if {"client_id", "redirect_uri"} & set(twice):
+        return _bad_request("Invalid request", f"Repeated parameter(s): {', '.join(twice)}.")
     client_id, redirect_uri = req.arg("client_id"), req.arg("redirect_uri")
     if client_id != emu.client_id:
         return _bad_request("Invalid client", f"Unknown client_id '{client_id or ''}'.")
@@ -73,6 +90,13 @@ def authorize(emu: Emulator, req: Request) -> Response:
         )
     assert redirect_uri is not None
     state = req.arg("state")
+    if twice:
+        return _error_redirect(
+            redirect_uri,
+            "invalid_request",
+            f"Repeated parameter(s): {', '.join(twice)}.",
+            None if "state" in twice else state,
+        )
     if req.arg("response_type") != "code":
         return _error_redirect(
             redirect_uri, "unsupported_response_type", "response_type must be 'code'.", state
@@ -257,7 +281,12 @@ def logout(emu: Emulator, req: Request) -> Response:
     store = emu.store
     session_id = req.arg("session_id")
     if not session_id:
-        return json_response({"message": "session_id is required."}, 422)
+        return error(
+            422,
+            "session_id is required.",
+            "invalid_request_parameters",
+            errors=[{"field": "session_id", "code": "session_id_required"}],
+        )
     session = store.sessions.get(session_id)
     if session is not None:
         store.end_session(session)

@@ -97,6 +97,7 @@ class EmulatorControl:
         method: str = "*",
         status: int | None = 500,
         body: Any = None,
+        kind: str = "json",
         retry_after: float | int | str | None = None,
         delay: float | None = None,
         count: int | None = 1,
@@ -107,6 +108,7 @@ class EmulatorControl:
             "method": method,
             "status": status,
             "body": body,
+            "kind": kind,  # json, html, truncated_json or text (faults.BODY_KINDS)
             "retry_after": retry_after,
             "delay": delay,
             "count": count,

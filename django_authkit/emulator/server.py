@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django_authkit.emulator.control import EmulatorControl
 from django_authkit.emulator.faults import CallLog, Fault, Faults
+from django_authkit.emulator.faults import render as render_fault
 from django_authkit.emulator.keys import SigningKey, signing_key
 from django_authkit.emulator.routes import router, seed_sections
 from django_authkit.emulator.routing import Request, Response, error
@@ -109,15 +110,8 @@ class Emulator:
     @staticmethod
     def fault_response(fault: Fault) -> Response:
         assert fault.status is not None
-        body = fault.body
-        if body is None:
-            body = (
-                {"message": "Too many requests.", "code": "rate_limit_exceeded"}
-                if fault.status == 429
-                else {"message": "Injected fault.", "code": "emulator_fault"}
-            )
-        payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        response = Response(int(fault.status), payload)
+        payload, content_type = render_fault(fault)
+        response = Response(int(fault.status), payload, content_type)
         if fault.retry_after is not None:
             response.headers["Retry-After"] = str(fault.retry_after)
         return response
