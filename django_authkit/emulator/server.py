@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from django_authkit.emulator import persist
 from django_authkit.emulator.control import EmulatorControl
 from django_authkit.emulator.faults import CallLog, Fault, Faults
 from django_authkit.emulator.faults import render as render_fault
@@ -39,7 +40,14 @@ def parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
 class Emulator:
     """The transport-independent core: state, keys, faults, call log and dispatch."""
 
-    def __init__(self, client_id: str, api_key: str, config: Config, seed: Any) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        api_key: str,
+        config: Config,
+        seed: Any,
+        state_file: str | Path | None = None,
+    ) -> None:
         self.client_id = client_id
         self.api_key = api_key
         self.base_url = ""
@@ -51,8 +59,19 @@ class Emulator:
         self.webhooks = WebhookDispatcher(self)
         self.store.on_event = self.webhooks.enqueue
         self.store.seed_data = load_seed(seed)
-        if self.store.seed_data:
+        self.state_file = Path(state_file) if state_file else None
+        saved = persist.load(self.state_file) if self.state_file else None
+        if saved is not None:
+            persist.restore(self.store, saved)  # the seed already went into the saved state
+        elif self.store.seed_data:
             self.store.apply_seed(self.store.seed_data)
+        self.save_state()
+
+    def save_state(self) -> None:
+        """Write the store to ``state_file`` (if any); called under the store lock."""
+        if self.state_file is not None:
+            with self.store.lock:
+                persist.save(self.state_file, self.store)
 
     def _seed_extras(self, seed: dict[str, Any], out: dict[str, Any]) -> None:
         """Seed sections owned by route modules (connections, directories, ...)."""
@@ -135,6 +154,8 @@ class Emulator:
                 return error(status, str(exc), exc.code)
             except (ValueError, KeyError, TypeError) as exc:
                 return error(422, f"Invalid request: {exc}", "invalid_request_parameters")
+            finally:
+                self.save_state()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -188,6 +209,7 @@ class EmulatorServer:
         access_token_ttl: int = 300,
         refresh_grace_seconds: float = 10,
         redirect_uris: list[str] | None = None,
+        state_file: str | Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -199,7 +221,7 @@ class EmulatorServer:
             redirect_uris=list(redirect_uris or []),
             issuer=issuer,
         )
-        self.emulator = Emulator(client_id, api_key, config, seed)
+        self.emulator = Emulator(client_id, api_key, config, seed, state_file)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._control: EmulatorControl | None = None

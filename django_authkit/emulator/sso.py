@@ -15,7 +15,7 @@ from django_authkit.emulator.authorize import (
     _error_redirect,
     redirect_allowed,
 )
-from django_authkit.emulator.ids import iso_now, new_id, token
+from django_authkit.emulator.ids import iso_now, new_id, stable_id, token
 from django_authkit.emulator.routing import (
     Request,
     Response,
@@ -52,7 +52,7 @@ def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     now = iso_now(store.now())
     conn: dict[str, Any] = {
         "object": "connection",
-        "id": spec.get("id") or new_id("conn"),
+        "id": spec.get("id") or stable_id("conn", org.id, str(spec.get("name") or "")),
         "organization_id": org.id,
         "connection_type": spec.get("connection_type") or "GenericOIDC",
         "name": spec.get("name") or f"{org.name} SSO",
