@@ -49,6 +49,7 @@ from django_authkit.emulator import (  # noqa: F401
     outbox,
     passwordless,
     portal,
+    root,
     sso,
     vault,
     widgets,
