@@ -16,6 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from django_authkit.emulator import keys
 from django_authkit.emulator.models import (
     Domain,
     Membership,
@@ -54,7 +58,30 @@ def snapshot(store: Store) -> dict[str, Any]:
         "refresh_tokens": {k: asdict(v) for k, v in store.refresh_tokens.items()},
         "events": store.events[-MAX_EVENTS:],
         "extra": extra,
+        "signing_key": _key_snapshot(),
     }
+
+
+def _key_snapshot() -> dict[str, str]:
+    """The process's signing key, so tokens keep verifying after a restart (same ``kid``)."""
+    key = keys.signing_key()
+    return {"kid": key.kid, "pem": key.private_pem.decode()}
+
+
+def adopt_key(data: dict[str, Any] | None) -> None:
+    """Make a saved signing key the process-wide one, before an emulator picks it up.
+
+    WorkOS does not change its key when it restarts; a demo that did would make every
+    site's cached key set stale (and a signed-in browser fail verification).
+    """
+    saved = (data or {}).get("signing_key")
+    if not isinstance(saved, dict):
+        return
+    private = serialization.load_pem_private_key(saved["pem"].encode(), password=None)
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise ValueError("the state file's signing key is not an RSA key")
+    with keys._lock:
+        keys._key[:] = [keys.SigningKey(private, str(saved["kid"]))]
 
 
 def restore(store: Store, data: dict[str, Any]) -> None:

@@ -51,6 +51,9 @@ class Emulator:
         self.client_id = client_id
         self.api_key = api_key
         self.base_url = ""
+        self.state_file = Path(state_file) if state_file else None
+        saved = persist.load(self.state_file) if self.state_file else None
+        persist.adopt_key(saved)  # before the key is read: a restart keeps its kid
         self.store = Store(config, None)
         self.store.seed_hooks.append(self._seed_extras)
         self.key: SigningKey = signing_key()
@@ -59,8 +62,6 @@ class Emulator:
         self.webhooks = WebhookDispatcher(self)
         self.store.on_event = self.webhooks.enqueue
         self.store.seed_data = load_seed(seed)
-        self.state_file = Path(state_file) if state_file else None
-        saved = persist.load(self.state_file) if self.state_file else None
         if saved is not None:
             persist.restore(self.store, saved)  # the seed already went into the saved state
         elif self.store.seed_data:
