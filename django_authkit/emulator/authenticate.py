@@ -58,6 +58,8 @@ def client_error(emu: Emulator, req: Request) -> Response | None:
 def public_client_refused(emu: Emulator, req: Request, grant_type: str) -> Response | None:
     """What a client without a secret may not do: anything but PKCE codes and their refresh."""
     store = emu.store
+    if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
+        return None  # device clients are public (RFC 8628)
     if grant_type == "authorization_code":
         record = store.codes.get(req.text("code") or "")
         if record is None or record.code_challenge:

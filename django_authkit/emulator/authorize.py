@@ -34,6 +34,15 @@ OAUTH_PROVIDERS = {
 REQUEST_TTL = 600
 # Other flows that reuse the hosted page (standalone SSO) finish the form post here.
 COMPLETERS: dict[str, Callable[[Emulator, Request, str, dict[str, Any]], Response]] = {}
+# Flows that end on the hosted page without a redirect (the device flow): flow ->
+# (approve with the grant, deny).
+FINISHERS: dict[
+    str,
+    tuple[
+        Callable[[Emulator, str, dict[str, Any], Grant], Response],
+        Callable[[Emulator, str, dict[str, Any]], Response],
+    ],
+] = {}
 CODE_TTL = 600
 
 
@@ -153,6 +162,8 @@ def authorize(emu: Emulator, req: Request) -> Response:
 def _finish(emu: Emulator, request_id: str, pending: dict[str, Any], grant: Grant) -> Response:
     """Issue the one-time code and send the browser back to the app."""
     store = emu.store
+    if pending.get("flow") in FINISHERS:
+        return FINISHERS[pending["flow"]][0](emu, request_id, pending, grant)
     code = token(24)
     store.codes[code] = AuthCode(
         grant=grant,
@@ -209,6 +220,8 @@ def complete(emu: Emulator, req: Request) -> Response:
     if pending is None or pending["expires_at"] < store.now():
         store.pending.pop(request_id, None)
         return _bad_request("Sign-in expired", "This sign-in request is unknown or has expired.")
+    if req.text("action") == "deny" and pending.get("flow") in FINISHERS:
+        return FINISHERS[pending["flow"]][1](emu, request_id, pending)
     if req.text("action") == "deny":
         store.pending.pop(request_id, None)
         return _error_redirect(

@@ -214,6 +214,8 @@ class EmulatorControl:
             data.setdefault("action", "sign-in")
         action = urljoin(page.url, form["action"])
         response = self.http.post(action, data=data, allow_redirects=False, timeout=self.timeout)
+        if response.status_code == 200 and 'id="device-result"' in response.text:
+            return ""  # the device flow ends on the page: nothing to send the browser to
         if response.status_code == 200:
             chooser = _forms(response.text).get("organization-form")
             if chooser is None:

@@ -40,6 +40,7 @@ from django_authkit.emulator import (  # noqa: F401
     authorization_checks,
     authorize,
     control_api,
+    device,
     directory,
     events,
     feature_flags,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator import pages
-from django_authkit.emulator.authenticate import pkce_ok
+from django_authkit.emulator.authenticate import client_error, pkce_ok
 from django_authkit.emulator.authorize import (
     COMPLETERS,
     OAUTH_PROVIDERS,
@@ -204,16 +203,19 @@ def complete_sso(emu: Emulator, req: Request, request_id: str, pending: dict[str
 COMPLETERS["sso"] = complete_sso
 
 
-@r.route("POST", "/sso/token")
+@r.route("POST", "/sso/token", public=True)  # client auth: see client_error
 def sso_token(emu: Emulator, req: Request) -> Response:
     store = emu.store
-    if req.text("client_id") != emu.client_id or not hmac.compare_digest(
-        (req.text("client_secret") or "").encode(), emu.api_key.encode()
-    ):
-        return oauth_error("invalid_client", "Invalid client ID or secret.")
+    bad_client = client_error(emu, req)  # secret in the body or header, or a public PKCE client
+    if bad_client is not None:
+        return bad_client
     if req.text("grant_type") != "authorization_code":
         return oauth_error("unsupported_grant_type", "Only authorization_code is supported.")
-    item = store.extra.setdefault("sso_codes", {}).pop(req.text("code") or "", None)
+    codes = store.extra.setdefault("sso_codes", {})
+    peek = codes.get(req.text("code") or "")
+    if req.public_client and peek is not None and not peek["code_challenge"]:
+        return oauth_error("invalid_client", "client_secret is required for a code without PKCE.")
+    item = codes.pop(req.text("code") or "", None)
     if item is None or item["expires_at"] < store.now():
         return oauth_error("invalid_grant", "The code is invalid, expired or already used.")
     if item["code_challenge"] and not pkce_ok(item["code_challenge"], req.text("code_verifier")):

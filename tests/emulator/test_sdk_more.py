@@ -1,0 +1,86 @@
+"""The rest of the served SDK calls: organization roles, SSO with PKCE, the generic
+``create_authenticate``, and webhook endpoints."""
+
+from __future__ import annotations
+
+import pytest
+
+workos = pytest.importorskip("workos")
+
+from workos._errors import NotFoundError  # noqa: E402
+from workos.organization_membership._resource import RoleSingle  # noqa: E402
+
+from tests.emulator.conftest import API_KEY, CLIENT_ID, REDIRECT, get_code, query_of  # noqa: E402
+
+
+@pytest.fixture
+def client(emu):
+    return workos.WorkOSClient(
+        api_key=API_KEY, client_id=CLIENT_ID, base_url=emu.url, max_retries=0
+    )
+
+
+def test_organization_role_permissions_and_external_id_checks(emu, client) -> None:
+    authz = client.authorization
+    org = client.organizations.create_organization(name="Roles Org")
+    authz.create_organization_role(org.id, name="Support", slug="org-support")
+    assert authz.update_organization_role(org.id, "org-support", name="Helpdesk").name == "Helpdesk"
+    role = authz.set_organization_role_permissions(
+        org.id, "org-support", permissions=["widgets:read", "members:manage"]
+    )
+    assert role.permissions == ["widgets:read", "members:manage"]
+    authz.remove_organization_role_permission(org.id, "org-support", "members:manage")
+    slugs = [r.slug for r in authz.list_organization_roles(org.id).data]
+    assert "org-support" in slugs and "admin" in slugs
+    with pytest.raises(NotFoundError):
+        authz.list_organization_roles("org_missing")
+    authz.create_permission(slug="reports:read", name="Read reports")
+    assert (
+        authz.add_environment_role_permission("member", body_slug="reports:read").permissions[-1]
+        == "reports:read"
+    )
+    user = client.user_management.create_user(email="r@x.co")
+    m = client.organization_membership.create_organization_membership(
+        user_id=user.id, organization_id=org.id, role=RoleSingle(role_slug="org-support")
+    )
+    perms = authz.list_effective_permissions_by_external_id(m.id, "organization", org.id)
+    assert [p.slug for p in perms.data] == ["widgets:read"]
+
+
+def test_sso_with_pkce_and_no_secret(emu) -> None:
+    emu.control.seed(
+        {"organizations": [{"name": "Acme", "domains": ["acme.test"]}],
+         "connections": [{"id": "conn_pkce", "organization": "Acme"}]}
+    )  # fmt: skip
+    public = workos.create_public_client(client_id=CLIENT_ID, base_url=emu.url)
+    start = public.sso.get_authorization_url_with_pkce(
+        redirect_uri=REDIRECT, connection="conn_pkce"
+    )
+    q = query_of(emu.control.complete_sign_in(start["url"], email="p@acme.test"))
+    result = public.sso.get_profile_and_token_pkce(
+        code=q["code"], code_verifier=start["code_verifier"]
+    )
+    assert result.profile.email == "p@acme.test" and result.access_token
+
+
+def test_create_authenticate_with_a_plain_body(emu, client) -> None:
+    code = get_code(emu, email="generic@x.co")
+    auth = client.user_management.create_authenticate(
+        body={"grant_type": "authorization_code", "client_id": CLIENT_ID,
+              "client_secret": API_KEY, "code": code}
+    )  # fmt: skip
+    assert auth.user.email == "generic@x.co"
+
+
+def test_webhook_endpoints(emu, client) -> None:
+    hooks = client.webhooks
+    made = hooks.create_webhook_endpoint(
+        endpoint_url="http://127.0.0.1:9/hook", events=["user.created"]
+    )
+    assert made.secret and made.events == ["user.created"]
+    assert [e.id for e in hooks.list_webhook_endpoints().data] == [made.id]
+    changed = hooks.update_webhook_endpoint(made.id, status="disabled")
+    assert getattr(changed.status, "value", changed.status) == "disabled"
+    hooks.delete_webhook_endpoint(made.id)
+    with pytest.raises(NotFoundError):
+        hooks.delete_webhook_endpoint(made.id)
