@@ -17,8 +17,8 @@ import pytest
 
 pytest.importorskip("workos")
 
-from tests.emulator import sdk_catalog  # noqa: E402
-from tests.emulator.sdk_trace import CALLED  # noqa: E402
+from tests.emulator import sdk_catalog
+from tests.emulator.sdk_trace import CALLED
 
 ROOT = Path(__file__).resolve().parents[2]
 
