@@ -155,6 +155,8 @@ class Emulator:
                 return error(status, str(exc), exc.code)
             except (ValueError, KeyError, TypeError) as exc:
                 return error(422, f"Invalid request: {exc}", "invalid_request_parameters")
+            except Exception as exc:  # an emulator bug: answer it, never drop the connection
+                return error(500, f"Emulator error: {type(exc).__name__}", "server_error")
             finally:
                 self.save_state()
 

@@ -74,3 +74,18 @@ def test_logout_without_session_id_has_a_code(emu) -> None:
     body = r.json()
     assert body["code"] == "invalid_request_parameters" and body["message"]
     assert body["errors"][0]["field"] == "session_id"
+
+
+def test_a_handler_bug_answers_500_json_instead_of_dropping_the_connection(emu, api) -> None:
+    from django_authkit.emulator.routing import router
+
+    def broken(emu_, req):
+        raise RuntimeError("boom")
+
+    router.add("GET", "/_test/broken", broken)
+    try:
+        r = api.get("/_test/broken")
+    finally:
+        router.routes.pop()
+    assert r.status_code == 500 and r.json()["code"] == "server_error"
+    assert "boom" not in r.text  # no internals in the answer
