@@ -13,6 +13,7 @@ from django_authkit.emulator.authorize import (
     _bad_request,
     _error_redirect,
     redirect_allowed,
+    repeated,
 )
 from django_authkit.emulator.ids import iso_now, new_id, stable_id, token
 from django_authkit.emulator.routing import (
@@ -102,12 +103,20 @@ def delete_connection(emu: Emulator, req: Request) -> Response:
 @r.route("GET", "/sso/authorize", public=True)
 def sso_authorize(emu: Emulator, req: Request) -> Response:
     store = emu.store
+    twice = repeated(req)
+    if {"client_id", "redirect_uri"} & set(twice):
+        return _bad_request("Invalid request", f"Repeated parameter(s): {', '.join(twice)}.")
     redirect_uri, state = req.arg("redirect_uri"), req.arg("state")
     if req.arg("client_id") != emu.client_id:
         return _bad_request("Invalid client", f"Unknown client_id '{req.arg('client_id') or ''}'.")
     if not redirect_allowed(emu, redirect_uri):
         return _bad_request("Invalid redirect URI", f"'{redirect_uri or ''}' is not allowed.")
     assert redirect_uri is not None
+    if twice:
+        message = f"Repeated parameter(s): {', '.join(twice)}."
+        return _error_redirect(
+            redirect_uri, "invalid_request", message, None if "state" in twice else state
+        )
     if req.arg("response_type") != "code":
         return _error_redirect(redirect_uri, "unsupported_response_type", "Use 'code'.", state)
     conn_id, org_id, provider = req.arg("connection"), req.arg("organization"), req.arg("provider")

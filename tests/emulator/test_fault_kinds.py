@@ -66,6 +66,13 @@ def test_repeated_authorize_parameters_are_refused(emu) -> None:
     url = authorize_url(emu) + "&provider_scopes=a&provider_scopes=b"
     assert bare.get(url.removeprefix(emu.url)).status_code == 200
     assert REDIRECT.startswith("http://localhost")
+    # The standalone SSO authorize endpoint refuses them the same way.
+    sso = (
+        f"/sso/authorize?client_id={CLIENT_ID}&response_type=code&provider=GoogleOAuth"
+        "&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcb&state=a&state=b"
+    )
+    r = bare.get(sso)
+    assert r.status_code == 302 and query_of(r.headers["Location"])["error"] == "invalid_request"
 
 
 def test_logout_without_session_id_has_a_code(emu) -> None:
