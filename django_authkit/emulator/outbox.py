@@ -25,6 +25,7 @@ SUBJECTS = {
     "email_verification": "Verify your e-mail address",
     "password_reset": "Reset your password",
     "magic_link": "Your sign-in link",
+    "email_change": "Confirm your new e-mail address",
 }
 
 

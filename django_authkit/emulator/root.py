@@ -40,6 +40,9 @@ SECTIONS = {
     "audit_actions": "Audit logs: actions, schemas, retention",
     "events": "Events API and webhook endpoints",
     "outbox": "The outbox (what the emulator e-mailed)",
+    "device": "Device authorization (CLI) flow",
+    "dashboard": "Redirect URIs and CORS origins",
+    "email_change": "E-mail change",
     "control_api": "Control API for tests (/_emulator)",
 }
 

@@ -16,10 +16,13 @@ to it at a glance:
 ``portal``                 Admin Portal links
 ``passwordless``           Passwordless sessions (legacy magic link)
 ``widgets``, ``vault``     Widget tokens; Vault key-value objects
+``device``                 Device authorization (CLI) flow
+``dashboard``              Redirect URIs and CORS origins
+``email_change``           E-mail change with a code
+``root``                   The root page
 ``sso``, ``directory``     SSO connections and profiles; Directory Sync
 ``audit``, ``events``      Audit logs (events, exports, actions); Events API, webhooks
 ``control_api``            The emulator's own ``/_emulator`` control API
-``root``                   The root page and ``/health``
 =========================  =====================================================
 
 The route modules import ``context.Emulator`` (a protocol), never ``server``;
@@ -40,8 +43,10 @@ from django_authkit.emulator import (  # noqa: F401
     authorization_checks,
     authorize,
     control_api,
+    dashboard,
     device,
     directory,
+    email_change,
     events,
     feature_flags,
     invitations,

@@ -54,12 +54,9 @@ NOT_EMULATED_CALLS = {
     "organizations.list_authorized_applications": "Connect applications",
     "organization_membership.list_organization_membership_groups": "Groups",
     "user_management.*authkit_oauth_resource*": "AuthKit OAuth resources (MCP)",
-    "user_management.*cors_origin*": "dashboard configuration",
-    "user_management.*redirect_uri*": "dashboard configuration (use --redirect-uri)",
     "user_management.*jwt_template*": "JWT templates",
     "user_management.*waitlist*": "waitlists",
     "user_management.*radar*": "Radar",
-    "user_management.*email_change*": "e-mail change confirmation",
     "user_management.*authorized_application*": "Connect applications",
 }
 

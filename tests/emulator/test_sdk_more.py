@@ -84,3 +84,43 @@ def test_webhook_endpoints(emu, client) -> None:
     hooks.delete_webhook_endpoint(made.id)
     with pytest.raises(NotFoundError):
         hooks.delete_webhook_endpoint(made.id)
+
+
+def test_redirect_uris_are_the_authorize_allow_list(emu, client) -> None:
+    from tests.emulator.conftest import Api, authorize_url
+
+    um = client.user_management
+    outside = "https://app.example.com/callback"
+    url = authorize_url(emu, redirect_uri=outside).removeprefix(emu.url)
+    assert Api(emu.url, key=None).get(url).status_code == 400
+    made = um.create_redirect_uri(uri=outside)
+    assert made.uri == outside
+    assert Api(emu.url, key=None).get(url).status_code == 200  # the hosted page
+    assert outside in [u.uri for u in um.list_redirect_uris().data]
+    um.delete_redirect_uris(made.id)
+    assert Api(emu.url, key=None).get(url).status_code == 400
+    origin = um.create_cors_origin(origin="https://app.example.com")
+    assert [o.id for o in um.list_cors_origins().data] == [origin.id]
+    from workos._errors import ConflictError, UnprocessableEntityError
+
+    with pytest.raises(ConflictError):
+        um.create_cors_origin(origin="https://app.example.com/")
+    with pytest.raises(UnprocessableEntityError):
+        um.create_redirect_uri(uri="not a url")
+
+
+def test_email_change_with_a_code_from_the_outbox(emu, client) -> None:
+    from workos._errors import BadRequestError, ConflictError
+
+    um = client.user_management
+    user = um.create_user(email="old@x.co")
+    um.create_user(email="taken@x.co")
+    with pytest.raises(ConflictError):
+        um.send_email_change(user.id, new_email="taken@x.co")
+    change = um.send_email_change(user.id, new_email="new@x.co")
+    assert change.new_email == "new@x.co"
+    code = emu.control.outbox(email="new@x.co")[0]["code"]
+    with pytest.raises(BadRequestError):
+        um.confirm_email_change(user.id, code="000000" if code != "000000" else "111111")
+    done = um.confirm_email_change(user.id, code=code)
+    assert done.user.email == "new@x.co" and um.get_user(user.id).email == "new@x.co"
