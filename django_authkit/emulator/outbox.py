@@ -26,6 +26,7 @@ SUBJECTS = {
     "password_reset": "Reset your password",
     "magic_link": "Your sign-in link",
     "email_change": "Confirm your new e-mail address",
+    "it_contact_invite": "Set up your organization in the Admin Portal",
 }
 
 

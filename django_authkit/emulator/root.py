@@ -43,6 +43,7 @@ SECTIONS = {
     "device": "Device authorization (CLI) flow",
     "dashboard": "Redirect URIs and CORS origins",
     "email_change": "E-mail change",
+    "org_admin": "Connections via the API, directory syncs, IT contacts",
     "control_api": "Control API for tests (/_emulator)",
 }
 

@@ -19,6 +19,7 @@ to it at a glance:
 ``device``                 Device authorization (CLI) flow
 ``dashboard``              Redirect URIs and CORS origins
 ``email_change``           E-mail change with a code
+``org_admin``              Connections via the API, directory syncs, IT contacts
 ``root``                   The root page
 ``sso``, ``directory``     SSO connections and profiles; Directory Sync
 ``audit``, ``events``      Audit logs (events, exports, actions); Events API, webhooks
@@ -52,6 +53,7 @@ from django_authkit.emulator import (  # noqa: F401
     invitations,
     mfa,
     onetime,
+    org_admin,
     outbox,
     passwordless,
     portal,

@@ -124,3 +124,60 @@ def test_email_change_with_a_code_from_the_outbox(emu, client) -> None:
         um.confirm_email_change(user.id, code="000000" if code != "000000" else "111111")
     done = um.confirm_email_change(user.id, code=code)
     assert done.user.email == "new@x.co" and um.get_user(user.id).email == "new@x.co"
+
+
+def test_connections_through_the_api_sign_in(emu, client) -> None:
+    from workos.sso._resource import CreateProtocolOptionsOIDC
+    from workos.sso.models.create_connection_oidc_options import CreateConnectionOIDCOptions
+
+    from tests.emulator.conftest import query_of as q_of
+
+    org = client.organizations.create_organization(name="Conn Co")
+    oidc = CreateConnectionOIDCOptions(
+        discovery_endpoint="https://idp.example.com/.well-known/openid-configuration",
+        client_id="idp-client",
+    )
+    made = client.sso.create_connection(
+        organization_id=org.id, name="Conn SSO",
+        protocol_options=CreateProtocolOptionsOIDC(oidc_options=oidc),
+    )  # fmt: skip
+    assert made.connection_type == "GenericOIDC" and made.organization_id == org.id
+    conn_id = made.id
+    conn = client.sso.update_connection(conn_id, name="Renamed SSO")
+    assert conn.name == "Renamed SSO" and conn.organization_id == org.id
+    url = client.sso.get_authorization_url(redirect_uri=REDIRECT, connection=conn_id, state="s")
+    q = q_of(emu.control.complete_sign_in(url, email="c@conn.co"))
+    assert client.sso.get_profile_and_token(code=q["code"]).profile.connection_id == conn_id
+    with pytest.raises(NotFoundError):
+        client.sso.update_connection("conn_missing", name="x")
+
+
+def test_directory_sync_and_it_contacts(emu, client) -> None:
+    from workos._errors import ConflictError, UnprocessableEntityError
+
+    emu.control.seed(
+        {"organizations": [{"name": "Dir Co"}],
+         "directories": [{"id": "directory_1", "organization": "Dir Co"}]}
+    )  # fmt: skip
+    assert client.directory_sync.create_directory_sync("directory_1") is not None
+    with pytest.raises(NotFoundError):
+        client.directory_sync.create_directory_sync("directory_missing")
+    org = client.organizations.list_organizations().data[0]
+    orgs = client.organizations
+    contact = orgs.create_it_contact(org.id, email="IT@dir.co")
+    assert contact.email == "it@dir.co"
+    with pytest.raises(ConflictError):
+        orgs.create_it_contact(org.id, email="it@dir.co")
+    assert [c.id for c in orgs.list_it_contacts(org.id).data] == [contact.id]
+    orgs.invite_it_contact(org.id, contact.id, intents=["sso"])
+    mail = emu.control.outbox(email="it@dir.co")[0]
+    assert "/portal/launch?secret=" in mail["url"]
+    with pytest.raises(UnprocessableEntityError):
+        orgs.invite_it_contact(org.id, contact.id, intents=["nonsense"])
+    orgs.revoke_it_contact(org.id, contact.id)
+    from tests.emulator.conftest import Api
+
+    assert Api(emu.url, key=None).get(mail["url"].removeprefix(emu.url)).status_code == 404
+    orgs.delete_it_contact(org.id, contact.id)
+    with pytest.raises(NotFoundError):
+        orgs.delete_it_contact(org.id, contact.id)
