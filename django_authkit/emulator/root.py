@@ -44,6 +44,7 @@ SECTIONS = {
     "dashboard": "Redirect URIs and CORS origins",
     "email_change": "E-mail change",
     "org_admin": "Connections via the API, directory syncs, IT contacts",
+    "jwt_template": "JWT template (custom access-token claims)",
     "control_api": "Control API for tests (/_emulator)",
 }
 

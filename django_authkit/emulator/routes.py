@@ -20,6 +20,7 @@ to it at a glance:
 ``dashboard``              Redirect URIs and CORS origins
 ``email_change``           E-mail change with a code
 ``org_admin``              Connections via the API, directory syncs, IT contacts
+``jwt_template``           Custom access-token claims
 ``root``                   The root page
 ``sso``, ``directory``     SSO connections and profiles; Directory Sync
 ``audit``, ``events``      Audit logs (events, exports, actions); Events API, webhooks
@@ -51,6 +52,7 @@ from django_authkit.emulator import (  # noqa: F401
     events,
     feature_flags,
     invitations,
+    jwt_template,
     mfa,
     onetime,
     org_admin,

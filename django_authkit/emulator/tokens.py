@@ -9,6 +9,7 @@ import jwt
 
 from django_authkit.emulator.flags import flags_for
 from django_authkit.emulator.ids import new_id, token, ulid
+from django_authkit.emulator.jwt_template import custom_claims
 from django_authkit.emulator.models import Grant, RefreshToken, Session
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ def claims(emu: Emulator, session: Session) -> dict[str, Any]:
         data["feature_flags"] = flags
     if session.impersonator:
         data["act"] = {"sub": session.impersonator["email"]}
+    for name, value in custom_claims(store, session.user_id, data.get("org_id")).items():
+        data.setdefault(name, value)  # the JWT template never overrides a standard claim
     return data
 
 

@@ -50,7 +50,6 @@ NOT_EMULATED_CALLS = {
     "organizations.list_authorized_applications": "Connect applications",
     "organization_membership.list_organization_membership_groups": "Groups",
     "user_management.*authkit_oauth_resource*": "AuthKit OAuth resources (MCP)",
-    "user_management.*jwt_template*": "JWT templates",
     "user_management.*waitlist*": "waitlists",
     "user_management.*radar*": "Radar",
     "user_management.*authorized_application*": "Connect applications",

@@ -181,3 +181,26 @@ def test_directory_sync_and_it_contacts(emu, client) -> None:
     orgs.delete_it_contact(org.id, contact.id)
     with pytest.raises(NotFoundError):
         orgs.delete_it_contact(org.id, contact.id)
+
+
+def test_jwt_template_adds_claims_to_access_tokens(emu, api, client) -> None:
+    import jwt
+    from workos._errors import UnprocessableEntityError
+
+    from tests.emulator.conftest import sign_in
+
+    um = client.user_management
+    assert um.list_jwt_template().content == "{}"
+    template = (
+        '{"email": "{{ user.email }}", "tier": "{{ user.metadata.tier }}", '
+        '"org": "{{organization.name}}"}'
+    )
+    assert um.update_jwt_template(content=template).content == template
+    user = um.create_user(email="jwt@x.co", metadata={"tier": "gold"})
+    auth = sign_in(emu, api, user_id=user.id, organization_name="Jwt Org")
+    claims = jwt.decode(auth["access_token"], options={"verify_signature": False})
+    assert claims["email"] == "jwt@x.co" and claims["tier"] == "gold" and claims["org"] == "Jwt Org"
+    with pytest.raises(UnprocessableEntityError):
+        um.update_jwt_template(content='{"sub": "x"}')
+    with pytest.raises(UnprocessableEntityError):
+        um.update_jwt_template(content="not json")
