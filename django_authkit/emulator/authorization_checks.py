@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator.authorization import ORG_TYPE, catalog, permission_api
+from django_authkit.emulator.authz_registry import ancestors, org_ref, ref, resource_id, resources
 from django_authkit.emulator.ids import iso_now, new_id, stable_id
 from django_authkit.emulator.models import Membership
 from django_authkit.emulator.routing import (
@@ -36,19 +37,17 @@ def _target(emu: Emulator, m: Membership, data: dict[str, Any]) -> dict[str, Any
     """The resource a request names: the membership's organization unless told otherwise."""
     rid, ext = data.get("resource_id"), data.get("resource_external_id")
     kind = data.get("resource_type_slug") or ORG_TYPE
-    org = {
-        "id": m.organization_id,
-        "external_id": m.organization_id,
-        "resource_type_slug": ORG_TYPE,
-    }
     if rid is not None:
-        if str(rid) != m.organization_id:
+        if str(rid) == m.organization_id:
+            return org_ref(m.organization_id)
+        item = resources(emu.store).get(str(rid))
+        if item is None or item["organization_id"] != m.organization_id:
             raise NotFound("Resource", str(rid))
-        return org
+        return ref(item)
     if ext is None or (kind == ORG_TYPE and str(ext) == m.organization_id):
-        return org
+        return org_ref(m.organization_id)
     return {
-        "id": stable_id("authz_resource", kind, str(ext)),
+        "id": resource_id(m.organization_id, str(kind), str(ext)),
         "external_id": str(ext),
         "resource_type_slug": str(kind),
     }
@@ -91,10 +90,11 @@ def permissions_on(emu: Emulator, m: Membership, resource: dict[str, Any]) -> li
     """What the member may do on ``resource``: organization roles apply everywhere."""
     if m.status != "active":
         return []
+    above = {r["id"] for r in ancestors(emu.store, resource)}
     slugs = [
         a["role_slug"]
         for a in assignments_of(emu, m)
-        if a["resource"]["resource_type_slug"] == ORG_TYPE or a["resource"] == resource
+        if a["resource"]["resource_type_slug"] == ORG_TYPE or a["resource"]["id"] in above
     ]
     return emu.store.permissions_for(slugs)
 
@@ -109,7 +109,7 @@ def list_role_assignments(emu: Emulator, req: Request) -> Response:
             m,
             {k: req.arg(k) for k in ("resource_id", "resource_external_id", "resource_type_slug")},
         )
-        items = [a for a in items if a["resource"] == wanted]
+        items = [a for a in items if a["resource"]["id"] == wanted["id"]]
     page, meta = paginate(req, items, lambda a: str(a["id"]))
     return list_response([assignment_api(a) for a in page], meta)
 
@@ -129,7 +129,7 @@ def assign_role(emu: Emulator, req: Request) -> Response:
             store.touch_membership(m)
         return json_response(assignment_api(_org_assignment(m, slug)), 201)
     for a in assignments_of(emu, m):
-        if a["role_slug"] == slug and a["resource"] == resource:
+        if a["role_slug"] == slug and a["resource"]["id"] == resource["id"]:
             return json_response(assignment_api(a), 201)
     now = store.now()
     a = {
@@ -158,7 +158,7 @@ def remove_role(emu: Emulator, req: Request) -> Response:
     m = emu.store.membership(req.params["id"])
     resource = _target(emu, m, req.body)
     for a in assignments_of(emu, m):
-        if a["role_slug"] == req.text("role_slug") and a["resource"] == resource:
+        if a["role_slug"] == req.text("role_slug") and a["resource"]["id"] == resource["id"]:
             return _remove(emu, m, a)
     raise NotFound("Role assignment", str(req.text("role_slug")))
 

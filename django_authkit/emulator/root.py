@@ -28,6 +28,7 @@ SECTIONS = {
     "invitations": "Invitations",
     "authorization": "Authorization: roles and permissions",
     "authorization_checks": "Authorization: role assignments and checks",
+    "authz_resources": "Authorization: resources (FGA)",
     "feature_flags": "Feature flags",
     "api_keys": "API keys",
     "portal": "Admin Portal",

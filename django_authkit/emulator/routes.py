@@ -11,6 +11,7 @@ to it at a glance:
 ``api_orgs``               Organizations, domains, organization memberships
 ``invitations``            Invitations
 ``authorization``          Roles, permissions, access checks (RBAC / FGA)
+``authz_resources``        FGA resources and who holds what on them
 ``feature_flags``          Feature flags and their organization targets
 ``api_keys``               Organization and user API keys, validation
 ``portal``                 Admin Portal links
@@ -44,6 +45,7 @@ from django_authkit.emulator import (  # noqa: F401
     authorization,
     authorization_checks,
     authorize,
+    authz_resources,
     control_api,
     dashboard,
     device,

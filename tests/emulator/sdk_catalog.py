@@ -41,8 +41,6 @@ NOT_EMULATED_RESOURCES = {
 
 # Single calls of emulated resources that are not served, and why.
 NOT_EMULATED_CALLS = {
-    "authorization.*resource*": "FGA resources: checks take resource targets by id or "
-    "external id instead; no resource registry",
     "authorization.*group*": "group role assignments (Groups are not emulated)",
     "sso.*saml*": "SAML certificates (no SAML in the emulator: connections are simulated)",
     "sso.authorize_logout": "SSO (OIDC) logout",

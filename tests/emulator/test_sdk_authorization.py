@@ -103,3 +103,71 @@ def test_permission_crud_and_errors(emu, client) -> None:
     with pytest.raises(NotFoundError):
         authz.get_environment_role("ghost")
     assert authz.update_environment_role("member", name="Members").name == "Members"
+
+
+def test_resources_with_parents_and_who_holds_what(emu, client) -> None:
+    from workos.authorization import ParentResourceByExternalId, ParentResourceById
+
+    authz = client.authorization
+    org = client.organizations.create_organization(name="Fga Co")
+    user = client.user_management.create_user(email="fga@x.co")
+    other = client.user_management.create_user(email="fga2@x.co")
+    m = client.organization_membership.create_organization_membership(
+        user_id=user.id, organization_id=org.id
+    )
+    client.organization_membership.create_organization_membership(
+        user_id=other.id, organization_id=org.id
+    )
+    folder = authz.create_resource(
+        external_id="f1", name="Folder", resource_type_slug="folder", organization_id=org.id
+    )
+    doc = authz.create_resource(
+        external_id="d1",
+        name="Doc",
+        resource_type_slug="document",
+        organization_id=org.id,
+        parent_resource=ParentResourceById(parent_resource_id=folder.id),
+    )
+    assert doc.parent_resource_id == folder.id
+    assert authz.get_resource_by_external_id(org.id, "document", "d1").id == doc.id
+    assert {r.id for r in authz.list_resources(organization_id=org.id).data} == {folder.id, doc.id}
+    # Admin on the folder: members:manage on the document below it, not elsewhere.
+    authz.assign_role(
+        m.id, role_slug="admin", resource_target=ResourceTargetById(resource_id=folder.id)
+    )
+    on_doc = ResourceTargetByExternalId(resource_external_id="d1", resource_type_slug="document")
+    assert authz.check(m.id, permission_slug="members:manage", resource_target=on_doc).authorized
+    assert not authz.check(
+        m.id,
+        permission_slug="members:manage",
+        resource_target=ResourceTargetById(resource_id=org.id),
+    ).authorized
+    holders = authz.list_memberships_for_resource(doc.id, permission_slug="members:manage")
+    assert [h.user_id for h in holders.data] == [user.id]
+    direct = authz.list_memberships_for_resource(
+        doc.id, permission_slug="members:manage", assignment="direct"
+    )
+    assert direct.data == []
+    assert [a.role.slug for a in authz.list_role_assignments_for_resource(folder.id).data] == [
+        "admin"
+    ]
+    mine = authz.list_resources_for_membership(
+        m.id,
+        permission_slug="members:manage",
+        parent_resource=ParentResourceByExternalId(
+            parent_resource_external_id="f1", parent_resource_type_slug="folder"
+        ),
+    )
+    assert [r.id for r in mine.data] == [doc.id]
+    assert authz.update_resource(doc.id, name="Renamed").name == "Renamed"
+    assert authz.update_resource_by_external_id(org.id, "folder", "f1", name="F").name == "F"
+    assert authz.list_role_assignments_for_resource_by_external_id(org.id, "folder", "f1").data
+    assert authz.list_memberships_for_resource_by_external_id(
+        org.id, "document", "d1", permission_slug="widgets:read"
+    ).data
+    with pytest.raises(ConflictError):
+        authz.delete_resource(folder.id)  # it has a child
+    authz.delete_resource_by_external_id(org.id, "document", "d1")
+    authz.delete_resource(folder.id)
+    with pytest.raises(NotFoundError):
+        authz.get_resource(folder.id)
