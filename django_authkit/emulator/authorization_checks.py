@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator.authorization import ORG_TYPE, catalog, permission_api
-from django_authkit.emulator.authz_registry import ancestors, org_ref, ref, resource_id, resources
+from django_authkit.emulator.authz_registry import (
+    ancestors,
+    group_roles,
+    groups_of,
+    org_ref,
+    ref,
+    resource_id,
+    resources,
+)
 from django_authkit.emulator.ids import iso_now, new_id, stable_id
 from django_authkit.emulator.models import Membership
 from django_authkit.emulator.routing import (
@@ -21,7 +29,7 @@ from django_authkit.emulator.routing import (
     paginate,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound
+from django_authkit.emulator.state import Conflict, NotFound
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -69,8 +77,14 @@ def _org_assignment(m: Membership, slug: str) -> dict[str, Any]:
 
 
 def assignments_of(emu: Emulator, m: Membership) -> list[dict[str, Any]]:
+    """Direct assignments (the membership's roles, then others), then those via groups."""
     extra = [a for a in _assignments(emu).values() if a["membership_id"] == m.id]
-    return [_org_assignment(m, slug) for slug in m.roles] + extra
+    names = {g["id"]: g["name"] for g in groups_of(emu.store, m.id)}
+    via_groups = [
+        {**a, "membership_id": m.id, "group": {"id": a["group_id"], "name": names[a["group_id"]]}}
+        for a in group_roles(emu.store, m.id)
+    ]
+    return [_org_assignment(m, slug) for slug in m.roles] + extra + via_groups
 
 
 def assignment_api(a: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +94,11 @@ def assignment_api(a: dict[str, Any]) -> dict[str, Any]:
         "organization_membership_id": a["membership_id"],
         "role": {"slug": a["role_slug"]},
         "resource": dict(a["resource"]),
-        "source": {"type": "direct", "group_role_assignment_id": None, "group": None},
+        "source": (
+            {"type": "group", "group_role_assignment_id": a["id"], "group": a["group"]}
+            if "group" in a
+            else {"type": "direct", "group_role_assignment_id": None, "group": None}
+        ),
         "created_at": iso_now(a["created_at"]),
         "updated_at": iso_now(a["updated_at"]),
     }
@@ -145,6 +163,8 @@ def assign_role(emu: Emulator, req: Request) -> Response:
 
 
 def _remove(emu: Emulator, m: Membership, a: dict[str, Any]) -> Response:
+    if "group" in a:
+        raise Conflict("The role comes from a group: change the group instead.", "conflict")
     if a["id"] in _assignments(emu):
         del _assignments(emu)[a["id"]]
     else:

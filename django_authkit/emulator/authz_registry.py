@@ -51,3 +51,33 @@ def ancestors(store: Store, target: dict[str, Any]) -> list[dict[str, Any]]:
         chain.append(ref(parent))
         item = parent
     return chain
+
+
+def groups(store: Store) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = store.extra.setdefault("groups", {})
+    return found
+
+
+def group_assignments(store: Store) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = store.extra.setdefault("group_role_assignments", {})
+    return found
+
+
+def groups_of(store: Store, membership_id: str) -> list[dict[str, Any]]:
+    return [g for g in groups(store).values() if membership_id in g["members"]]
+
+
+def group_roles(store: Store, membership_id: str) -> list[dict[str, Any]]:
+    """Role assignments a membership holds through its groups."""
+    ids = {g["id"] for g in groups_of(store, membership_id)}
+    return [a for a in group_assignments(store).values() if a["group_id"] in ids]
+
+
+def organization_roles(store: Store, membership_id: str, own: list[str]) -> list[str]:
+    """A membership's organization-wide role slugs: its own, then those of its groups."""
+    extra = [
+        a["role_slug"]
+        for a in group_roles(store, membership_id)
+        if a["resource"]["resource_type_slug"] == ORG_TYPE
+    ]
+    return list(dict.fromkeys([*own, *extra]))

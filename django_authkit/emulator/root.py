@@ -29,6 +29,7 @@ SECTIONS = {
     "authorization": "Authorization: roles and permissions",
     "authorization_checks": "Authorization: role assignments and checks",
     "authz_resources": "Authorization: resources (FGA)",
+    "groups": "Groups and group role assignments",
     "feature_flags": "Feature flags",
     "api_keys": "API keys",
     "portal": "Admin Portal",

@@ -12,6 +12,7 @@ to it at a glance:
 ``invitations``            Invitations
 ``authorization``          Roles, permissions, access checks (RBAC / FGA)
 ``authz_resources``        FGA resources and who holds what on them
+``groups``                 Groups of members, and the roles given to a group
 ``feature_flags``          Feature flags and their organization targets
 ``api_keys``               Organization and user API keys, validation
 ``portal``                 Admin Portal links
@@ -53,6 +54,7 @@ from django_authkit.emulator import (  # noqa: F401
     email_change,
     events,
     feature_flags,
+    groups,
     invitations,
     jwt_template,
     mfa,

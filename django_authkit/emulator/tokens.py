@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
+from django_authkit.emulator.authz_registry import organization_roles
 from django_authkit.emulator.flags import flags_for
 from django_authkit.emulator.ids import new_id, token, ulid
 from django_authkit.emulator.jwt_template import custom_claims
@@ -46,8 +47,9 @@ def claims(emu: Emulator, session: Session) -> dict[str, Any]:
     if org_id and membership is not None and membership.status == "active":
         data["org_id"] = org_id
         data["role"] = membership.role
-        data["roles"] = list(membership.roles)
-        data["permissions"] = store.permissions_for(membership.roles)
+        # Organization-wide roles: the membership's own, then those of its groups.
+        data["roles"] = organization_roles(store, membership.id, membership.roles)
+        data["permissions"] = store.permissions_for(data["roles"])
         org = store.organizations.get(org_id)
         if org is not None and org.entitlements is not None:
             data["entitlements"] = list(org.entitlements)

@@ -32,7 +32,6 @@ NOT_EMULATED_RESOURCES = {
     "pipes": "Pipes (third-party OAuth token broker)",
     "pipes_provider": "Pipes providers",
     "connect": "Connect (OAuth applications for your API)",
-    "groups": "Groups (user groups, FGA)",
     "platform_teams": "Platform teams",
     "radar": "Radar (fraud signals)",
     "organizations_data_providers": "Organization data providers",
@@ -41,12 +40,10 @@ NOT_EMULATED_RESOURCES = {
 
 # Single calls of emulated resources that are not served, and why.
 NOT_EMULATED_CALLS = {
-    "authorization.*group*": "group role assignments (Groups are not emulated)",
     "sso.*saml*": "SAML certificates (no SAML in the emulator: connections are simulated)",
     "sso.authorize_logout": "SSO (OIDC) logout",
     "organizations.get_audit_log_configuration": "audit-log streaming configuration",
     "organizations.list_authorized_applications": "Connect applications",
-    "organization_membership.list_organization_membership_groups": "Groups",
     "user_management.*authkit_oauth_resource*": "AuthKit OAuth resources (MCP)",
     "user_management.*waitlist*": "waitlists",
     "user_management.*radar*": "Radar",

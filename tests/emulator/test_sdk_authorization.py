@@ -171,3 +171,52 @@ def test_resources_with_parents_and_who_holds_what(emu, client) -> None:
     authz.delete_resource(folder.id)
     with pytest.raises(NotFoundError):
         authz.get_resource(folder.id)
+
+
+def test_group_roles_reach_checks_assignments_and_tokens(emu, api, client) -> None:
+    from workos.authorization.models import ReplaceGroupRoleAssignmentEntry
+
+    authz, groups = client.authorization, client.groups
+    org = client.organizations.create_organization(name="Grp Co")
+    user = client.user_management.create_user(email="grp@x.co")
+    m = client.organization_membership.create_organization_membership(
+        user_id=user.id, organization_id=org.id
+    )
+    g = groups.create_organization_group(org.id, name="Admins")
+    assert groups.update_organization_group(org.id, g.id, name="Admins!").name == "Admins!"
+    assert [x.id for x in groups.list_organization_groups(org.id).data] == [g.id]
+    assert groups.get_organization_group(org.id, g.id).organization_id == org.id
+    groups.create_group_organization_membership(org.id, g.id, organization_membership_id=m.id)
+    assert [x.id for x in groups.list_group_organization_memberships(org.id, g.id).data] == [m.id]
+    assert [
+        x.id for x in client.organization_membership.list_organization_membership_groups(m.id).data
+    ] == [g.id]
+    made = authz.create_group_role_assignment(g.id, role_slug="admin")
+    assert authz.get_group_role_assignment(g.id, made.id).role.slug == "admin"
+    target = ResourceTargetById(resource_id=org.id)
+    assert authz.check(m.id, permission_slug="members:manage", resource_target=target).authorized
+    sources = {a.role.slug: a.source.type for a in authz.list_role_assignments(m.id).data}
+    assert sources == {"member": "direct", "admin": "group"}
+    claims = jwt.decode(
+        sign_in(emu, api, user_id=user.id)["access_token"], options={"verify_signature": False}
+    )
+    assert "members:manage" in claims["permissions"] and "admin" in claims["roles"]
+    assert [a.id for a in authz.list_group_role_assignments(g.id).data] == [made.id]
+    replaced = authz.update_group_role_assignments(
+        g.id, role_assignments=[ReplaceGroupRoleAssignmentEntry(role_slug="member")]
+    )
+    assert [a.role.slug for a in replaced.data] == ["member"]
+    authz.patch_group_role_assignments(
+        g.id, add=[ReplaceGroupRoleAssignmentEntry(role_slug="admin")],
+        remove=[ReplaceGroupRoleAssignmentEntry(role_slug="member")],
+    )  # fmt: skip
+    authz.delete_group_role_assignments(g.id, role_slug="admin")
+    assert authz.list_group_role_assignments(g.id).data == []
+    again = authz.create_group_role_assignment(g.id, role_slug="admin")
+    authz.delete_group_role_assignment(g.id, again.id)
+    groups.update_group_organization_memberships(org.id, g.id, remove=[m.id])
+    groups.update_group_organization_memberships(org.id, g.id, add=[m.id])
+    groups.delete_group_organization_membership(org.id, g.id, m.id)
+    groups.delete_organization_group(org.id, g.id)
+    with pytest.raises(NotFoundError):
+        groups.get_organization_group(org.id, g.id)
