@@ -37,6 +37,7 @@ SECTIONS = {
     "widgets": "Widgets",
     "vault": "Vault",
     "sso": "SSO and connections",
+    "sso_logout": "SSO logout, client tokens, audit-log configuration",
     "directory": "Directory Sync",
     "audit": "Audit logs: events and exports",
     "audit_actions": "Audit logs: actions, schemas, retention",

@@ -25,6 +25,7 @@ to it at a glance:
 ``jwt_template``           Custom access-token claims
 ``root``                   The root page
 ``sso``, ``directory``     SSO connections and profiles; Directory Sync
+``sso_logout``             SSO logout, client tokens, audit-log configuration
 ``audit``, ``events``      Audit logs (events, exports, actions); Events API, webhooks
 ``control_api``            The emulator's own ``/_emulator`` control API
 =========================  =====================================================
@@ -65,6 +66,7 @@ from django_authkit.emulator import (  # noqa: F401
     portal,
     root,
     sso,
+    sso_logout,
     vault,
     widgets,
 )

@@ -35,14 +35,11 @@ NOT_EMULATED_RESOURCES = {
     "platform_teams": "Platform teams",
     "radar": "Radar (fraud signals)",
     "organizations_data_providers": "Organization data providers",
-    "client_api": "Client API tokens (front-end SDKs)",
 }
 
 # Single calls of emulated resources that are not served, and why.
 NOT_EMULATED_CALLS = {
     "sso.*saml*": "SAML certificates (no SAML in the emulator: connections are simulated)",
-    "sso.authorize_logout": "SSO (OIDC) logout",
-    "organizations.get_audit_log_configuration": "audit-log streaming configuration",
     "organizations.list_authorized_applications": "Connect applications",
     "user_management.*authkit_oauth_resource*": "AuthKit OAuth resources (MCP)",
     "user_management.*waitlist*": "waitlists",

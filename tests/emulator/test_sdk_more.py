@@ -204,3 +204,40 @@ def test_jwt_template_adds_claims_to_access_tokens(emu, api, client) -> None:
         um.update_jwt_template(content='{"sub": "x"}')
     with pytest.raises(UnprocessableEntityError):
         um.update_jwt_template(content="not json")
+
+
+def test_sso_logout_client_token_and_audit_log_configuration(emu, client) -> None:
+    import jwt
+    from workos._errors import AuthorizationError
+
+    from tests.emulator.conftest import Api
+
+    emu.control.seed(
+        {
+            "organizations": [{"name": "Lo Co"}],
+            "connections": [{"id": "conn_lo", "organization": "Lo Co"}],
+        }
+    )
+    url = client.sso.get_authorization_url(redirect_uri=REDIRECT, connection="conn_lo", state="s")
+    q = query_of(emu.control.complete_sign_in(url, email="lo@lo.co"))
+    profile = client.sso.get_profile_and_token(code=q["code"]).profile
+    out = client.sso.authorize_logout(profile_id=profile.id)
+    bare = Api(emu.url, key=None)
+    r = bare.get(
+        out.logout_url.removeprefix(emu.url) + "&return_to=http%3A%2F%2Flocalhost%3A8000%2F"
+    )
+    assert r.status_code == 302 and r.headers["Location"] == "http://localhost:8000/"
+    assert bare.get(out.logout_url.removeprefix(emu.url)).status_code == 400  # used once
+    with pytest.raises(NotFoundError):
+        client.sso.authorize_logout(profile_id="prof_missing")
+    org = client.organizations.list_organizations().data[0]
+    user = client.user_management.create_user(email="ct@lo.co")
+    with pytest.raises(AuthorizationError):
+        client.client_api.create_token(organization_id=org.id, user_id=user.id)
+    client.organization_membership.create_organization_membership(
+        user_id=user.id, organization_id=org.id
+    )
+    made = client.client_api.create_token(organization_id=org.id, user_id=user.id)
+    assert jwt.decode(made.token, options={"verify_signature": False})["sub"] == user.id
+    config = client.organizations.get_audit_log_configuration(org.id)
+    assert config.retention_period_in_days == 365 and config.log_stream is None
