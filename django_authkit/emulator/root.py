@@ -48,6 +48,7 @@ SECTIONS = {
     "email_change": "E-mail change",
     "org_admin": "Connections via the API, directory syncs, IT contacts",
     "jwt_template": "JWT template (custom access-token claims)",
+    "waitlists": "Waitlists and AuthKit OAuth resources",
     "control_api": "Control API for tests (/_emulator)",
 }
 

@@ -23,6 +23,7 @@ to it at a glance:
 ``email_change``           E-mail change with a code
 ``org_admin``              Connections via the API, directory syncs, IT contacts
 ``jwt_template``           Custom access-token claims
+``waitlists``              Waitlists and AuthKit OAuth resources
 ``root``                   The root page
 ``sso``, ``directory``     SSO connections and profiles; Directory Sync
 ``sso_logout``             SSO logout, client tokens, audit-log configuration
@@ -68,6 +69,7 @@ from django_authkit.emulator import (  # noqa: F401
     sso,
     sso_logout,
     vault,
+    waitlists,
     widgets,
 )
 from django_authkit.emulator.routing import router, seed_sections
@@ -75,5 +77,6 @@ from django_authkit.emulator.routing import router, seed_sections
 seed_sections.setdefault("connections", sso.seed_connection)
 seed_sections.setdefault("directories", directory.seed_directory)
 seed_sections.setdefault("feature_flags", feature_flags.seed)
+seed_sections.setdefault("waitlists", waitlists.seed)
 
 __all__ = ["router", "seed_sections"]

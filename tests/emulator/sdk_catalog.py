@@ -41,8 +41,6 @@ NOT_EMULATED_RESOURCES = {
 NOT_EMULATED_CALLS = {
     "sso.*saml*": "SAML certificates (no SAML in the emulator: connections are simulated)",
     "organizations.list_authorized_applications": "Connect applications",
-    "user_management.*authkit_oauth_resource*": "AuthKit OAuth resources (MCP)",
-    "user_management.*waitlist*": "waitlists",
     "user_management.*radar*": "Radar",
     "user_management.*authorized_application*": "Connect applications",
 }

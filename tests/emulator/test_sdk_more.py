@@ -241,3 +241,40 @@ def test_sso_logout_client_token_and_audit_log_configuration(emu, client) -> Non
     assert jwt.decode(made.token, options={"verify_signature": False})["sub"] == user.id
     config = client.organizations.get_audit_log_configuration(org.id)
     assert config.retention_period_in_days == 365 and config.log_stream is None
+
+
+def test_waitlists_and_oauth_resources(emu, client) -> None:
+    from workos._errors import ConflictError
+
+    emu.control.seed({"waitlists": [{"id": "waitlist_beta", "name": "Beta"}]})
+    um = client.user_management
+    assert [w.id for w in um.list_waitlists().data] == ["waitlist_beta"]
+    assert um.get_waitlist("waitlist_beta").id == "waitlist_beta"
+    entry = um.create_waitlist_entry(
+        "waitlist_beta", email="Wait@x.co", additional_fields={"co": "X"}
+    )
+    assert entry.email == "wait@x.co" and getattr(entry.state, "value", entry.state) == "pending"
+    with pytest.raises(ConflictError):
+        um.create_waitlist_entry("waitlist_beta", email="wait@x.co")
+    approved = um.create_waitlist_entry_approve(entry.id)
+    assert approved.approved_at is not None
+    second = um.create_waitlist_entry("waitlist_beta", email="no@x.co")
+    assert getattr(um.create_waitlist_entry_deny(second.id).state, "value", None) in (
+        None,
+        "denied",
+    )
+    assert [e.id for e in um.list_waitlist_entries("waitlist_beta", email="wait@x.co").data] == [
+        entry.id
+    ]
+    um.delete_waitlist_entry(second.id)
+    with pytest.raises(NotFoundError):
+        um.delete_waitlist_entry(second.id)
+    with pytest.raises(NotFoundError):
+        um.get_waitlist("waitlist_missing")
+    res = um.create_authkit_oauth_resource(uri="https://mcp.example.com")
+    assert res.default is True
+    other = um.create_authkit_oauth_resource(uri="https://api.example.com", default=True)
+    assert [r.default for r in um.list_authkit_oauth_resources(order="asc").data] == [False, True]
+    um.delete_authkit_oauth_resource(other.id)
+    with pytest.raises(NotFoundError):
+        um.delete_authkit_oauth_resource(other.id)
