@@ -181,8 +181,14 @@ def create_oauth_resource(emu: Emulator, req: Request) -> Response:
         for x in items.values():
             x["default"] = False
     now = iso_now(emu.store.now())
-    item: dict[str, Any] = {"object": "authkit_oauth_resource", "id": new_id("oauth_resource"), "uri": uri,
-            "default": default, "created_at": now, "updated_at": now}  # fmt: skip
+    item: dict[str, Any] = {
+        "object": "authkit_oauth_resource",
+        "id": new_id("oauth_resource"),
+        "uri": uri,
+        "default": default,
+        "created_at": now,
+        "updated_at": now,
+    }
     items[item["id"]] = item
     return json_response(item, 201)
 
