@@ -1,8 +1,11 @@
 # The two commands README.md opens with. Each installs what it needs.
-.PHONY: demo test lint type docs check-migrations bench
+.PHONY: demo demo-reset test lint type docs check-migrations bench
 
 demo:
 	bash scripts/demo.sh
+
+demo-reset:
+	rm -f example_project/.emulator-state.json example_project/db.sqlite3
 
 test:
 	bash scripts/test.sh

@@ -23,6 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-key", default=os.environ.get("WORKOS_API_KEY") or "sk_test_emulator")
     parser.add_argument("--seed", help="JSON seed file (roles, organizations, users, memberships)")
     parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep users, organizations, memberships and sessions in FILE across restarts "
+        "(created from the seed on first start)",
+    )
+    parser.add_argument(
         "--issuer", help="the iss claim (default <url>/user_management/<client_id>)"
     )
     parser.add_argument("--access-token-ttl", type=int, default=300)
@@ -58,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_token_ttl=args.access_token_ttl,
         refresh_grace_seconds=0 if args.strict_refresh else args.refresh_grace_seconds,
         redirect_uris=args.redirect_uri,
+        state_file=args.state,
     )
     server.start()
     print(f"WorkOS emulator on {server.url}  (client_id={server.client_id})", flush=True)

@@ -18,7 +18,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 
 def _domain_input(body: dict[str, Any]) -> list[dict[str, Any]] | None:

@@ -18,7 +18,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, normalize_email
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 
 @r.route("GET", "/user_management/users")

@@ -16,7 +16,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.tokens import create_session, issue
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 ORG_SELECTION = "urn:workos:oauth:grant-type:organization-selection"
 PENDING_TTL = 600
@@ -30,14 +30,52 @@ def pkce_ok(challenge: str, verifier: str | None) -> bool:
     return hmac.compare_digest(computed, challenge)
 
 
+def _bearer(req: Request) -> str | None:
+    scheme, _, credential = req.headers.get("authorization", "").partition(" ")
+    return (credential.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def client_error(emu: Emulator, req: Request) -> Response | None:
-    """``client_id`` must be ours and ``client_secret`` our API key."""
+    """Authenticate the OAuth client as WorkOS does; set ``req.public_client``.
+
+    A confidential client proves itself with the API key, as ``client_secret`` in the
+    body (RFC 6749 §2.3.1), as a Bearer header, or both (the Python SDK sends both):
+    every credential given must match. A public client (SPA, mobile, CLI) sends none:
+    it may redeem a PKCE code and refresh the session that code opened, nothing else.
+    A wrong client or credential is ``invalid_client``; ``unauthorized`` is left to the
+    REST endpoints, which take only the Bearer key.
+    """
     if req.text("client_id") != emu.client_id:
         return oauth_error("invalid_client", "Invalid client ID.")
-    secret = req.text("client_secret")
-    if secret is None or not hmac.compare_digest(secret.encode(), emu.api_key.encode()):
-        return oauth_error("invalid_client", "Invalid client secret.")
+    given = [c for c in (req.text("client_secret"), _bearer(req)) if c is not None]
+    for secret in given:
+        if not hmac.compare_digest(secret.encode(), emu.api_key.encode()):
+            return oauth_error("invalid_client", "Invalid client secret.")
+    req.public_client = not given
     return None
+
+
+def public_client_refused(emu: Emulator, req: Request, grant_type: str) -> Response | None:
+    """What a client without a secret may not do: anything but PKCE codes and their refresh."""
+    store = emu.store
+    if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
+        return None  # device clients are public (RFC 8628)
+    if grant_type == "authorization_code":
+        record = store.codes.get(req.text("code") or "")
+        if record is None or record.code_challenge:
+            return None  # unknown codes fail as invalid_grant; PKCE codes are allowed
+        return oauth_error(
+            "invalid_client", "client_secret is required for an authorization code without PKCE."
+        )
+    if grant_type == "refresh_token":
+        token_record = store.refresh_tokens.get(req.text("refresh_token") or "")
+        session = store.sessions.get(token_record.session_id) if token_record else None
+        if session is None or session.public_client:
+            return None
+        return oauth_error(
+            "invalid_client", "client_secret is required to refresh a confidential session."
+        )
+    return oauth_error("invalid_client", "client_secret is required for this grant type.")
 
 
 def resolve_organization(
@@ -190,13 +228,15 @@ GRANTS = {
 }
 
 
-@r.route("POST", "/user_management/authenticate")
+@r.route("POST", "/user_management/authenticate", public=True)
 def authenticate(emu: Emulator, req: Request) -> Response:
     grant_type = req.text("grant_type")
     handler = GRANTS.get(grant_type or "")
     if handler is None:
         return oauth_error("invalid_request", f"Unsupported grant_type '{grant_type}'.")
     bad_client = client_error(emu, req)
+    if bad_client is None and req.public_client:
+        bad_client = public_client_refused(emu, req, grant_type or "")
     if bad_client is not None:
         return bad_client
     return handler(emu, req)

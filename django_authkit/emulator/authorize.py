@@ -14,6 +14,7 @@ from django_authkit.emulator.routing import (
     Request,
     Response,
     add_query,
+    error,
     html_response,
     json_response,
     redirect,
@@ -22,7 +23,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound, normalize_email
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 OAUTH_PROVIDERS = {
@@ -33,6 +34,15 @@ OAUTH_PROVIDERS = {
 REQUEST_TTL = 600
 # Other flows that reuse the hosted page (standalone SSO) finish the form post here.
 COMPLETERS: dict[str, Callable[[Emulator, Request, str, dict[str, Any]], Response]] = {}
+# Flows that end on the hosted page without a redirect (the device flow): flow ->
+# (approve with the grant, deny).
+FINISHERS: dict[
+    str,
+    tuple[
+        Callable[[Emulator, str, dict[str, Any], Grant], Response],
+        Callable[[Emulator, str, dict[str, Any]], Response],
+    ],
+] = {}
 CODE_TTL = 600
 
 
@@ -61,9 +71,25 @@ def _error_redirect(uri: str, code: str, description: str, state: str | None) ->
     )
 
 
+# Parameters a client may send more than once (Node repeats array keys).
+REPEATABLE = frozenset({"provider_scopes", "provider_scopes[]"})
+
+
+def repeated(req: Request) -> list[str]:
+    """Parameters sent twice (RFC 6749 §3.1: they MUST NOT be), which one wins is unknowable."""
+    return sorted(
+        k
+        for k, values in req.query.items()
+        if len(values) > 1 and k not in REPEATABLE and not k.startswith("provider_query_params")
+    )
+
+
 @r.route("GET", "/user_management/authorize", public=True)
 def authorize(emu: Emulator, req: Request) -> Response:
     store = emu.store
+    twice = repeated(req)
+    if {"client_id", "redirect_uri"} & set(twice):
+        return _bad_request("Invalid request", f"Repeated parameter(s): {', '.join(twice)}.")
     client_id, redirect_uri = req.arg("client_id"), req.arg("redirect_uri")
     if client_id != emu.client_id:
         return _bad_request("Invalid client", f"Unknown client_id '{client_id or ''}'.")
@@ -73,6 +99,13 @@ def authorize(emu: Emulator, req: Request) -> Response:
         )
     assert redirect_uri is not None
     state = req.arg("state")
+    if twice:
+        return _error_redirect(
+            redirect_uri,
+            "invalid_request",
+            f"Repeated parameter(s): {', '.join(twice)}.",
+            None if "state" in twice else state,
+        )
     if req.arg("response_type") != "code":
         return _error_redirect(
             redirect_uri, "unsupported_response_type", "response_type must be 'code'.", state
@@ -129,6 +162,8 @@ def authorize(emu: Emulator, req: Request) -> Response:
 def _finish(emu: Emulator, request_id: str, pending: dict[str, Any], grant: Grant) -> Response:
     """Issue the one-time code and send the browser back to the app."""
     store = emu.store
+    if pending.get("flow") in FINISHERS:
+        return FINISHERS[pending["flow"]][0](emu, request_id, pending, grant)
     code = token(24)
     store.codes[code] = AuthCode(
         grant=grant,
@@ -185,6 +220,8 @@ def complete(emu: Emulator, req: Request) -> Response:
     if pending is None or pending["expires_at"] < store.now():
         store.pending.pop(request_id, None)
         return _bad_request("Sign-in expired", "This sign-in request is unknown or has expired.")
+    if req.text("action") == "deny" and pending.get("flow") in FINISHERS:
+        return FINISHERS[pending["flow"]][1](emu, request_id, pending)
     if req.text("action") == "deny":
         store.pending.pop(request_id, None)
         return _error_redirect(
@@ -257,7 +294,12 @@ def logout(emu: Emulator, req: Request) -> Response:
     store = emu.store
     session_id = req.arg("session_id")
     if not session_id:
-        return json_response({"message": "session_id is required."}, 422)
+        return error(
+            422,
+            "session_id is required.",
+            "invalid_request_parameters",
+            errors=[{"field": "session_id", "code": "session_id_required"}],
+        )
     session = store.sessions.get(session_id)
     if session is not None:
         store.end_session(session)

@@ -97,6 +97,7 @@ class EmulatorControl:
         method: str = "*",
         status: int | None = 500,
         body: Any = None,
+        kind: str = "json",
         retry_after: float | int | str | None = None,
         delay: float | None = None,
         count: int | None = 1,
@@ -107,6 +108,7 @@ class EmulatorControl:
             "method": method,
             "status": status,
             "body": body,
+            "kind": kind,  # json, html, truncated_json or text (faults.BODY_KINDS)
             "retry_after": retry_after,
             "delay": delay,
             "count": count,
@@ -279,6 +281,8 @@ class EmulatorControl:
             data.setdefault("action", "sign-in")
         action = urljoin(page.url, form["action"])
         response = self.http.post(action, data=data, allow_redirects=False, timeout=self.timeout)
+        if response.status_code == 200 and 'id="device-result"' in response.text:
+            return ""  # the device flow ends on the page: nothing to send the browser to
         if response.status_code == 200:
             chooser = _forms(response.text).get("organization-form")
             if chooser is None:

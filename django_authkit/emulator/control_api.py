@@ -11,7 +11,7 @@ from django_authkit.emulator.routing import Request, Response, error, json_respo
 from django_authkit.emulator.routing import router as r
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 CONFIG_KEYS = {
     "email_verification_required",

@@ -14,7 +14,7 @@ from django_authkit.emulator.routing import Request, Response, error, json_respo
 from django_authkit.emulator.routing import router as r
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 
 def _malformed_key(emu: Emulator) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.ids import iso_now, new_id, token
+from django_authkit.emulator.ids import iso_now, stable_id, token
 from django_authkit.emulator.routing import (
     Request,
     Response,
@@ -16,7 +16,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import NotFound, normalize_email
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 
 def _table(emu: Emulator, name: str) -> dict[str, dict[str, Any]]:
@@ -44,7 +44,7 @@ def seed_directory(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     now = iso_now(store.now())
     directory: dict[str, Any] = {
         "object": "directory",
-        "id": spec.get("id") or new_id("directory"),
+        "id": spec.get("id") or stable_id("directory", org.id, str(spec.get("name") or "")),
         "organization_id": org.id,
         "external_key": token(12),
         "type": spec.get("type") or "generic scim v2.0",
@@ -59,8 +59,8 @@ def seed_directory(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     for g in spec.get("groups", []):
         group = {
             "object": "directory_group",
-            "id": g.get("id") or new_id("directory_group"),
-            "idp_id": token(9),
+            "id": g.get("id") or stable_id("directory_group", directory["id"], g["name"]),
+            "idp_id": stable_id("idp", directory["id"], g["name"])[4:16].lower(),
             "directory_id": directory["id"],
             "organization_id": org.id,
             "name": g["name"],
@@ -74,10 +74,10 @@ def seed_directory(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
         email = normalize_email(u["email"])
         user: dict[str, Any] = {
             "object": "directory_user",
-            "id": u.get("id") or new_id("directory_user"),
+            "id": u.get("id") or stable_id("directory_user", directory["id"], email),
             "directory_id": directory["id"],
             "organization_id": org.id,
-            "idp_id": token(9),
+            "idp_id": stable_id("idp", directory["id"], email)[4:16].lower(),
             "email": email,
             "emails": [{"primary": True, "type": "work", "value": email}],
             "first_name": u.get("first_name"),

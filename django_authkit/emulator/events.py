@@ -18,7 +18,7 @@ from django_authkit.emulator.routing import (
 from django_authkit.emulator.routing import router as r
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 
 def _ts(value: str) -> datetime:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from django_authkit.emulator.ids import iso_now
@@ -40,6 +43,7 @@ class Fault:
     method: str = "*"
     status: int | None = 500
     body: Any = None
+    body_kind: str = "json"  # how the body is served: see BODY_KINDS
     retry_after: float | int | str | None = None
     delay: float | None = None
     count: int | None = 1
@@ -60,6 +64,65 @@ class Fault:
         return all(str(body.get(k)) == str(v) for k, v in (self.match or {}).items())
 
 
+def json_body(fault: Fault) -> tuple[bytes, str]:
+    """The default: a WorkOS-shaped JSON error (or the ``body`` given)."""
+    body = fault.body
+    if body is None:
+        body = (
+            {"message": "Too many requests.", "code": "rate_limit_exceeded"}
+            if fault.status == 429
+            else {"message": "Injected fault.", "code": "emulator_fault"}
+        )
+    payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    return payload, "application/json"
+
+
+def html_body(fault: Fault) -> tuple[bytes, str]:
+    """What a proxy or load balancer in front of WorkOS answers: an HTML error page."""
+    if isinstance(fault.body, str):
+        return fault.body.encode(), "text/html; charset=utf-8"
+    status = f"{fault.status} {HTTPStatus(fault.status or 502).phrase}"
+    page = (
+        f"<html><head><title>{status}</title></head><body>"
+        f"<center><h1>{status}</h1></center><hr><center>nginx</center></body></html>"
+    )
+    return page.encode(), "text/html; charset=utf-8"
+
+
+def truncated_json_body(fault: Fault) -> tuple[bytes, str]:
+    """A JSON answer cut off mid-way (a dropped upstream connection), still typed JSON."""
+    whole, _ = json_body(fault) if fault.body is not None else (_SAMPLE, "")
+    return whole[: max(1, len(whole) // 2)], "application/json"
+
+
+def text_body(fault: Fault) -> tuple[bytes, str]:
+    """A plain-text body (``"upstream connect error"``, say)."""
+    text = fault.body if isinstance(fault.body, str) else "upstream connect error"
+    return text.encode(), "text/plain; charset=utf-8"
+
+
+_SAMPLE = json.dumps({"object": "user", "id": "user_01", "email": "a@example.com"}).encode()
+
+BODY_KINDS: dict[str, Callable[[Fault], tuple[bytes, str]]] = {
+    "json": json_body,
+    "html": html_body,
+    "truncated_json": truncated_json_body,
+    "text": text_body,
+}
+
+
+def body_kind(value: Any) -> str:
+    kind = str(value or "json")
+    if kind not in BODY_KINDS:
+        raise ValueError(f"unknown fault kind {kind!r} (one of {', '.join(BODY_KINDS)})")
+    return kind
+
+
+def render(fault: Fault) -> tuple[bytes, str]:
+    """The injected answer's bytes and content type."""
+    return BODY_KINDS[fault.body_kind](fault)
+
+
 @dataclass
 class Faults:
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -74,6 +137,7 @@ class Faults:
             method=str(data.get("method") or "*").upper(),
             status=data.get("status", 500),
             body=data.get("body"),
+            body_kind=body_kind(data.get("kind")),
             retry_after=data.get("retry_after"),
             delay=data.get("delay"),
             count=data.get("count", 1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import time
@@ -57,3 +58,14 @@ def iso_now(ts: float) -> str:
     value = iso(ts)
     assert value is not None
     return value
+
+
+def stable_id(prefix: str, *parts: str) -> str:
+    """``prefix_<26 chars>`` derived from ``parts``: the same seed gives the same ids.
+
+    Seeded users, organizations and memberships get these, so a restarted emulator
+    (``make demo``) hands the same WorkOS ids to the Django site, which then finds
+    its existing users instead of creating duplicates.
+    """
+    digest = hashlib.sha256("\x1f".join((prefix, *parts)).encode()).digest()
+    return f"{prefix}_{_encode(int.from_bytes(digest[:17], 'big') >> 6, 26)}"

@@ -20,7 +20,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import NotFound, normalize_email
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 DAY = 24 * 3600
 SECRET_FIELDS = ("token", "accept_invitation_url")

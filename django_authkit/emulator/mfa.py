@@ -30,7 +30,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import NotFound
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 TOTP_GRANT = "urn:workos:oauth:grant-type:mfa-totp"
 CHALLENGE_TTL = 300

@@ -49,6 +49,10 @@ class Role:
     slug: str
     name: str
     permissions: list[str]
+    description: str | None = None
+    organization_id: str | None = None  # an organization role (``authorization`` API)
+    created_at: float = 0.0
+    updated_at: float = 0.0
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -203,6 +207,7 @@ class Session:
     ended_at: float | None = None
     ip_address: str | None = None
     user_agent: str | None = None
+    public_client: bool = False  # began with a PKCE code and no secret (may refresh so)
 
     @property
     def auth_method(self) -> str:

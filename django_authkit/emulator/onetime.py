@@ -14,7 +14,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import NotFound, normalize_email
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 CODE_TTL = 600
 RESET_TTL = 1200

@@ -18,12 +18,15 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import normalize_email
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 SUBJECTS = {
     "magic_auth": "Your sign-in code",
     "email_verification": "Verify your e-mail address",
     "password_reset": "Reset your password",
+    "magic_link": "Your sign-in link",
+    "email_change": "Confirm your new e-mail address",
+    "it_contact_invite": "Set up your organization in the Admin Portal",
 }
 
 

@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 T = TypeVar("T")
 
@@ -24,6 +24,7 @@ class Request:
     headers: dict[str, str]
     params: dict[str, str] = field(default_factory=dict)  # from the path pattern
     client_ip: str | None = None
+    public_client: bool = False  # authenticate: no secret, PKCE instead (see authenticate)
 
     def arg(self, name: str) -> str | None:
         """A single query value (the last one when repeated)."""
@@ -168,8 +169,12 @@ class Router:
             if m:
                 path_known = True
                 if route.method == method:
-                    return route, m.groupdict(), True
+                    return route, {k: unquote(v) for k, v in m.groupdict().items()}, True
         return None, {}, path_known
 
 
 router = Router()
+
+SeedSection = Callable[["Emulator", dict[str, Any]], dict[str, Any]]
+seed_sections: dict[str, SeedSection] = {}
+"""Seed keys owned by route modules (``connections``, ...): each item -> its API object."""

@@ -12,26 +12,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-# Importing these modules registers their routes on ``router``.
-from django_authkit.emulator import (  # noqa: F401
-    api_orgs,
-    api_users,
-    audit,
-    authenticate,
-    authorize,
-    control_api,
-    control_keys,
-    directory,
-    events,
-    invitations,
-    mfa,
-    onetime,
-    sso,
-)
+from django_authkit.emulator import persist
 from django_authkit.emulator.control import EmulatorControl
 from django_authkit.emulator.faults import CallLog, Fault, Faults
+from django_authkit.emulator.faults import render as render_fault
 from django_authkit.emulator.keys import KeyRing, SigningKey
-from django_authkit.emulator.routing import Request, Response, error, router
+from django_authkit.emulator.routes import router, seed_sections
+from django_authkit.emulator.routing import Request, Response, error
 from django_authkit.emulator.state import Config, Conflict, NotFound, Store, load_seed
 from django_authkit.emulator.webhooks import WebhookDispatcher
 
@@ -53,10 +40,20 @@ def parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
 class Emulator:
     """The transport-independent core: state, keys, faults, call log and dispatch."""
 
-    def __init__(self, client_id: str, api_key: str, config: Config, seed: Any) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        api_key: str,
+        config: Config,
+        seed: Any,
+        state_file: str | Path | None = None,
+    ) -> None:
         self.client_id = client_id
         self.api_key = api_key
         self.base_url = ""
+        self.state_file = Path(state_file) if state_file else None
+        saved = persist.load(self.state_file) if self.state_file else None
+        persist.adopt_key(saved)  # before the key is read: a restart keeps its kid
         self.store = Store(config, None)
         self.store.seed_hooks.append(self._seed_extras)
         self.keys = KeyRing()
@@ -65,15 +62,22 @@ class Emulator:
         self.webhooks = WebhookDispatcher(self)
         self.store.on_event = self.webhooks.enqueue
         self.store.seed_data = load_seed(seed)
-        if self.store.seed_data:
+        if saved is not None:
+            persist.restore(self.store, saved)  # the seed already went into the saved state
+        elif self.store.seed_data:
             self.store.apply_seed(self.store.seed_data)
+        self.save_state()
+
+    def save_state(self) -> None:
+        """Write the store to ``state_file`` (if any); called under the store lock."""
+        if self.state_file is not None:
+            with self.store.lock:
+                persist.save(self.state_file, self.store)
 
     def _seed_extras(self, seed: dict[str, Any], out: dict[str, Any]) -> None:
-        """Seed sections outside the core store: SSO connections and directories."""
-        out["connections"] = [sso.seed_connection(self, c) for c in seed.get("connections", [])]
-        out["directories"] = [
-            directory.seed_directory(self, d) for d in seed.get("directories", [])
-        ]
+        """Seed sections owned by route modules (connections, directories, ...)."""
+        for name, build in seed_sections.items():
+            out[name] = [build(self, item) for item in seed.get(name, [])]
 
     @property
     def key(self) -> SigningKey:
@@ -135,15 +139,8 @@ class Emulator:
     @staticmethod
     def fault_response(fault: Fault) -> Response:
         assert fault.status is not None
-        body = fault.body
-        if body is None:
-            body = (
-                {"message": "Too many requests.", "code": "rate_limit_exceeded"}
-                if fault.status == 429
-                else {"message": "Injected fault.", "code": "emulator_fault"}
-            )
-        payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        response = Response(int(fault.status), payload)
+        payload, content_type = render_fault(fault)
+        response = Response(int(fault.status), payload, content_type)
         if fault.retry_after is not None:
             response.headers["Retry-After"] = str(fault.retry_after)
         return response
@@ -167,6 +164,10 @@ class Emulator:
                 return error(status, str(exc), exc.code)
             except (ValueError, KeyError, TypeError) as exc:
                 return error(422, f"Invalid request: {exc}", "invalid_request_parameters")
+            except Exception as exc:  # an emulator bug: answer it, never drop the connection
+                return error(500, f"Emulator error: {type(exc).__name__}", "server_error")
+            finally:
+                self.save_state()
 
 
 def after_fault(fault: Fault, response: Response) -> Response:
@@ -237,6 +238,7 @@ class EmulatorServer:
         access_token_ttl: int = 300,
         refresh_grace_seconds: float = 10,
         redirect_uris: list[str] | None = None,
+        state_file: str | Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -248,7 +250,7 @@ class EmulatorServer:
             redirect_uris=list(redirect_uris or []),
             issuer=issuer,
         )
-        self.emulator = Emulator(client_id, api_key, config, seed)
+        self.emulator = Emulator(client_id, api_key, config, seed, state_file)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._control: EmulatorControl | None = None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator import pages
-from django_authkit.emulator.authenticate import pkce_ok
+from django_authkit.emulator.authenticate import client_error, pkce_ok
 from django_authkit.emulator.authorize import (
     COMPLETERS,
     OAUTH_PROVIDERS,
@@ -14,8 +13,9 @@ from django_authkit.emulator.authorize import (
     _bad_request,
     _error_redirect,
     redirect_allowed,
+    repeated,
 )
-from django_authkit.emulator.ids import iso_now, new_id, token
+from django_authkit.emulator.ids import iso_now, new_id, stable_id, token
 from django_authkit.emulator.routing import (
     Request,
     Response,
@@ -32,7 +32,7 @@ from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import NotFound, normalize_email
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 CODE_TTL = 600
 TOKEN_TTL = 600
@@ -52,7 +52,7 @@ def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     now = iso_now(store.now())
     conn: dict[str, Any] = {
         "object": "connection",
-        "id": spec.get("id") or new_id("conn"),
+        "id": spec.get("id") or stable_id("conn", org.id, str(spec.get("name") or "")),
         "organization_id": org.id,
         "connection_type": spec.get("connection_type") or "GenericOIDC",
         "name": spec.get("name") or f"{org.name} SSO",
@@ -103,12 +103,20 @@ def delete_connection(emu: Emulator, req: Request) -> Response:
 @r.route("GET", "/sso/authorize", public=True)
 def sso_authorize(emu: Emulator, req: Request) -> Response:
     store = emu.store
+    twice = repeated(req)
+    if {"client_id", "redirect_uri"} & set(twice):
+        return _bad_request("Invalid request", f"Repeated parameter(s): {', '.join(twice)}.")
     redirect_uri, state = req.arg("redirect_uri"), req.arg("state")
     if req.arg("client_id") != emu.client_id:
         return _bad_request("Invalid client", f"Unknown client_id '{req.arg('client_id') or ''}'.")
     if not redirect_allowed(emu, redirect_uri):
         return _bad_request("Invalid redirect URI", f"'{redirect_uri or ''}' is not allowed.")
     assert redirect_uri is not None
+    if twice:
+        message = f"Repeated parameter(s): {', '.join(twice)}."
+        return _error_redirect(
+            redirect_uri, "invalid_request", message, None if "state" in twice else state
+        )
     if req.arg("response_type") != "code":
         return _error_redirect(redirect_uri, "unsupported_response_type", "Use 'code'.", state)
     conn_id, org_id, provider = req.arg("connection"), req.arg("organization"), req.arg("provider")
@@ -204,16 +212,19 @@ def complete_sso(emu: Emulator, req: Request, request_id: str, pending: dict[str
 COMPLETERS["sso"] = complete_sso
 
 
-@r.route("POST", "/sso/token")
+@r.route("POST", "/sso/token", public=True)  # client auth: see client_error
 def sso_token(emu: Emulator, req: Request) -> Response:
     store = emu.store
-    if req.text("client_id") != emu.client_id or not hmac.compare_digest(
-        (req.text("client_secret") or "").encode(), emu.api_key.encode()
-    ):
-        return oauth_error("invalid_client", "Invalid client ID or secret.")
+    bad_client = client_error(emu, req)  # secret in the body or header, or a public PKCE client
+    if bad_client is not None:
+        return bad_client
     if req.text("grant_type") != "authorization_code":
         return oauth_error("unsupported_grant_type", "Only authorization_code is supported.")
-    item = store.extra.setdefault("sso_codes", {}).pop(req.text("code") or "", None)
+    codes = store.extra.setdefault("sso_codes", {})
+    peek = codes.get(req.text("code") or "")
+    if req.public_client and peek is not None and not peek["code_challenge"]:
+        return oauth_error("invalid_client", "client_secret is required for a code without PKCE.")
+    item = codes.pop(req.text("code") or "", None)
     if item is None or item["expires_at"] < store.now():
         return oauth_error("invalid_grant", "The code is invalid, expired or already used.")
     if item["code_challenge"] and not pkce_ok(item["code_challenge"], req.text("code_verifier")):

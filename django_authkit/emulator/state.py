@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django_authkit.emulator.ids import iso_now, new_id
+from django_authkit.emulator.ids import iso_now, new_id, stable_id
 from django_authkit.emulator.models import (
     DEFAULT_ROLES,
     AuthCode,
@@ -286,14 +286,28 @@ class Store:
         return org
 
     def create_membership(
-        self, user_id: str, org_id: str, roles: list[str], status: str = "active"
+        self,
+        user_id: str,
+        org_id: str,
+        roles: list[str],
+        status: str = "active",
+        *,
+        membership_id: str | None = None,
     ) -> Membership:
         self.user(user_id)
         self.organization(org_id)
         if self.membership_for(user_id, org_id):
             raise Conflict("The user is already a member of this organization.", "conflict")
         now = self.now()
-        m = Membership(new_id("om"), user_id, org_id, list(roles) or ["member"], now, now, status)
+        m = Membership(
+            membership_id or new_id("om"),
+            user_id,
+            org_id,
+            list(roles) or ["member"],
+            now,
+            now,
+            status,
+        )
         self.memberships[m.id] = m
         self.emit("organization_membership.created", m.to_event())
         return m
@@ -317,6 +331,12 @@ class Store:
         self.emit("session.revoked", session.to_api())
 
     # -- seeding -----------------------------------------------------------------------
+    def _stable(self, prefix: str, *parts: str) -> str:
+        """The id a seed entry always gets (a random one if that id is somehow taken)."""
+        wanted = stable_id(prefix, *parts)
+        taken = wanted in self.users or wanted in self.organizations or wanted in self.memberships
+        return new_id(prefix) if taken else wanted
+
     def apply_seed(self, seed: dict[str, Any]) -> dict[str, Any]:
         """Create the seed's roles, organizations, users and memberships; return them."""
         out: dict[str, list[dict[str, Any]]] = {
@@ -334,6 +354,7 @@ class Store:
                 self.roles[role.slug] = role
                 out["roles"].append(role.to_api())
         for o in seed.get("organizations", []):
+            org_id = o.get("id") or self._stable("org", str(o["name"]).strip().casefold())
             domains = [d if isinstance(d, dict) else {"domain": d} for d in o.get("domains", [])]
             org = self.create_organization(
                 o["name"],
@@ -342,7 +363,7 @@ class Store:
                 metadata=o.get("metadata"),
                 entitlements=o.get("entitlements"),
                 feature_flags=o.get("feature_flags"),
-                org_id=o.get("id"),
+                org_id=org_id,
             )
             out["organizations"].append(org.to_api())
         for u in seed.get("users", []):
@@ -354,7 +375,7 @@ class Store:
                 password=u.get("password"),
                 external_id=u.get("external_id"),
                 metadata=u.get("metadata"),
-                user_id=u.get("id"),
+                user_id=u.get("id") or self._stable("user", normalize_email(u["email"])),
             )
             out["users"].append(user.to_api())
         for ms in seed.get("memberships", []):
@@ -366,7 +387,13 @@ class Store:
             if org_of is None:
                 raise NotFound("Organization", org_ref)
             roles = ms.get("roles") or [ms.get("role") or "member"]
-            m = self.create_membership(member.id, org_of.id, roles, ms.get("status") or "active")
+            m = self.create_membership(
+                member.id,
+                org_of.id,
+                roles,
+                ms.get("status") or "active",
+                membership_id=self._stable("om", member.id, org_of.id),
+            )
             out["memberships"].append(self.membership_api(m))
         for hook in self.seed_hooks:
             hook(seed, out)

@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
+from django_authkit.emulator.authz_registry import organization_roles
+from django_authkit.emulator.flags import flags_for
 from django_authkit.emulator.ids import new_id, token, ulid
+from django_authkit.emulator.jwt_template import custom_claims
 from django_authkit.emulator.models import Grant, RefreshToken, Session
 
 if TYPE_CHECKING:
+    from django_authkit.emulator.context import Emulator
     from django_authkit.emulator.routing import Request
-    from django_authkit.emulator.server import Emulator
 
 OAUTH_SCOPES = {
     "GoogleOAuth": ["openid", "profile", "email"],
@@ -44,15 +47,23 @@ def claims(emu: Emulator, session: Session) -> dict[str, Any]:
     if org_id and membership is not None and membership.status == "active":
         data["org_id"] = org_id
         data["role"] = membership.role
-        data["roles"] = list(membership.roles)
-        data["permissions"] = store.permissions_for(membership.roles)
+        # Organization-wide roles: the membership's own, then those of its groups.
+        data["roles"] = organization_roles(store, membership.id, membership.roles)
+        data["permissions"] = store.permissions_for(data["roles"])
         org = store.organizations.get(org_id)
         if org is not None and org.entitlements is not None:
             data["entitlements"] = list(org.entitlements)
-        if org is not None and org.feature_flags is not None:
-            data["feature_flags"] = list(org.feature_flags)
+    # Flags on for this user (and organization), from the registry the Feature Flags
+    # API changes; an organization seeded with a flag list always carries the claim.
+    flags = flags_for(store, data.get("org_id"), session.user_id)
+    org_of = store.organizations.get(org_id or "")
+    seeded = "org_id" in data and org_of is not None and org_of.feature_flags is not None
+    if flags or seeded:
+        data["feature_flags"] = flags
     if session.impersonator:
         data["act"] = {"sub": session.impersonator["email"]}
+    for name, value in custom_claims(store, session.user_id, data.get("org_id")).items():
+        data.setdefault(name, value)  # the JWT template never overrides a standard claim
     return data
 
 
@@ -83,6 +94,7 @@ def create_session(emu: Emulator, grant: Grant, req: Request) -> Session:
         expires_at=now + store.config.session_ttl,
         ip_address=req.text("ip_address") or req.client_ip,
         user_agent=req.text("user_agent") or req.headers.get("user-agent"),
+        public_client=req.public_client,
     )
     store.sessions[session.id] = session
     if grant.provider:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from django_authkit.emulator.ids import iso_now
 
 if TYPE_CHECKING:
-    from django_authkit.emulator.server import Emulator
+    from django_authkit.emulator.context import Emulator
 
 
 def signature_header(body: bytes, secret: str, timestamp_ms: int | None = None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,11 +18,7 @@ def _context(request: HttpRequest) -> dict[str, object]:
             .filter(user=request.user, organization__workos_id=org_id)
             .first()
         )
-    return {
-        "membership": membership,
-        "using_emulator": settings.USING_EMULATOR,
-        "emulator_url": settings.EMULATOR_URL,
-    }
+    return {"membership": membership}
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -13,6 +13,9 @@ import pytest
 import requests
 
 from django_authkit.emulator import EmulatorServer
+from tests.emulator import sdk_trace
+
+sdk_trace.install()
 
 CLIENT_ID = "client_emulator"
 API_KEY = "sk_test_emulator"
@@ -128,3 +131,9 @@ def sign_in(emu: EmulatorServer, api: Api, **choice: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
     return data
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the check of which SDK calls ran after every other emulator test."""
+    last = [i for i in items if i.name == "test_every_served_call_ran"]
+    items[:] = [i for i in items if i not in last] + last

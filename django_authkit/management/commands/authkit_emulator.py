@@ -17,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--seed", help="JSON seed file (users, organizations, memberships)")
         parser.add_argument("--access-token-ttl", type=int, default=None)
+        parser.add_argument("--state", help="JSON file that keeps the emulator's state")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django_authkit.emulator.__main__ import main
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             argv += ["--api-key", str(authkit_settings.API_KEY)]
         if options["seed"]:
             argv += ["--seed", options["seed"]]
+        if options["state"]:
+            argv += ["--state", options["state"]]
         if options["access_token_ttl"] is not None:
             argv += ["--access-token-ttl", str(options["access_token_ttl"])]
         main(argv)

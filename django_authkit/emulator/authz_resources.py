@@ -1,0 +1,269 @@
+"""Authorization resources (FGA): the registry, and who holds what on a resource.
+
+Resources live in an organization, have a type and an external id, and may have a
+parent; roles assigned on a parent count on its children in checks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django_authkit.emulator.authorization_checks import (
+    assignment_api,
+    assignments_of,
+    permissions_on,
+)
+from django_authkit.emulator.authz_registry import ancestors, ref, resource_id, resources
+from django_authkit.emulator.ids import iso_now
+from django_authkit.emulator.routing import (
+    Request,
+    Response,
+    error,
+    json_response,
+    list_response,
+    paginate,
+)
+from django_authkit.emulator.routing import router as r
+from django_authkit.emulator.state import Conflict, NotFound
+
+if TYPE_CHECKING:
+    from django_authkit.emulator.context import Emulator
+
+BY_EXTERNAL = "/authorization/organizations/{org}/resources/{kind}/{external}"
+
+
+def resource_api(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "object": "authorization_resource",
+        "id": item["id"],
+        "external_id": item["external_id"],
+        "name": item["name"],
+        "description": item["description"],
+        "resource_type_slug": item["resource_type_slug"],
+        "organization_id": item["organization_id"],
+        "parent_resource_id": item["parent_resource_id"],
+        "created_at": iso_now(item["created_at"]),
+        "updated_at": iso_now(item["updated_at"]),
+    }
+
+
+def _get(emu: Emulator, rid: str) -> dict[str, Any]:
+    item = resources(emu.store).get(rid)
+    if item is None:
+        raise NotFound("Resource", rid)
+    return item
+
+
+def _by_external(emu: Emulator, req: Request) -> dict[str, Any]:
+    emu.store.organization(req.params["org"])
+    return _get(emu, resource_id(req.params["org"], req.params["kind"], req.params["external"]))
+
+
+def _parent(emu: Emulator, org_id: str, data: dict[str, Any]) -> str | None:
+    if data.get("parent_resource_id"):
+        parent = _get(emu, str(data["parent_resource_id"]))
+    elif data.get("parent_resource_external_id"):
+        kind = str(data.get("parent_resource_type_slug") or "")
+        parent = _get(emu, resource_id(org_id, kind, str(data["parent_resource_external_id"])))
+    else:
+        return None
+    if parent["organization_id"] != org_id:
+        raise NotFound("Resource", parent["id"])
+    return str(parent["id"])
+
+
+@r.route("POST", "/authorization/resources")
+def create_resource(emu: Emulator, req: Request) -> Response:
+    org = emu.store.organization(req.text("organization_id") or "")
+    kind, external, name = req.text("resource_type_slug"), req.text("external_id"), req.text("name")
+    if not (kind and external and name):
+        return error(
+            422,
+            "resource_type_slug, external_id and name are required.",
+            "invalid_request_parameters",
+        )
+    rid = resource_id(org.id, kind, external)
+    if rid in resources(emu.store):
+        raise Conflict("A resource with this external_id already exists.", "conflict")
+    now = emu.store.now()
+    item = {
+        "id": rid,
+        "external_id": external,
+        "name": name,
+        "description": req.text("description"),
+        "resource_type_slug": kind,
+        "organization_id": org.id,
+        "parent_resource_id": _parent(emu, org.id, req.body),
+        "created_at": now,
+        "updated_at": now,
+    }
+    resources(emu.store)[rid] = item
+    return json_response(resource_api(item), 201)
+
+
+@r.route("GET", "/authorization/resources")
+def list_resources(emu: Emulator, req: Request) -> Response:
+    items = list(resources(emu.store).values())
+    for field, key in (
+        ("organization_id", "organization_id"),
+        ("resource_type_slug", "resource_type_slug"),
+        ("resource_external_id", "external_id"),
+        ("parent_resource_id", "parent_resource_id"),
+    ):
+        wanted = req.arg(field)
+        if wanted:
+            items = [i for i in items if i[key] == wanted]
+    if req.arg("parent_external_id"):  # the SDK's name here (elsewhere: parent_resource_...)
+        kinds = req.arg("parent_resource_type_slug")
+        items = [
+            i
+            for i in items
+            if i["parent_resource_id"]
+            and resources(emu.store)[i["parent_resource_id"]]["external_id"]
+            == req.arg("parent_external_id")
+            and (
+                not kinds
+                or resources(emu.store)[i["parent_resource_id"]]["resource_type_slug"] == kinds
+            )
+        ]
+    page, meta = paginate(req, items, lambda i: str(i["id"]))
+    return list_response([resource_api(i) for i in page], meta)
+
+
+def _update(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+    if req.text("name"):
+        item["name"] = req.text("name")
+    if "description" in req.body:
+        item["description"] = req.text("description")
+    parent = _parent(emu, item["organization_id"], req.body)
+    if parent is not None:
+        if item["id"] in {a["id"] for a in ancestors(emu.store, {"id": parent})}:
+            return error(422, "A resource cannot be its own ancestor.", "invalid_parent")
+        item["parent_resource_id"] = parent
+    item["updated_at"] = emu.store.now()
+    return json_response(resource_api(item))
+
+
+def _delete(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+    children = [i for i in resources(emu.store).values() if i["parent_resource_id"] == item["id"]]
+    cascade = (req.arg("cascade_delete") or "").lower() == "true"
+    if children and not cascade:
+        return error(
+            409, "The resource has children; pass cascade_delete.", "resource_has_children"
+        )
+    for child in children:
+        _delete(emu, req, child)
+    del resources(emu.store)[item["id"]]
+    assignments = emu.store.extra.get("role_assignments", {})
+    for key in [k for k, a in assignments.items() if a["resource"]["id"] == item["id"]]:
+        del assignments[key]
+    return Response(204)
+
+
+@r.route("GET", "/authorization/resources/{id}")
+def get_resource(emu: Emulator, req: Request) -> Response:
+    return json_response(resource_api(_get(emu, req.params["id"])))
+
+
+@r.route("PATCH", "/authorization/resources/{id}")
+def update_resource(emu: Emulator, req: Request) -> Response:
+    return _update(emu, req, _get(emu, req.params["id"]))
+
+
+@r.route("DELETE", "/authorization/resources/{id}")
+def delete_resource(emu: Emulator, req: Request) -> Response:
+    return _delete(emu, req, _get(emu, req.params["id"]))
+
+
+@r.route("GET", BY_EXTERNAL)
+def get_by_external(emu: Emulator, req: Request) -> Response:
+    return json_response(resource_api(_by_external(emu, req)))
+
+
+@r.route("PATCH", BY_EXTERNAL)
+def update_by_external(emu: Emulator, req: Request) -> Response:
+    return _update(emu, req, _by_external(emu, req))
+
+
+@r.route("DELETE", BY_EXTERNAL)
+def delete_by_external(emu: Emulator, req: Request) -> Response:
+    return _delete(emu, req, _by_external(emu, req))
+
+
+def _assignments_on(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+    members = [
+        m for m in emu.store.memberships.values() if m.organization_id == item["organization_id"]
+    ]
+    found = [
+        a
+        for m in members
+        for a in assignments_of(emu, m)
+        if a["resource"]["id"] == item["id"]
+        and (not req.arg("role_slug") or a["role_slug"] == req.arg("role_slug"))
+    ]
+    page, meta = paginate(req, found, lambda a: str(a["id"]))
+    return list_response([assignment_api(a) for a in page], meta)
+
+
+@r.route("GET", "/authorization/resources/{id}/role_assignments")
+def role_assignments_for_resource(emu: Emulator, req: Request) -> Response:
+    return _assignments_on(emu, req, _get(emu, req.params["id"]))
+
+
+@r.route("GET", f"{BY_EXTERNAL}/role_assignments")
+def role_assignments_by_external(emu: Emulator, req: Request) -> Response:
+    return _assignments_on(emu, req, _by_external(emu, req))
+
+
+def _members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+    """Members holding ``permission_slug`` on the resource (``assignment=direct``: on it)."""
+    perm = req.arg("permission_slug")
+    if not perm:
+        return error(422, "permission_slug is required.", "invalid_request_parameters")
+    direct = req.arg("assignment") == "direct"
+    store = emu.store
+    found = []
+    for m in store.memberships.values():
+        if m.organization_id != item["organization_id"]:
+            continue
+        if direct:
+            slugs = [
+                a["role_slug"] for a in assignments_of(emu, m) if a["resource"]["id"] == item["id"]
+            ]
+            allowed = m.status == "active" and perm in store.permissions_for(slugs)
+        else:
+            allowed = perm in permissions_on(emu, m, ref(item))
+        if allowed:
+            found.append(m)
+    page, meta = paginate(req, found, lambda m: m.id)
+    return list_response([store.membership_api(m) for m in page], meta)
+
+
+@r.route("GET", "/authorization/resources/{id}/organization_memberships")
+def memberships_for_resource(emu: Emulator, req: Request) -> Response:
+    return _members_with(emu, req, _get(emu, req.params["id"]))
+
+
+@r.route("GET", f"{BY_EXTERNAL}/organization_memberships")
+def memberships_by_external(emu: Emulator, req: Request) -> Response:
+    return _members_with(emu, req, _by_external(emu, req))
+
+
+@r.route("GET", "/authorization/organization_memberships/{id}/resources")
+def resources_for_membership(emu: Emulator, req: Request) -> Response:
+    """The member's resources (under a parent) on which they hold ``permission_slug``."""
+    m = emu.store.membership(req.params["id"])
+    perm = req.arg("permission_slug")
+    if not perm:
+        return error(422, "permission_slug is required.", "invalid_request_parameters")
+    names = ("parent_resource_id", "parent_resource_type_slug", "parent_resource_external_id")
+    parent = _parent(emu, m.organization_id, {k: req.arg(k) for k in names})
+    items = [
+        i
+        for i in resources(emu.store).values()
+        if i["organization_id"] == m.organization_id
+        and (parent is None or i["parent_resource_id"] == parent)
+        and perm in permissions_on(emu, m, ref(i))
+    ]
+    page, meta = paginate(req, items, lambda i: str(i["id"]))
+    return list_response([resource_api(i) for i in page], meta)

@@ -1,0 +1,129 @@
+"""``--state FILE``: the store written to a JSON file after every change, read back at start.
+
+Users (with their password hashes), organizations, memberships, sessions and their
+refresh tokens, roles and the other resources survive a restart, so a restarted
+``make demo`` keeps every user, and a signed-in browser keeps its session (the new
+process signs with a new key; the site's next refresh picks it up). One-time codes
+and pending sign-ins are not kept: they last minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from django_authkit.emulator import keys
+from django_authkit.emulator.models import (
+    Domain,
+    Membership,
+    Organization,
+    RefreshToken,
+    Role,
+    Session,
+    User,
+)
+from django_authkit.emulator.state import Store
+
+VERSION = 1
+# Short-lived or process-bound parts of ``store.extra`` that a restart drops.
+TRANSIENT = frozenset({"sso_codes", "portal_links"})
+MAX_EVENTS = 1000
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def snapshot(store: Store) -> dict[str, Any]:
+    extra = {k: v for k, v in store.extra.items() if k not in TRANSIENT and _jsonable(v)}
+    return {
+        "version": VERSION,
+        "custom_roles": store.custom_roles,
+        "roles": [asdict(r) for r in store.roles.values()],
+        "users": [asdict(u) for u in store.users.values()],
+        "organizations": [asdict(o) for o in store.organizations.values()],
+        "memberships": [asdict(m) for m in store.memberships.values()],
+        "sessions": [asdict(s) for s in store.sessions.values()],
+        "refresh_tokens": {k: asdict(v) for k, v in store.refresh_tokens.items()},
+        "events": store.events[-MAX_EVENTS:],
+        "extra": extra,
+        "signing_key": _key_snapshot(),
+    }
+
+
+def _key_snapshot() -> dict[str, str]:
+    """The process's signing key, so tokens keep verifying after a restart (same ``kid``)."""
+    key = keys.signing_key()
+    return {"kid": key.kid, "pem": key.private_pem.decode()}
+
+
+def adopt_key(data: dict[str, Any] | None) -> None:
+    """Make a saved signing key the process-wide one, before an emulator picks it up.
+
+    WorkOS does not change its key when it restarts; a demo that did would make every
+    site's cached key set stale (and a signed-in browser fail verification).
+    """
+    saved = (data or {}).get("signing_key")
+    if not isinstance(saved, dict):
+        return
+    private = serialization.load_pem_private_key(saved["pem"].encode(), password=None)
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise ValueError("the state file's signing key is not an RSA key")
+    with keys._lock:
+        keys._key[:] = [keys.SigningKey(private, str(saved["kid"]))]
+
+
+def restore(store: Store, data: dict[str, Any]) -> None:
+    """Replace the store's records with a snapshot's (the seed is not applied again)."""
+    if data.get("version") != VERSION:
+        raise ValueError(f"unsupported state file version {data.get('version')!r}")
+    store.custom_roles = bool(data.get("custom_roles"))
+    store.roles = {r["slug"]: Role(**r) for r in data.get("roles", [])}
+    store.users = {u["id"]: User(**u) for u in data.get("users", [])}
+    orgs: dict[str, Organization] = {}
+    for o in data.get("organizations", []):
+        domains = [Domain(**d) for d in o.pop("domains", [])]
+        orgs[o["id"]] = Organization(**o, domains=domains)
+    store.organizations = orgs
+    store.memberships = {m["id"]: Membership(**m) for m in data.get("memberships", [])}
+    store.sessions = {s["id"]: Session(**s) for s in data.get("sessions", [])}
+    store.refresh_tokens = {k: RefreshToken(**v) for k, v in data.get("refresh_tokens", {}).items()}
+    store.events = list(data.get("events", []))
+    store.extra = dict(data.get("extra", {}))
+
+
+def load(path: Path) -> dict[str, Any] | None:
+    """The snapshot in ``path``, or None when the file does not exist yet."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    return data
+
+
+def save(path: Path, store: Store) -> None:
+    """Write atomically (a temporary file renamed over the old), so a crash never truncates it."""
+    data = json.dumps(snapshot(store), separators=(",", ":"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

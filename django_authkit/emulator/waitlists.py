@@ -1,0 +1,200 @@
+"""Waitlists (``/user_management/waitlists``) and AuthKit OAuth resources.
+
+Waitlists come from the seed (``"waitlists": [{"id"?, "name"?}]``), as WorkOS makes
+them in its dashboard; entries are added, approved (``waitlist_user.approved``),
+denied or deleted through the API. OAuth resources (the audiences AuthKit issues
+tokens for, e.g. an MCP server) are a list with one default.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django_authkit.emulator.ids import iso, iso_now, new_id, stable_id
+from django_authkit.emulator.routing import (
+    Request,
+    Response,
+    error,
+    json_response,
+    list_response,
+    paginate,
+)
+from django_authkit.emulator.routing import router as r
+from django_authkit.emulator.state import Conflict, NotFound, normalize_email
+
+if TYPE_CHECKING:
+    from django_authkit.emulator.context import Emulator
+
+
+def _waitlists(emu: Emulator) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = emu.store.extra.setdefault("waitlists", {})
+    return found
+
+
+def _entries(emu: Emulator) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = emu.store.extra.setdefault("waitlist_entries", {})
+    return found
+
+
+def seed(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
+    """The ``waitlists`` seed section."""
+    now = emu.store.now()
+    item = {
+        "object": "waitlist",
+        "id": spec.get("id") or stable_id("waitlist", str(spec.get("name") or "default")),
+        "created_at": iso_now(now),
+        "updated_at": iso_now(now),
+    }
+    _waitlists(emu)[item["id"]] = item
+    return item
+
+
+def _waitlist(emu: Emulator, waitlist_id: str) -> dict[str, Any]:
+    try:
+        return _waitlists(emu)[waitlist_id]
+    except KeyError:
+        raise NotFound("Waitlist", waitlist_id) from None
+
+
+def _entry_api(e: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "object": "waitlist_entry",
+        "id": e["id"],
+        "waitlist_id": e["waitlist_id"],
+        "email": e["email"],
+        "state": e["state"],
+        "additional_fields": dict(e["additional_fields"]),
+        "approved_at": iso(e["approved_at"]),
+        "created_at": iso_now(e["created_at"]),
+        "updated_at": iso_now(e["updated_at"]),
+    }
+
+
+@r.route("GET", "/user_management/waitlists")
+def list_waitlists(emu: Emulator, req: Request) -> Response:
+    return list_response(list(_waitlists(emu).values()), {"before": None, "after": None})
+
+
+@r.route("GET", "/user_management/waitlists/{id}")
+def get_waitlist(emu: Emulator, req: Request) -> Response:
+    return json_response(_waitlist(emu, req.params["id"]))
+
+
+@r.route("GET", "/user_management/waitlists/{id}/entries")
+def list_entries(emu: Emulator, req: Request) -> Response:
+    waitlist = _waitlist(emu, req.params["id"])
+    items = [e for e in _entries(emu).values() if e["waitlist_id"] == waitlist["id"]]
+    if req.arg("state"):
+        items = [e for e in items if e["state"] == req.arg("state")]
+    if req.arg("email"):
+        items = [e for e in items if e["email"] == normalize_email(req.arg("email") or "")]
+    page, meta = paginate(req, items, lambda e: str(e["id"]))
+    return list_response([_entry_api(e) for e in page], meta)
+
+
+@r.route("POST", "/user_management/waitlists/{id}/entries")
+def create_entry(emu: Emulator, req: Request) -> Response:
+    waitlist = _waitlist(emu, req.params["id"])
+    email = normalize_email(req.text("email") or "")
+    if "@" not in email:
+        return error(422, "A valid email is required.", "invalid_request_parameters")
+    if any(
+        e["email"] == email and e["waitlist_id"] == waitlist["id"] for e in _entries(emu).values()
+    ):
+        raise Conflict("This e-mail is already on the waitlist.", "conflict")
+    fields = req.field("additional_fields") or {}
+    if not isinstance(fields, dict):
+        raise ValueError("additional_fields must be an object")
+    now = emu.store.now()
+    entry = {
+        "id": new_id("waitlist_entry"),
+        "waitlist_id": waitlist["id"],
+        "email": email,
+        "state": "pending",
+        "additional_fields": {str(k): str(v) for k, v in fields.items()},
+        "approved_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    _entries(emu)[entry["id"]] = entry
+    emu.store.emit("waitlist_user.created", _entry_api(entry))
+    return json_response(_entry_api(entry), 201)
+
+
+def _entry(emu: Emulator, entry_id: str) -> dict[str, Any]:
+    try:
+        return _entries(emu)[entry_id]
+    except KeyError:
+        raise NotFound("Waitlist entry", entry_id) from None
+
+
+def _decide(emu: Emulator, entry_id: str, state: str) -> Response:
+    entry = _entry(emu, entry_id)
+    now = emu.store.now()
+    entry["state"], entry["updated_at"] = state, now
+    if state == "approved":
+        entry["approved_at"] = now
+    emu.store.emit(f"waitlist_user.{state}", _entry_api(entry))
+    return json_response(_entry_api(entry))
+
+
+@r.route("POST", "/user_management/waitlist_entries/{id}/approve")
+def approve(emu: Emulator, req: Request) -> Response:
+    return _decide(emu, req.params["id"], "approved")
+
+
+@r.route("POST", "/user_management/waitlist_entries/{id}/deny")
+def deny(emu: Emulator, req: Request) -> Response:
+    return _decide(emu, req.params["id"], "denied")
+
+
+@r.route("DELETE", "/user_management/waitlist_entries/{id}")
+def delete_entry(emu: Emulator, req: Request) -> Response:
+    del _entries(emu)[_entry(emu, req.params["id"])["id"]]
+    return Response(204)
+
+
+# -- AuthKit OAuth resources ---------------------------------------------------------------
+
+
+def _resources(emu: Emulator) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = emu.store.extra.setdefault("authkit_oauth_resources", {})
+    return found
+
+
+@r.route("GET", "/user_management/authkit_oauth_resources")
+def list_oauth_resources(emu: Emulator, req: Request) -> Response:
+    page, meta = paginate(req, list(_resources(emu).values()), lambda x: str(x["id"]))
+    return list_response(page, meta)
+
+
+@r.route("POST", "/user_management/authkit_oauth_resources")
+def create_oauth_resource(emu: Emulator, req: Request) -> Response:
+    uri = req.text("uri")
+    if not uri or "://" not in uri:
+        return error(422, "An absolute uri is required.", "invalid_request_parameters")
+    items = _resources(emu)
+    if any(x["uri"] == uri for x in items.values()):
+        raise Conflict("This resource already exists.", "conflict")
+    default = bool(req.field("default")) or not items
+    if default:
+        for x in items.values():
+            x["default"] = False
+    now = iso_now(emu.store.now())
+    item: dict[str, Any] = {
+        "object": "authkit_oauth_resource",
+        "id": new_id("oauth_resource"),
+        "uri": uri,
+        "default": default,
+        "created_at": now,
+        "updated_at": now,
+    }
+    items[item["id"]] = item
+    return json_response(item, 201)
+
+
+@r.route("DELETE", "/user_management/authkit_oauth_resources/{id}")
+def delete_oauth_resource(emu: Emulator, req: Request) -> Response:
+    if _resources(emu).pop(req.params["id"], None) is None:
+        raise NotFound("OAuth resource", req.params["id"])
+    return Response(204)
