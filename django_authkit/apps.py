@@ -13,4 +13,4 @@ class AuthKitConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing registers the system checks and connects the audit-log receivers.
-        from django_authkit import audit, checks  # noqa: F401
+        from django_authkit import audit, checks, config_checks  # noqa: F401
