@@ -5,7 +5,7 @@ demo:
 	bash scripts/demo.sh
 
 test:
-	bash scripts/test.sh
+	bash scripts/test.sh $(ARGS)
 
 lint:
 	.venv/bin/ruff check .

@@ -106,6 +106,9 @@ AUTHKIT = {
     "MAX_RETRIES": 0,
 }
 
+if os.environ.get("AUTHKIT_TEST_REFRESH_WAIT"):  # sized from the machine by tests/cluster.py
+    AUTHKIT["REFRESH_WAIT"] = float(os.environ["AUTHKIT_TEST_REFRESH_WAIT"])
+
 if os.environ.get("AUTHKIT_TEST_EMULATOR"):  # server processes: errors to the gunicorn log
     LOGGING = {
         "version": 1,
