@@ -38,7 +38,7 @@ def main() -> None:
                         "django.contrib.messages.context_processors.messages"]}}],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
         USE_TZ=True,
-        AUTHKIT={"NATIVE_FORMS": True},
+        AUTHKIT={"NATIVE_FORMS": True, "WEBHOOK_SECRET": "whsec_package_smoke"},
     )
     django.setup()
     urlpatterns.append(path("auth/", include("django_authkit.urls")))
