@@ -52,18 +52,23 @@ class AuthKitSessionAdmin(SessionAdminBase):
 
 
 class MirrorAdmin:
-    """A read-only mirror of data WorkOS owns: sign-in, webhooks and ``authkit_sync``
-    refresh it, so the admin neither edits, adds nor deletes it (change it at WorkOS)."""
+    """A mirror of data WorkOS owns: sign-in, webhooks and ``authkit_sync`` refresh it, so
+    the admin neither adds nor deletes rows and shows WorkOS's fields read-only (change
+    them at WorkOS). Only ``local_fields`` (the site's own settings) are editable."""
+
+    local_fields: tuple[str, ...] = ()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         model = self.model  # type: ignore[attr-defined]
-        return [f.name for f in model._meta.fields]
+        return [f.name for f in model._meta.fields if f.name not in self.local_fields]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # view-only pages
+        if not self.local_fields:
+            return False  # view-only pages
+        return bool(super().has_change_permission(request, obj))  # type: ignore[misc]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -73,6 +78,7 @@ class MirrorAdmin:
 class OrganizationAdmin(MirrorAdmin, OrganizationAdminBase):
     list_display = ("name", "workos_id", "external_id", "updated_at")
     search_fields = ("name", "workos_id", "external_id")
+    local_fields = ("idle_timeout", "session_max_age", "warning_time")  # the site's policy
 
 
 @admin.register(Membership)

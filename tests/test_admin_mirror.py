@@ -48,10 +48,22 @@ def test_mirrors_cannot_be_edited_added_or_deleted(
     assert staff.get(f"{base}{row.pk}/delete/").status_code == 403
     listing = staff.get(base).content.decode()
     assert "delete_selected" not in listing
-    before = {f.name: getattr(row, f.name) for f in model._meta.fields}
+    before = {name: getattr(row, name) for name in fields}
     staff.post(f"{base}{row.pk}/change/", {f: "changed" for f in fields})
     row.refresh_from_db()
-    assert {f.name: getattr(row, f.name) for f in model._meta.fields} == before
+    assert {name: getattr(row, name) for name in fields} == before
+
+
+def test_organization_session_policy_stays_editable(staff: Client, ada: Any) -> None:
+    org = Organization.objects.get()
+    url = f"/admin/authkit/organization/{org.pk}/change/"
+    assert 'name="idle_timeout"' in staff.get(url).content.decode()
+    response = staff.post(url, {"idle_timeout": "900", "session_max_age": "", "warning_time": "",
+                                "name": "Renamed"})
+    assert response.status_code == 302, response.content[:500]
+    org.refresh_from_db()
+    assert org.idle_timeout == 900
+    assert org.name == "Acme"
 
 
 def test_signed_in_non_staff_user_is_told_not_a_loop(
