@@ -70,9 +70,7 @@ def _type_problem(spec: Setting, value: Any) -> str | None:
         return None if spec.default is None or spec.kind in (list, dict) else "must be set"
     if spec.kind is bool and not isinstance(value, bool):
         return "is not True or False"
-    if spec.kind is int and (isinstance(value, bool) or not (
-        isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
-    )):
+    if spec.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         return "is not a whole number"
     if spec.kind is float and (isinstance(value, bool) or not isinstance(value, int | float)):
         return "is not a number"
