@@ -36,7 +36,9 @@ cp "$ROOT/tests/package_smoke.py" "$WORK/smoke.py"
 "$WORK/venv/bin/pip" install -q "$WHEEL[test]" >"$WORK/install.log" 2>&1 \
   || { cat "$WORK/install.log"; exit 1; }
 mkdir "$WORK/site"
+mkdir "$WORK/site/docs"
 cp -r "$ROOT/tests" "$ROOT/example_project" "$WORK/site/"
+cp "$ROOT/docs/quickstart.rst" "$WORK/site/docs/"  # tests/test_quickstart.py follows it
 find "$WORK/site" -name __pycache__ -prune -exec rm -rf {} +
 cat > "$WORK/site/pytest.ini" <<'INI'
 [pytest]
