@@ -8,7 +8,7 @@ demo-reset:
 	rm -f example_project/.emulator-state.json example_project/db.sqlite3
 
 test:
-	bash scripts/test.sh
+	bash scripts/test.sh $(ARGS)
 
 lint:
 	.venv/bin/ruff check .

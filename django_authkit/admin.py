@@ -51,29 +51,47 @@ class AuthKitSessionAdmin(SessionAdminBase):
             )
 
 
-@admin.register(Organization)
-class OrganizationAdmin(OrganizationAdminBase):
-    list_display = ("name", "workos_id", "external_id", "updated_at")
-    search_fields = ("name", "workos_id", "external_id")
-    readonly_fields = ("workos_id", "created_at", "updated_at")
+class MirrorAdmin:
+    """A mirror of data WorkOS owns: sign-in, webhooks and ``authkit_sync`` refresh it, so
+    the admin neither adds nor deletes rows and shows WorkOS's fields read-only (change
+    them at WorkOS). Only ``local_fields`` (the site's own settings) are editable."""
 
+    local_fields: tuple[str, ...] = ()
 
-@admin.register(Membership)
-class MembershipAdmin(MembershipAdminBase):
-    list_display = ("user", "organization", "role", "status", "updated_at")
-    list_filter = ("status", "role")
-    search_fields = ("user__email", "organization__name", "organization__workos_id")
-    readonly_fields = ("workos_id", "updated_at")
-
-
-@admin.register(WorkOSUser)
-class WorkOSUserAdmin(WorkOSUserAdminBase):
-    list_display = ("workos_id", "email", "email_verified", "last_sign_in_at")
-    search_fields = ("workos_id", "email")
-    readonly_fields = tuple(f.name for f in WorkOSUser._meta.fields)
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        model = self.model  # type: ignore[attr-defined]
+        return [f.name for f in model._meta.fields if f.name not in self.local_fields]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not self.local_fields:
+            return False  # view-only pages
+        return bool(super().has_change_permission(request, obj))  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(MirrorAdmin, OrganizationAdminBase):
+    list_display = ("name", "workos_id", "external_id", "updated_at")
+    search_fields = ("name", "workos_id", "external_id")
+    local_fields = ("idle_timeout", "session_max_age", "warning_time")  # the site's policy
+
+
+@admin.register(Membership)
+class MembershipAdmin(MirrorAdmin, MembershipAdminBase):
+    list_display = ("user", "organization", "role", "status", "updated_at")
+    list_filter = ("status", "role")
+    search_fields = ("user__email", "organization__name", "organization__workos_id")
+
+
+@admin.register(WorkOSUser)
+class WorkOSUserAdmin(MirrorAdmin, WorkOSUserAdminBase):
+    list_display = ("workos_id", "email", "email_verified", "last_sign_in_at")
+    search_fields = ("workos_id", "email")
 
 
 integrate_user_admin()

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from django_authkit.models import AuthKitSession, Membership, WorkOSUser
 
@@ -124,7 +124,7 @@ def route_admin_login(site: admin.AdminSite = admin.site) -> None:
     """With ``ADMIN_LOGIN_VIA_AUTHKIT``, ``/admin/login/`` goes through AuthKit, no password."""
     from urllib.parse import urlencode
 
-    from django.http import HttpResponse, HttpResponseRedirect
+    from django.http import HttpResponseRedirect
     from django.urls import reverse
 
     from django_authkit.conf import authkit_settings
@@ -135,7 +135,24 @@ def route_admin_login(site: admin.AdminSite = admin.site) -> None:
     def login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if not authkit_settings.ADMIN_LOGIN_VIA_AUTHKIT:
             return password_login(request, extra_context)
+        if request.user.is_authenticated and not site.has_permission(request):
+            return not_authorized(request)  # signed in, not staff: explain, never loop
         target = safe_next(request.GET.get("next"), request) or reverse(f"{site.name}:index")
         return HttpResponseRedirect(f"{reverse('authkit:sign-in')}?{urlencode({'next': target})}")
 
     site.login = login  # type: ignore[method-assign]
+
+
+def not_authorized(request: HttpRequest) -> HttpResponse:
+    """Django's admin explanation for a signed-in user who is not staff (403)."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext
+
+    message = gettext(
+        "You are authenticated as %(username)s, but are not authorized to access this page. "
+        "Would you like to login to a different account?"
+    ) % {"username": request.user.get_username()}
+    return render(request, "authkit/forbidden.html", {
+        "title": gettext("Not authorized"), "message": message, "code": "not_staff",
+        "offer_sign_out": True,
+    }, status=403)

@@ -96,7 +96,8 @@ class ApiView(View):
             return self.handle(self.body())
         except Refusal as refusal:
             return refusal.response()
-        except ImproperlyConfigured:
+        except ImproperlyConfigured as exc:
+            logger.error("AuthKit is misconfigured (%s); run manage.py check.", exc)
             return json_error("configuration", "Sign-in is not configured on this site.", 503)
 
     def handle(self, data: dict[str, Any]) -> HttpResponse:

@@ -17,5 +17,6 @@ class AuthKitConfig(AppConfig):
         from django_authkit import (  # noqa: F401
             audit,
             checks,
+            config_checks,
             refresh_sync,
         )

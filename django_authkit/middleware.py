@@ -16,15 +16,19 @@ dictionary lookup for this feature.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import django
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from django_authkit import revocation, sessions
 from django_authkit.auth_state import (
@@ -36,6 +40,8 @@ from django_authkit.auth_state import (
 from django_authkit.jsonresponses import json_error
 
 Handler = Callable[[HttpRequest], Any]
+logger = logging.getLogger("django_authkit.middleware")
+ASYNC_SESSIONS = django.VERSION >= (5, 1)  # SessionBase.aget() and friends
 
 
 class AuthKitMiddleware:
@@ -56,20 +62,44 @@ class AuthKitMiddleware:
             return early
         token = _bind_permissions(request)
         try:
-            return self.get_response(request)
+            return _mark_private(request, self.get_response(request))
         finally:
             reset_active_permissions(token)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        early = await sync_to_async(self.process_request)(request)
-        if early is not None:
-            return early
+        # No bearer header and no AuthKit session: anonymous, without queuing on the
+        # one thread that runs sync code.
+        if "HTTP_AUTHORIZATION" in request.META or await _may_hold_authkit_session(request):
+            early = await sync_to_async(self.process_request)(request)
+            if early is not None:
+                return early
+        else:
+            request.authkit = ANONYMOUS  # type: ignore[attr-defined]
         token = _bind_permissions(request)
         try:
             response: Awaitable[HttpResponse] = self.get_response(request)
-            return await response
+            return _mark_private(request, await response)
         finally:
             reset_active_permissions(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
+        """A configuration error inside an AuthKit view: a clear 503, logged at ERROR.
+
+        An unimportable ``ADAPTER`` or hook, an invalid setting: the site's fault,
+        not the visitor's, so never a 500 (``manage.py check`` names the fix).
+        """
+        if not isinstance(exception, ImproperlyConfigured | ImportError):
+            return None
+        match = getattr(request, "resolver_match", None)
+        if match is None or "authkit" not in match.app_names:
+            return None
+        if wants_json(request):
+            logger.error("AuthKit is misconfigured (%s); run manage.py check.", exception,
+                         exc_info=exception)
+            return json_error("configuration", "Sign-in is not configured on this site.", 503)
+        from django_authkit.views import configuration_error
+
+        return configuration_error(request, exception)
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         request.authkit = ANONYMOUS  # type: ignore[attr-defined]
@@ -195,6 +225,30 @@ def _bearer_optional(request: HttpRequest) -> bool:
         return False
     view = getattr(match.func, "view_class", match.func)
     return bool(getattr(view, "authkit_bearer_optional", False))
+
+
+async def _may_hold_authkit_session(request: HttpRequest) -> bool:
+    """Whether the session may carry AuthKit claims, read without a sync hop where possible."""
+    session = getattr(request, "session", None)
+    if session is None or session.session_key is None:
+        return False
+    cache = getattr(session, "_session_cache", None)
+    if cache is not None:
+        return sessions.HOT_KEY in cache
+    if ASYNC_SESSIONS:
+        return bool(await session.aget(sessions.HOT_KEY))
+    return True  # Django < 5.1: only the sync path can load the session
+
+
+def _mark_private(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Responses whose identity this middleware decided must not be shared by caches."""
+    if "HTTP_AUTHORIZATION" in request.META:
+        patch_vary_headers(response, ("Authorization",))
+    if request.authkit:  # type: ignore[attr-defined]
+        policy = response.get("Cache-Control", "")
+        if not any(word in policy for word in ("public", "private", "no-store")):
+            patch_cache_control(response, private=True)
+    return response
 
 
 def _bind_permissions(request: HttpRequest) -> Any:

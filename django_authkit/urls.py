@@ -1,6 +1,8 @@
 """``path("auth/", include("django_authkit.urls"))`` — namespace ``authkit``."""
 
-from django.urls import include, path
+from typing import Any
+
+from django.urls import URLResolver, include, path
 
 from django_authkit import api_mode, api_views, entry_views, providers, views
 from django_authkit.webhooks import WebhookView
@@ -33,3 +35,20 @@ urlpatterns = [
     path("api/refresh/", api_mode.ApiRefreshView.as_view(), name="api-refresh"),
     path("", include("django_authkit.native.urls")),
 ]
+
+
+def _reachable_anonymously(patterns: list[Any]) -> None:
+    """Exempt every AuthKit view from Django 5.1+'s ``LoginRequiredMiddleware``.
+
+    Sign-in, callback, webhooks, CSRF, providers, session and the API-mode
+    endpoints serve visitors who are not signed in (yet); each view checks its
+    own preconditions. This is what ``login_not_required`` sets; a no-op before 5.1.
+    """
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _reachable_anonymously(pattern.url_patterns)
+        else:
+            pattern.callback.login_required = False
+
+
+_reachable_anonymously(urlpatterns)

@@ -75,6 +75,17 @@ def error_response(
     return response
 
 
+def configuration_error(request: HttpRequest, exc: BaseException | None = None) -> HttpResponse:
+    """The site, not the visitor, is misconfigured: a clear 503 page, an ERROR for operators."""
+    logger.error("AuthKit is misconfigured (%s); run manage.py check.", exc or "see settings",
+                 exc_info=exc is not None and not isinstance(exc, ImproperlyConfigured))
+    return error_response(
+        request, "configuration",
+        "Sign-in is not configured on this site yet. This is not your fault; please try "
+        "again later.", status=503, title="Sign-in unavailable",
+    )
+
+
 @method_decorator([never_cache, csrf_token_field], name="dispatch")
 class SignInView(View):
     """Start a sign-in: bind a one-time state and PKCE verifier, go to WorkOS.
@@ -122,10 +133,8 @@ class SignInView(View):
                 screen_hint=self.screen_hint,
                 **options,
             )
-        except (WorkOSError, ImproperlyConfigured):
-            return error_response(
-                request, "configuration", "Sign-in is not configured on this site.", status=500
-            )
+        except (WorkOSError, ImproperlyConfigured) as exc:
+            return configuration_error(request, exc)
         return WorkOSRedirect(url)
 
     def limit_new_sessions(self, request: HttpRequest) -> HttpResponse | None:
@@ -246,10 +255,8 @@ class CallbackView(View):
             return self.misconfigured(exc)
         except WorkOSError as exc:
             return self.unavailable(exc)
-        except ImproperlyConfigured:
-            return self.failure(
-                "configuration", "Sign-in is not configured on this site.", status=503
-            )
+        except ImproperlyConfigured as exc:
+            return configuration_error(request, exc)
         next_url = pending.next_url or (
             str(resolve_url(self.return_path)) if self.return_path else None
         )

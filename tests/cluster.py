@@ -61,10 +61,35 @@ class Cluster:
                 self.process.kill()
 
 
+def slowness() -> float:
+    """How much slower than an idle machine this one is now (1 = idle; load per core)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return 2.0
+    return min(8.0, max(1.0, load / (os.cpu_count() or 1)))
+
+
+def wait(seconds: float) -> float:
+    """A wait sized from the machine: ``seconds`` on an idle one, more under load."""
+    return seconds * 2 * slowness()
+
+
+def report(statuses: list[int], cluster: Cluster, bodies: list[str] | None = None) -> str:
+    """What a failing concurrency test saw: status counts, odd answers, the server log."""
+    from collections import Counter
+
+    odd = [b[:300] for s, b in zip(statuses, bodies or [], strict=False) if s != 200][:5]
+    log = cluster.log.read_text(errors="replace")[-4000:] if cluster.log else ""
+    return (f"statuses {dict(Counter(statuses))}, slowness {slowness():.1f}\n"
+            f"non-200 bodies: {odd}\nserver log (tail):\n{log}")
+
+
 def project_env(emulator_url: str, workdir: Path, cache_url: str | None, db: str) -> dict[str, str]:
     """Environment for a server process of the test project."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT),
-           "AUTHKIT_TEST_EMULATOR": emulator_url, "NO_PROXY": "127.0.0.1,localhost"}
+           "AUTHKIT_TEST_EMULATOR": emulator_url, "NO_PROXY": "127.0.0.1,localhost",
+           "AUTHKIT_TEST_REFRESH_WAIT": str(wait(10.0))}
     if cache_url:
         env["AUTHKIT_TEST_CACHE"] = cache_url
     if db == "postgres":

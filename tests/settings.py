@@ -115,6 +115,9 @@ if os.environ.get("AUTHKIT_TEST_EMULATOR"):
     # ...and may tune the server processes' AUTHKIT (JSON object), e.g. short JWKS timers.
     AUTHKIT.update(json.loads(os.environ.get("AUTHKIT_TEST_SETTINGS") or "{}"))
 
+if os.environ.get("AUTHKIT_TEST_REFRESH_WAIT"):  # sized from the machine by tests/cluster.py
+    AUTHKIT["REFRESH_WAIT"] = float(os.environ["AUTHKIT_TEST_REFRESH_WAIT"])
+
 if os.environ.get("AUTHKIT_TEST_EMULATOR"):  # server processes: errors to the gunicorn log
     LOGGING = {
         "version": 1,

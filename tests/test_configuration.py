@@ -47,7 +47,8 @@ def test_unknown_setting_is_an_error() -> None:
 
 @CHECKS_NEED_DB
 def test_checks_pass_for_a_complete_configuration() -> None:
-    with override_settings(AUTHKIT={"CLIENT_ID": "c", "API_KEY": "k", "REDIRECT_URI": "http://x/"}):
+    complete = {"CLIENT_ID": "c", "API_KEY": "k", "REDIRECT_URI": "https://x/auth/callback/"}
+    with override_settings(AUTHKIT=complete):
         assert _ids() == set()
 
 

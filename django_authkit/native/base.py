@@ -248,8 +248,9 @@ class NativeView(View):
             return refused(exc)
         except WorkOSError as exc:
             return self.unavailable(form, exc)
-        except ImproperlyConfigured:
-            return self.error(form, "Sign-in is not configured on this site.", 500)
+        except ImproperlyConfigured as exc:
+            logger.error("AuthKit is misconfigured (%s); run manage.py check.", exc)
+            return self.error(form, "Sign-in is not configured on this site.", 503)
         pending.clear(self.request)
         try:
             return complete_sign_in(

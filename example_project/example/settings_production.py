@@ -32,3 +32,12 @@ SESSION_COOKIE_SAMESITE = "Lax"  # the callback is a top-level GET from WorkOS: 
 CSRF_COOKIE_SECURE = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Several worker processes share refresh single-flight, signing keys, revocation marks
+# and rate limits through the cache (authkit.W110 warns about a per-process one).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+}

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from django_authkit.models import AuthKitSession
+from tests.cluster import slowness
 
 AUTHENTICATE = "/user_management/authenticate"
 
@@ -44,8 +45,8 @@ def test_refresh_faults_keep_the_session(
     retry_after: int | None,
     delay: float | None,
 ) -> None:
-    settings.AUTHKIT = {**settings.AUTHKIT, "REQUEST_TIMEOUT": 0.5}
-    client = _sign_in_expiring(emu, authkit_sign_in)
+    client = _sign_in_expiring(emu, authkit_sign_in)  # with the normal timeout: a loaded
+    settings.AUTHKIT = {**settings.AUTHKIT, "REQUEST_TIMEOUT": 0.5}  # machine is not a fault
     emu.control.fault(
         AUTHENTICATE,
         method="POST",
@@ -57,7 +58,8 @@ def test_refresh_faults_keep_the_session(
     )
     started = time.monotonic()
     response = client.get("/private/")
-    assert time.monotonic() - started < 1.5  # bounded by REQUEST_TIMEOUT, no retry storm
+    # bounded by REQUEST_TIMEOUT, no retry storm (the bound grows with the machine's load)
+    assert time.monotonic() - started < 1.5 * slowness()
     assert response.status_code == 200  # the token is still valid: served as is
     row = AuthKitSession.objects.get()
     assert row.ended_at is None
