@@ -1,4 +1,4 @@
-"""Admin screens for the WorkOS mirror, with a "Revoke sessions" action."""
+"""Admin screens for the WorkOS mirror, with "Revoke sessions" and "Open Admin Portal"."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from django_authkit.admin_portal import AdminPortalMixin
 from django_authkit.admin_users import integrate_user_admin, route_admin_login
 from django_authkit.models import AuthKitSession, Membership, Organization, WorkOSUser
 from django_authkit.revocation import end_session
@@ -75,7 +76,7 @@ class MirrorAdmin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(MirrorAdmin, OrganizationAdminBase):
+class OrganizationAdmin(AdminPortalMixin, MirrorAdmin, OrganizationAdminBase):
     list_display = ("name", "workos_id", "external_id", "updated_at")
     search_fields = ("name", "workos_id", "external_id")
     local_fields = ("idle_timeout", "session_max_age", "warning_time")  # the site's policy

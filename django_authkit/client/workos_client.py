@@ -15,6 +15,7 @@ from django_authkit.client.directory_sync import DirectorySync
 from django_authkit.client.errors import ConfigurationError
 from django_authkit.client.events import Events
 from django_authkit.client.organizations import Organizations
+from django_authkit.client.portal import Portal
 from django_authkit.client.sso import SSO
 from django_authkit.client.transport import Transport
 from django_authkit.client.user_management import UserManagement
@@ -67,11 +68,17 @@ class WorkOSClient:
         self.events = Events(self._transport, client_id)
         self.webhooks = Webhooks(self._transport, client_id)
         self.api_keys = ApiKeys(self._transport, client_id)
+        self.portal = Portal(self._transport, client_id)
 
     @property
     def organization_membership(self) -> UserManagement:
         """Where SDK 10 puts memberships; here they live on ``user_management``."""
         return self.user_management
+
+    @property
+    def admin_portal(self) -> Portal:
+        """Where SDK 10 puts Admin Portal links; here they live on ``portal``."""
+        return self.portal
 
     @property
     def timeout(self) -> float:
