@@ -9,7 +9,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "django_authkit"
+import django_authkit
+
+PACKAGE = Path(django_authkit.__file__).resolve().parent  # the installed code, wheel or tree
 
 #: module -> modules of the app it must never import (directly or through others)
 LAYERS = {
