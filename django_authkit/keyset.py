@@ -39,6 +39,8 @@ logger = logging.getLogger("django_authkit.tokens")
 
 MAX_JWKS_BYTES = 256 * 1024
 MAX_KEYS = 50
+#: RFC 7518 §3.3: a key used with RS256 must be 2048 bits or larger.
+MIN_RSA_BITS = 2048
 RETRY_AFTER_CAP = 300.0
 WAIT_STEP = 0.05
 PREFIX = "authkit:jwks2"
@@ -74,10 +76,15 @@ def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
+_STRICT_DECODER = json.JSONDecoder(object_pairs_hook=_strict_object)
+
+
 def loads_strict(raw: bytes | str) -> Any:
     """JSON with duplicate keys refused; any parse failure (deep nesting too) is ValueError."""
     try:
-        return json.loads(raw, object_pairs_hook=_strict_object)
+        if isinstance(raw, (bytes, bytearray)):
+            raw = raw.decode("utf-8")  # RFC 8259 §8.1, RFC 7515 §2: JSON here is UTF-8
+        return _STRICT_DECODER.decode(raw)
     except (ValueError, RecursionError, TypeError) as exc:
         raise ValueError("not valid JSON") from exc
 
@@ -97,10 +104,14 @@ def parse_jwks(document: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         if jwk.get("use") not in (None, "sig") or jwk.get("alg") not in (None, "RS256"):
             continue
         try:
-            keys[kid] = jwt.PyJWK({k: v for k, v in jwk.items() if k != "x5c"}, "RS256").key
+            key = jwt.PyJWK({k: v for k, v in jwk.items() if k != "x5c"}, "RS256").key
+            usable = key.key_size >= MIN_RSA_BITS
         except Exception:  # any malformed member: skip this key, never crash
+            usable = False
+        if not usable:
             logger.warning("Ignoring an unusable key in the WorkOS JWKS (kid=%.64s).", kid)
             continue
+        keys[kid] = key
         kept.append(jwk)
     if not keys:
         raise ValueError("no usable key")

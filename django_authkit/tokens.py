@@ -6,16 +6,26 @@ are refused outright (RFC 8725 §3.1, §2.5). Whatever the input (deep nesting,
 huge numbers, duplicate keys, bytes that are not UTF-8, claims of the wrong
 type) the outcome is verified claims or :class:`InvalidAccessToken`, never
 another exception.
+
+The checks are written out here rather than delegated to ``jwt.decode``: with one
+algorithm and one key type there is little to choose, and PyJWT decodes the
+header a second time and walks every character of every segment in Python,
+which cost a first-seen bearer request more than the RSA verification itself
+(see ``bench/RESULTS.md``). Signatures are still verified by ``cryptography``.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import logging
+import re
+import time
 from typing import Any
 
-import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from django_authkit import keyset
 from django_authkit.conf import authkit_settings
@@ -29,6 +39,14 @@ MAX_TIMESTAMP = 253402300799  # 9999-12-31: anything later cannot be a datetime
 STRING_CLAIMS = ("iss", "sub", "sid")
 OPTIONAL_STRINGS = ("org_id", "role", "jti")
 STRING_LISTS = ("roles", "permissions", "entitlements", "feature_flags")
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+_BASE64URL_VALUE = {c: i for i, c in enumerate(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+_UNUSED_BITS = {2: 0b1111, 3: 0b11}  # low bits of the last character that carry no data
+_PADDING = {0: b"", 2: b"==", 3: b"="}
+_TO_STANDARD_ALPHABET = bytes.maketrans(b"-_", b"+/")
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 
 
 class InvalidAccessToken(Exception):
@@ -66,8 +84,13 @@ def verify_access_token(token: str, *, from_workos: bool = False) -> dict[str, A
     ``from_workos=True`` for a token WorkOS just returned over the authenticated
     API (code exchange, refresh): an unknown ``kid`` then always allows a key
     fetch. Tokens from requests (bearer headers) share a fetch cool-down.
+
+    Each segment is decoded once. The algorithm is fixed (RS256, RFC 8725 §3.1):
+    the signature is checked with ``cryptography`` (PKCS#1 v1.5, SHA-256) against
+    the key the header's ``kid`` names, and only then is the payload read.
     """
-    header = _header(token)
+    head, payload, signature = _segments(token)
+    header = _json_segment(head)
     if header.get("alg") != "RS256":
         raise InvalidAccessToken("algorithm_not_allowed")
     if any(name in header for name in FORBIDDEN_HEADERS):
@@ -76,27 +99,53 @@ def verify_access_token(token: str, *, from_workos: bool = False) -> dict[str, A
     if not isinstance(kid, str) or not kid or len(kid) > 256:
         raise InvalidAccessToken("missing_kid")
     key = signing_key(kid, from_workos=from_workos)
+    if not isinstance(key, RSAPublicKey):
+        raise InvalidAccessToken("invalid")
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=["RS256"],
-            issuer=authkit_settings.issuer,
-            leeway=int(authkit_settings.JWT_LEEWAY),
-            options={"require": list(REQUIRED_CLAIMS), "verify_aud": False, "strict_aud": False},
-        )
-    except jwt.ExpiredSignatureError:
-        raise InvalidAccessToken("expired") from None
-    except jwt.InvalidIssuerError:
-        raise InvalidAccessToken("wrong_issuer") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise InvalidAccessToken(f"missing_claim:{exc.claim}") from None
-    except jwt.PyJWTError:
+        key.verify(_decode_segment(signature), f"{head}.{payload}".encode("ascii"),
+                   _PKCS1V15, _SHA256)
+    except (InvalidSignature, InvalidAccessToken):
         raise InvalidAccessToken("invalid") from None
-    except Exception:  # PyJWT lets TypeError/OverflowError/RecursionError out on odd claims
-        raise InvalidAccessToken("invalid") from None
+    claims = _json_segment(payload, reason="invalid")
+    check_registered_claims(claims)
     check_claim_types(claims)
     return claims
+
+
+def check_registered_claims(claims: dict[str, Any]) -> None:
+    """Required claims present, times and issuer exact (RFC 7519 §4.1, RFC 8725 §3.8-3.9).
+
+    The reasons match what callers already rely on: ``expired`` (our side: refresh),
+    ``wrong_issuer``, ``missing_claim:<name>``; anything else is ``invalid``.
+    """
+    for name in REQUIRED_CLAIMS:
+        if claims.get(name) is None:
+            raise InvalidAccessToken(f"missing_claim:{name}")
+    now = time.time()
+    leeway = int(authkit_settings.JWT_LEEWAY)
+    iat, exp = _timestamp(claims["iat"]), _timestamp(claims["exp"])
+    if iat > now + leeway:
+        raise InvalidAccessToken("invalid")  # issued in the future
+    if "nbf" in claims and _timestamp(claims["nbf"]) > now + leeway:
+        raise InvalidAccessToken("invalid")  # not yet valid
+    if exp <= now - leeway:
+        raise InvalidAccessToken("expired")
+    iss = claims["iss"]
+    if not isinstance(iss, str) or iss != authkit_settings.issuer:
+        raise InvalidAccessToken("wrong_issuer")
+    for name in ("sub", "jti"):
+        if name in claims and not isinstance(claims[name], str):
+            raise InvalidAccessToken("invalid")
+
+
+def _timestamp(value: Any) -> int:
+    """A NumericDate as an integer; a value that is not a finite number is ``invalid``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidAccessToken("invalid")
+    try:
+        return int(value)
+    except (ValueError, OverflowError):
+        raise InvalidAccessToken("invalid") from None
 
 
 def check_claim_types(claims: Any) -> None:
@@ -126,23 +175,39 @@ def check_claim_types(claims: Any) -> None:
         raise InvalidAccessToken("bad_claim:act")
 
 
-def _header(token: Any) -> dict[str, Any]:
-    """The JOSE header, decoded strictly and only once (``jwt.decode`` checks the rest)."""
+def _segments(token: Any) -> list[str]:
+    """The three compact-serialization segments of a bounded, ASCII token (RFC 7515 §7.1)."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
         raise InvalidAccessToken("malformed")
-    if not token.isascii():
+    parts = token.split(".")
+    if len(parts) != 3:
         raise InvalidAccessToken("malformed")
-    if token.count(".") != 2:
-        raise InvalidAccessToken("malformed")
-    segment = token.partition(".")[0]
+    return parts
+
+
+def _decode_segment(segment: str, reason: str = "malformed") -> bytes:
+    """Strict base64url: the URL-safe alphabet, no padding, no stray trailing bits.
+
+    ``binascii`` alone would also take ``+``, ``/`` and ``=`` and ignore the unused
+    low bits of the last character, letting many strings stand for one token.
+    """
+    rest = len(segment) % 4
+    if rest == 1 or not _BASE64URL.fullmatch(segment):
+        raise InvalidAccessToken(reason)
+    if rest and _BASE64URL_VALUE[segment[-1]] & _UNUSED_BITS[rest]:
+        raise InvalidAccessToken(reason)
+    return binascii.a2b_base64(segment.encode().translate(_TO_STANDARD_ALPHABET) + _PADDING[rest])
+
+
+def _json_segment(segment: str, reason: str = "malformed") -> dict[str, Any]:
+    """A segment holding a JSON object, parsed strictly (no duplicate names, bounded depth)."""
     try:
-        raw = base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
-        header = keyset.loads_strict(raw)
-    except (ValueError, binascii.Error):
-        raise InvalidAccessToken("malformed") from None
-    if not isinstance(header, dict):
-        raise InvalidAccessToken("malformed")
-    return header
+        value = keyset.loads_strict(_decode_segment(segment, reason))
+    except ValueError:
+        raise InvalidAccessToken(reason) from None
+    if not isinstance(value, dict):
+        raise InvalidAccessToken(reason)
+    return value
 
 
 def clear_key_cache() -> None:
@@ -153,9 +218,7 @@ def clear_key_cache() -> None:
 def unverified_expiry(token: Any) -> int | None:
     """The ``exp`` a token claims, unverified (to date a stored pair); None if unreadable."""
     try:
-        segment = str(token).split(".")[1]
-        raw = base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
-        exp = keyset.loads_strict(raw).get("exp")
+        exp = _json_segment(str(token).split(".")[1]).get("exp")
     except Exception:
         return None
     if isinstance(exp, bool) or not isinstance(exp, int) or not 0 < exp < MAX_TIMESTAMP:

@@ -152,3 +152,19 @@ def test_unknown_bearer_kid_is_401_not_500(emu: Any, signed_in: Client) -> None:
     assert response.status_code == 401
     with pytest.raises(InvalidAccessToken):
         verify_access_token(f"{header}.e30.c2ln")
+
+
+def test_rsa_keys_shorter_than_2048_bits_are_not_used() -> None:
+    """RFC 7518 §3.3: a short key in the JWKS is skipped like a malformed one."""
+    from jwt.algorithms import RSAAlgorithm
+
+    from django_authkit.keyset import parse_jwks
+
+    def jwk(bits: int, kid: str) -> dict[str, Any]:
+        public = rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key()
+        return {**json.loads(RSAAlgorithm.to_jwk(public)), "kid": kid, "use": "sig"}
+
+    keys, kept = parse_jwks({"keys": [jwk(1024, "short"), jwk(2048, "long")]})
+    assert list(keys) == ["long"] and [k["kid"] for k in kept] == ["long"]
+    with pytest.raises(ValueError):
+        parse_jwks({"keys": [jwk(1024, "short")]})

@@ -136,3 +136,119 @@ def test_expired_token_is_refused(emu: Any, authkit_sign_in: Any, settings: Any)
     with pytest.raises(InvalidAccessToken) as info:
         verify_access_token(expired)
     assert info.value.reason == "expired"
+
+
+# -- the verifier's own checks (tokens.py verifies without jwt.decode) ----------------------
+
+
+def _signed(emu: Any, claims: dict[str, Any] | str) -> str:
+    """A token signed by the emulator's real key with exactly ``claims`` (or this JSON text)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key = emu.emulator.key
+    text = claims if isinstance(claims, str) else json.dumps(claims)
+    head = _b64({"alg": "RS256", "kid": key.kid, "typ": "JWT"})
+    body = base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+    signature = key.private_key.sign(f"{head}.{body}".encode(), padding.PKCS1v15(),
+                                     hashes.SHA256())
+    return f"{head}.{body}." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+def _claims(emu: Any, **changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    base = {"iss": emu.issuer, "sub": "user_x", "sid": "session_x", "iat": now, "exp": now + 300}
+    base.update(changes)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def test_the_emulators_key_signs_a_token_that_verifies(emu: Any) -> None:
+    assert verify_access_token(_signed(emu, _claims(emu)))["sub"] == "user_x"
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"sid": None}, "missing_claim:sid"),
+        ({"iat": None}, "missing_claim:iat"),
+        ({"iat": int(time.time()) + 3600}, "invalid"),  # issued in the future
+        ({"nbf": int(time.time()) + 3600}, "invalid"),  # not yet valid
+        ({"nbf": "soon"}, "invalid"),
+        ({"exp": int(time.time()) - 3600}, "expired"),
+        ({"exp": "tomorrow"}, "invalid"),
+        ({"exp": 1e400}, "invalid"),  # json: Infinity
+        ({"iss": ["https://elsewhere"]}, "wrong_issuer"),
+        ({"iss": "https://elsewhere"}, "wrong_issuer"),
+        ({"sub": 42}, "invalid"),
+        ({"jti": 7}, "invalid"),
+        ({"exp": int(time.time()) + 300.5}, "bad_claim:exp"),
+    ],
+)
+def test_registered_claims_are_checked_exactly(
+    emu: Any, changes: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(InvalidAccessToken) as info:
+        verify_access_token(_signed(emu, _claims(emu, **changes)))
+    assert info.value.reason == reason
+
+
+def _respell(token: str, index: int, spelling: Any) -> str:
+    parts = token.split(".")
+    parts[index] = spelling(parts[index])
+    return ".".join(parts)
+
+
+def _noncanonical(segment: str) -> str:
+    """The same bytes with stray low bits set in the last character (binascii ignores them)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    if len(segment) % 4 == 0:
+        return segment + "A"  # a length binascii cannot decode either: still refused
+    last = alphabet.index(segment[-1])
+    return segment[:-1] + alphabet[last | (1 if len(segment) % 4 == 2 else 0) | 2]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        lambda s: s + "=" * (-len(s) % 4 or 4),  # padded (RFC 7515 base64url has none)
+        lambda s: s.replace("-", "+").replace("_", "/") if ("-" in s or "_" in s) else s + "+",
+        lambda s: s + " ",
+        _noncanonical,
+    ],
+    ids=["padded", "plus-slash", "space", "stray-bits"],
+)
+def test_every_segment_must_be_strict_base64url(emu: Any, index: int, spelling: Any) -> None:
+    """One token has one spelling: a respelled segment is refused even though it decodes."""
+    token = _signed(emu, _claims(emu))
+    respelled = _respell(token, index, spelling)
+    if respelled == token:
+        pytest.skip("this segment has no such respelling")
+    with pytest.raises(InvalidAccessToken):
+        verify_access_token(respelled)
+
+
+def test_a_duplicate_claim_in_a_signed_payload_is_refused(emu: Any) -> None:
+    """A verifier that keeps the last of two ``sub`` members is the one an attacker wants."""
+    token = _signed(emu, json.dumps(_claims(emu))[:-1] + ', "sub": "user_admin"}')
+    with pytest.raises(InvalidAccessToken):
+        verify_access_token(token)
+
+
+def test_verification_decodes_the_header_once_and_never_calls_pyjwt(emu: Any) -> None:
+    """The first-seen bearer cost (issue 18): one header decode, no ``jwt.decode``."""
+    import cProfile
+    import pstats
+
+    token = _signed(emu, _claims(emu))
+    verify_access_token(token)  # keys cached
+    profile = cProfile.Profile()
+    profile.enable()
+    verify_access_token(token)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    calls = {(path.replace("\\", "/"), name): counts[0]
+             for (path, _, name), counts in stats.items()}
+    assert not [where for where in calls if "/jwt/" in where[0]]
+    segments = sum(n for (path, name), n in calls.items() if name == "_json_segment")
+    assert segments == 2  # the header once, the payload once
