@@ -83,7 +83,8 @@ def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int 
     for name, total in totals.items():
         if ":" in name:  # scaling rows; callbacks are counted one by one (median)
             base = name.split("#")[0]
-            per = total if "callback" in name else total / child["requests"]
+            one_by_one = "callback" in name or "plainlogin" in name
+            per = total if one_by_one else total / child["requests"]
             segments_of.setdefault(base, []).append(per)
             continue
         segments_of.setdefault(name.split("@")[0], []).append(total / child["requests"])
@@ -161,6 +162,11 @@ def _scaling(emu: Any, helper: Any, variants: dict[str, Any], requests: int,
                 last = callback.one_callback(emu, timer, (helper.bench_start, lambda i=i: (
                     helper.bench_stop(f"{label}:callback#{i}".encode()))), **choice)
             queries[f"{label}:callback"] = len(last["queries"])
+            callback.plain_login("plain-scale")  # warm (and the user's creation)
+            for i in range(3):
+                last = callback.plain_login("plain-scale", (helper.bench_start, lambda i=i: (
+                    helper.bench_stop(f"{label}:plainlogin#{i}".encode()))))
+            queries[f"{label}:plainlogin"] = len(last["queries"])
 
         for size in scaling.SIZES:
             scaling.populate_outside(size)

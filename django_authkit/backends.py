@@ -33,6 +33,8 @@ logger = logging.getLogger("django_authkit.backends")
 class AuthKitBackend(ModelBackend):
     """Authenticates users whose WorkOS sign-in the callback has already verified."""
 
+    _new_email: tuple[Any, tuple[str, str | None]] | None = None
+
     def authenticate(  # type: ignore[override]
         self,
         request: HttpRequest | None,
@@ -94,7 +96,7 @@ class AuthKitBackend(ModelBackend):
         """
         user_model = get_user_model()
         field = user_model.USERNAME_FIELD
-        email, reason = identity.assignable_email(workos_user)
+        email, reason = self._new_user_email(workos_user)
         if identity.username_is_email(user_model):
             if not email:
                 raise identity.email_refusal(workos_user, reason or "invalid")
@@ -112,7 +114,7 @@ class AuthKitBackend(ModelBackend):
         email_field = user_model.get_email_field_name()
         reason = None
         if email_field != user_model.USERNAME_FIELD and identity.has_field(user_model, email_field):
-            fields[email_field], reason = identity.assignable_email(workos_user)
+            fields[email_field], reason = self._new_user_email(workos_user)
         user: AbstractBaseUser = user_model._default_manager.create_user(**fields, password=None)
         if reason and workos_user.email:  # created without WorkOS's address
             identity.email_refused(user, workos_user, reason, sender=type(self))
@@ -154,8 +156,21 @@ class AuthKitBackend(ModelBackend):
 
     # -- internals --------------------------------------------------------------
 
+    def _new_user_email(self, workos_user: WorkOSUserData) -> tuple[str, str | None]:
+        """:func:`identity.assignable_email` for a user about to be created, asked once.
+
+        ``get_username`` and ``create_user`` both need it; Django makes a backend per
+        ``authenticate()`` call, so the answer cannot outlive this sign-in.
+        """
+        memo = getattr(self, "_new_email", None)
+        if memo is None or memo[0] is not workos_user:
+            memo = (workos_user, identity.assignable_email(workos_user))
+            self._new_email = memo
+        return memo[1]
+
     def provision(self, workos_user: WorkOSUserData) -> AbstractBaseUser | None:
         """The Django user of ``workos_user``: linked, e-mail-linked (opt-in) or created."""
+        self._new_email = None
         link = WorkOSUser.objects.select_related("user").filter(workos_id=workos_user.id).first()
         if link is not None:
             self.update_link(link, workos_user)
@@ -168,7 +183,9 @@ class AuthKitBackend(ModelBackend):
         try:
             with transaction.atomic():
                 user = self.create_user(workos_user)
-                WorkOSUser.objects.create(user=cast(Any, user), workos_id=workos_user.id)
+                # The link is written once, with WorkOS's view of the user already on it.
+                self.update_link(WorkOSUser(user=cast(Any, user), workos_id=workos_user.id),
+                                 workos_user)
         except (IntegrityError, identity.IdentityRefused):
             # A concurrent first sign-in of the same WorkOS user won the race (and may
             # hold the address the e-mail rule would otherwise call taken).
@@ -178,8 +195,6 @@ class AuthKitBackend(ModelBackend):
             if link is None:
                 raise
             return self.update_user(link.user, workos_user)
-        link = WorkOSUser.objects.get(workos_id=workos_user.id)
-        self.update_link(link, workos_user)
         user._authkit_created = True  # type: ignore[attr-defined]  # read by the callback
         signals.user_provisioned.send(sender=type(self), user=user, workos_user=workos_user)
         return user
@@ -194,6 +209,9 @@ class AuthKitBackend(ModelBackend):
         address = identity.clean_email(workos_user.email)
         if not workos_user.email_verified or not address:
             return None
+        adapter = get_adapter()
+        if not _adapter_may_link(adapter, workos_user):
+            return None  # no candidate could be linked: spare the query
         email_field = get_user_model().get_email_field_name()
         candidates = [
             u for u in self.filter_users_by_claims(workos_user)[:10]
@@ -204,30 +222,54 @@ class AuthKitBackend(ModelBackend):
         user = candidates[0]
         if WorkOSUser.objects.filter(user=user).exists():
             return None
-        if not get_adapter().can_link_by_email(workos_user, user):
+        if not adapter.can_link_by_email(workos_user, user):
             return None
         try:
             with transaction.atomic():
-                WorkOSUser.objects.create(user=cast(Any, user), workos_id=workos_user.id)
+                self.update_link(WorkOSUser(user=cast(Any, user), workos_id=workos_user.id),
+                                 workos_user)
         except IntegrityError:
             return None
-        self.update_link(WorkOSUser.objects.get(workos_id=workos_user.id), workos_user)
         return self.update_user(user, workos_user)
 
     def update_link(
         self, link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: bool = True
     ) -> None:
-        """Copy WorkOS's view of the user onto the link row."""
-        link.email = identity.clean_email(workos_user.email)
-        link.email_verified = bool(workos_user.email_verified)
-        names = identity.cleaned(
-            WorkOSUser,
-            {"first_name": workos_user.first_name or "", "last_name": workos_user.last_name or ""},
-        )
-        link.first_name, link.last_name = names["first_name"], names["last_name"]
-        url_length = identity.max_length_of(WorkOSUser, "profile_picture_url")
-        link.profile_picture_url = identity.clean_url(workos_user.profile_picture_url, url_length)
-        link.workos_updated_at = workos_user.updated_at or link.workos_updated_at
-        if signed_in:
-            link.last_sign_in_at = timezone.now()
-        link.save()
+        """Copy WorkOS's view of the user onto the link row, saving only what changed."""
+        changed = _copy_to_link(link, workos_user, signed_in=signed_in)
+        if link.pk is None:
+            link.save()
+        elif changed:
+            link.save(update_fields=[*changed, "updated_at"])
+
+
+def _adapter_may_link(adapter: Any, workos_user: WorkOSUserData) -> bool:
+    """False only when the adapter's rule refuses every local user (the default, off)."""
+    from django_authkit.adapter import DefaultAdapter
+
+    if type(adapter).can_link_by_email is not DefaultAdapter.can_link_by_email:
+        return True  # a site's own rule: ask it about each candidate
+    return bool(adapter.can_link_by_email(workos_user, None))
+
+
+def _copy_to_link(link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: bool) -> list[str]:
+    """Set the link's WorkOS fields (cleaned, bounded); the names of those that changed."""
+    names = identity.cleaned(
+        WorkOSUser,
+        {"first_name": workos_user.first_name or "", "last_name": workos_user.last_name or ""},
+    )
+    url_length = identity.max_length_of(WorkOSUser, "profile_picture_url")
+    values: dict[str, Any] = {
+        "email": identity.clean_email(workos_user.email),
+        "email_verified": bool(workos_user.email_verified),
+        "first_name": names["first_name"],
+        "last_name": names["last_name"],
+        "profile_picture_url": identity.clean_url(workos_user.profile_picture_url, url_length),
+        "workos_updated_at": workos_user.updated_at or link.workos_updated_at,
+    }
+    if signed_in:
+        values["last_sign_in_at"] = timezone.now()
+    changed = [name for name, value in values.items() if getattr(link, name) != value]
+    for name in changed:
+        setattr(link, name, values[name])
+    return changed
