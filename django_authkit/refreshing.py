@@ -32,7 +32,7 @@ from django.db import OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone as dj_timezone
 
-from django_authkit import crypto, signals
+from django_authkit import crypto, refresh_wakeup, signals
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
     APIError,
@@ -58,6 +58,7 @@ logger = logging.getLogger("django_authkit.refreshing")
 
 POLL_FIRST = 0.01
 POLL_MAX = 0.1
+WAKE_RECHECK = 1.0  # a woken-up wait still re-checks the lock at least this often
 LOCKED_RETRIES = 6
 LOST_ANSWER_ATTEMPTS = 3  # a lost refresh answer is asked again at once (replay window)
 LOST_ANSWER_PAUSE = 0.1
@@ -117,16 +118,22 @@ def _refresh_with_cache_lock(
     step = POLL_FIRST
     while True:
         if cache.add(key, 1, timeout=int(hold) + 1):
+            refresh_wakeup.begin(key)
             try:
                 spent = _spend_unlocked(request, hot, organization_id)
             finally:
                 cache.delete(key)
+                refresh_wakeup.done(key)
             if isinstance(spent, Outcome):
                 return spent
             return _verify_and_apply(request, hot, *spent)
-        # Another request holds the lock: re-check the (cheap) cache key until it is gone,
-        # then read the row once, instead of querying the database in a loop.
+        # Another request holds the lock: sleep until its holder says it is done (or, where
+        # nothing can wake us, re-check the cheap cache key on a backoff), then read the row
+        # once, instead of querying the database in a loop.
         while cache.get(key) is not None and time.monotonic() < deadline:
+            if refresh_wakeup.wait(key, min(deadline - time.monotonic(), WAKE_RECHECK)):
+                continue
+            logger.debug("Polling for another request's refresh of the session.")
             time.sleep(step)
             step = min(step * 2, POLL_MAX)
         if organization_id is None:

@@ -1,0 +1,113 @@
+"""Wake the requests waiting for another request's refresh the moment it is done.
+
+Where the database cannot lock rows (SQLite), concurrent requests of one session
+wait on a cache lock while one of them spends the refresh token (see
+:mod:`django_authkit.refreshing`). Instead of re-reading the lock on a timer,
+a waiter sleeps until the winner says it is done:
+
+- in the winner's own process, on a :class:`threading.Event`;
+- in other processes, when the cache is Redis (Django's ``RedisCache`` or
+  django-redis), on a Redis list: the winner pushes one token, each waiter takes
+  it with ``BLPOP`` and pushes it back for the next one; the list expires by itself.
+
+With any other cache a waiter in another process falls back to polling. A wake-up
+is only a hint: the waiter always re-checks the lock and the session row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+
+logger = logging.getLogger("django_authkit.refreshing")
+
+#: How long the "done" token outlives a refresh (late waiters find it at once).
+TOKEN_SECONDS = 30
+
+_events: dict[str, threading.Event] = {}
+_lock = threading.Lock()
+
+
+def _done_key(key: str) -> str:
+    return cache.make_key(f"{key}:done")
+
+
+def redis_client() -> Any | None:
+    """The raw Redis client behind Django's cache, or None for any other cache."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    raw = getattr(backend, "_cache", None)  # django.core.cache.backends.redis.RedisCache
+    if raw is not None and hasattr(raw, "get_client"):
+        try:
+            return raw.get_client(write=True)
+        except Exception:  # an unusable connection: fall back to polling
+            return None
+    client = getattr(backend, "client", None)  # django-redis
+    if client is not None and hasattr(client, "get_client"):
+        try:
+            return client.get_client(write=True)
+        except Exception:
+            return None
+    return None
+
+
+def begin(key: str) -> None:
+    """The lock ``key`` was just taken: later waiters here wait for :func:`done`."""
+    with _lock:
+        _events[key] = threading.Event()
+    client = redis_client()
+    if client is not None:
+        try:
+            client.delete(_done_key(key))  # no token left from this session's last refresh
+        except Exception:
+            logger.debug("Could not clear the refresh wake-up list.", exc_info=True)
+
+
+def done(key: str) -> None:
+    """The refresh under lock ``key`` is over (stored, or given up): wake every waiter."""
+    with _lock:
+        event = _events.pop(key, None)
+    if event is not None:
+        event.set()
+    client = redis_client()
+    if client is not None:
+        try:
+            done_key = _done_key(key)
+            client.rpush(done_key, 1)
+            client.expire(done_key, TOKEN_SECONDS)
+        except Exception:
+            logger.debug("Could not push the refresh wake-up token.", exc_info=True)
+
+
+def wait(key: str, timeout: float) -> bool:
+    """Sleep until the lock ``key`` is released (True) or ``timeout`` passes (False).
+
+    False also means "no way to be woken here" (another process, no Redis): the
+    caller polls.
+    """
+    if timeout <= 0:
+        return False
+    with _lock:
+        event = _events.get(key)
+    if event is not None:
+        woken = event.wait(timeout)
+        if woken:
+            logger.debug("Woken by this process's refresh of the session.")
+        return woken
+    client = redis_client()
+    if client is None:
+        return False
+    done_key = _done_key(key)
+    try:
+        token = client.blpop([done_key], timeout=timeout)
+        if token is None:
+            return False
+        client.rpush(done_key, 1)  # for the next waiter
+        client.expire(done_key, TOKEN_SECONDS)
+    except Exception:
+        logger.debug("Could not wait on the refresh wake-up list.", exc_info=True)
+        return False
+    logger.debug("Woken by another process's refresh of the session.")
+    return True
