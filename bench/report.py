@@ -27,6 +27,16 @@ def _m(n: float) -> str:
     return f"{n / 1e6:.3f} M"
 
 
+def _row(*cells: object) -> str:
+    """One Markdown table row."""
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(*columns: str) -> list[str]:
+    """A Markdown table's header row and rule."""
+    return [_row(*columns), "|" + "---|" * len(columns)]
+
+
 def instructions(res: dict[str, Any]) -> list[str]:
     ins = res["instructions"]
     out = ["## 1. Headline: instructions per request (Valgrind callgrind)", ""]
@@ -38,8 +48,7 @@ def instructions(res: dict[str, Any]) -> list[str]:
     def row(label: str, name: str, base: str | None, target: str, note: str = "") -> str:
         ratio = f"**{p[name] / p[base]:.4f}x** vs {base}" if base else "1 (baseline)"
         spread = (lo_hi[name][1] - lo_hi[name][0]) / p[name] * 100
-        return (f"| {label} | {q[name]} | {_m(p[name])} (±{spread / 2:.2f}%) | {ratio} | "
-                f"{target} |{note}")
+        return _row(label, q[name], f"{_m(p[name])} (±{spread / 2:.2f}%)", ratio, target) + note
 
     session_share = p["plain_same_session"] - p["plain"]
     mw_share = p["authkit"] - p["plain_same_session"]
@@ -50,8 +59,7 @@ def instructions(res: dict[str, Any]) -> list[str]:
         f"{ins['requests']} requests per variant in 3 segments in rotated order, after warm-up,",
         "`PYTHONHASHSEED=0`, garbage collector frozen. ± is half the spread between segments.",
         "",
-        "| variant | queries | instructions per request | ratio | target |",
-        "|---|---|---|---|---|",
+        *_table("variant", "queries", "instructions per request", "ratio", "target"),
         row("plain Django session auth (`plain`)", "plain", None, ""),
         row("**AuthKit session, hot path** (fresh token)", "authkit", "plain", "≤ 1.02x"),
         row("plain Django on signed-cookie sessions (`plain_cookie`)", "plain_cookie", None, ""),
@@ -89,14 +97,14 @@ def wall(res: dict[str, Any]) -> list[str]:
            f"{w.load_before} before, {w.load_after} after.", "",
            "*CPU* is the same ratio of the benchmark thread's CPU time (`time.thread_time`), "
            "which other processes' load does not inflate.", "",
-           "| variant | µs per request (median) | baseline | wall ratio: median (min to max) "
-           "| CPU ratio: median (min to max) | target |", "|---|---|---|---|---|---|"]
+           *_table("variant", "µs per request (median)", "baseline",
+                   "wall ratio: median (min to max)", "CPU ratio: median (min to max)", "target")]
     for label, name, base, target in pairs:
         med, lo, hi = w.ratio(name, base)
         cmed, clo, chi = w.ratio(name, base, cpu=True)
-        out.append(f"| {label} | {w.median_us(name):.0f} | {base} {w.median_us(base):.0f} "
-                   f"| **{med:.3f}x** ({lo:.3f} to {hi:.3f}) | {cmed:.3f}x ({clo:.3f} to "
-                   f"{chi:.3f}) | {target} |")
+        out.append(_row(label, f"{w.median_us(name):.0f}", f"{base} {w.median_us(base):.0f}",
+                        f"**{med:.3f}x** ({lo:.3f} to {hi:.3f})",
+                        f"{cmed:.3f}x ({clo:.3f} to {chi:.3f})", target))
     q = res["queries"]
     out += ["", f"Queries per request: plain {q['plain']}, AuthKit {q['authkit']}, plain_cookie "
             f"{q['plain_cookie']}, bearer {q['bearer']}. WorkOS calls during the rounds: "
@@ -108,7 +116,7 @@ def verification(res: dict[str, Any]) -> list[str]:
     v = res["verification"]
     return [
         "## 3. Bearer-token verification (µs per token, same token and key)", "",
-        "| path | µs |", "|---|---|",
+        *_table("path", "µs"),
         f"| django-authkit, first-seen (`bearer.verify`, cache emptied) | {v['ours_first']:.1f} |",
         f"| of which the strict JOSE header decode (`tokens._json_segment`) | {v['header']:.1f} |",
         f"| `tokens.verify_access_token` alone (keys cached) | {v['ours_verify']:.1f} |",
@@ -136,16 +144,15 @@ def callback(res: dict[str, Any]) -> list[str]:
            "starts (state and PKCE verifier are in it): a view that loads the user and calls "
            "`login()` (`bench/urls.py`). Every statement is explained in "
            "docs/performance.rst.", "",
-           "| | statements | of which BEGIN/COMMIT/SAVEPOINT | queries without them "
-           "| app wall ms | app CPU ms | exchange ms | target |",
-           "|---|---|---|---|---|---|---|---|"]
+           *_table("", "statements", "of which BEGIN/COMMIT/SAVEPOINT", "queries without them",
+                   "app wall ms", "app CPU ms", "exchange ms", "target")]
     for key, label, target in (("returning", "returning user", "≤ 12 queries, ≤ 5 ms"),
                                ("new", "new user (provisioned)", "≤ 20 queries, ≤ 5 ms"),
                                ("plain", "plain Django `login()` view, anonymous session", "")):
         c = cb[key]
-        out.append(f"| {label} | **{c['queries']}** | {tx(c['sql'])} | "
-                   f"{c['queries'] - tx(c['sql'])} | {c['app_ms']:.1f} | "
-                   f"{c['cpu_ms']:.1f} | {c['exchange_ms']:.1f} | {target} |")
+        out.append(_row(label, f"**{c['queries']}**", tx(c["sql"]), c["queries"] - tx(c["sql"]),
+                        f"{c['app_ms']:.1f}", f"{c['cpu_ms']:.1f}", f"{c['exchange_ms']:.1f}",
+                        target))
     out += ["", "<details><summary>Statements of a returning user's callback</summary>", "",
             "```"] + [s[:110] for s in cb["returning"]["sql"]] + ["```", "</details>", ""]
     return out
@@ -160,17 +167,17 @@ def scaling(res: dict[str, Any]) -> list[str]:
     rows += [("orgs50", "a user with 50 memberships (signed in to one)"),
              ("perms200", "a session with 200 permissions")]
     out = ["## 5. Scaling (instructions; rows bulk-created, same run)", "",
-           "| case | hot path plain | hot path AuthKit | ratio | queries plain / AuthKit "
-           "| callback (returning user) | callback queries | plain Django `login()` view "
-           "| callback ratio |", "|---|---|---|---|---|---|---|---|---|"]
+           *_table("case", "hot path plain", "hot path AuthKit", "ratio",
+                   "queries plain / AuthKit", "callback (returning user)", "callback queries",
+                   "plain Django `login()` view", "callback ratio")]
     for key, label in rows:
         if f"{key}:authkit" not in s:
             continue
-        out.append(f"| {label} | {_m(s[f'{key}:plain'])} | {_m(s[f'{key}:authkit'])} | "
-                   f"{s[f'{key}:authkit'] / s[f'{key}:plain']:.3f}x | {q[f'{key}:plain']} / "
-                   f"{q[f'{key}:authkit']} | {_m(s[f'{key}:callback'])} | "
-                   f"{q[f'{key}:callback']} | {_m(s[f'{key}:plainlogin'])} | "
-                   f"{s[f'{key}:callback'] / s[f'{key}:plainlogin']:.2f}x |")
+        plain, authkit, callback = (f"{key}:plain", f"{key}:authkit", f"{key}:callback")
+        login = f"{key}:plainlogin"
+        out.append(_row(label, _m(s[plain]), _m(s[authkit]), f"{s[authkit] / s[plain]:.3f}x",
+                        f"{q[plain]} / {q[authkit]}", _m(s[callback]), q[callback],
+                        _m(s[login]), f"{s[callback] / s[login]:.2f}x"))
     hp = res["has_perm"]
     out += ["", f"`user.has_perm` with 200 WorkOS permissions: first call of a request "
             f"{hp['first_us']:.1f} µs (builds the set once), every later call "
@@ -185,13 +192,13 @@ def burst(res: dict[str, Any]) -> list[str]:
            "Sessions signed in with tokens about to expire, then one request per session all "
            "at once (64 client threads); the emulator runs strict (a refresh token works once) "
            "in its own process.", "",
-           "| workers | sessions | wall s | p50 s | p99 s | max s | 200 OK | signed out "
-           "| refreshes at WorkOS | target |", "|---|---|---|---|---|---|---|---|---|---|"]
+           *_table("workers", "sessions", "wall s", "p50 s", "p99 s", "max s", "200 OK",
+                   "signed out", "refreshes at WorkOS", "target")]
     for b in res["burst"]:
         target = "≤ 3 s, p99 ≤ 2 s, refreshes = sessions, 0 out" if b["workers"] == 4 else ""
-        out.append(f"| {b['workers']} | {b['sessions']} | **{b['wall_s']:.2f}** | "
-                   f"{b['p50_s']:.2f} | {b['p99_s']:.2f} | {b['max_s']:.2f} | {b['ok']} | "
-                   f"{b['signed_out']} | **{b['refreshes']}** | {target} |")
+        out.append(_row(b["workers"], b["sessions"], f"**{b['wall_s']:.2f}**",
+                        f"{b['p50_s']:.2f}", f"{b['p99_s']:.2f}", f"{b['max_s']:.2f}", b["ok"],
+                        b["signed_out"], f"**{b['refreshes']}**", target))
     for b in res["burst"]:
         if "app_profile" not in b:
             continue
@@ -200,15 +207,15 @@ def burst(res: dict[str, Any]) -> list[str]:
                 f"at 200 Hz, which slows it to {pr['wall_s']:.2f} s wall; "
                 f"{pr['refreshes']} refreshes, {pr['signed_out']} signed out). Share of the "
                 "samples of threads serving a request:", "",
-                "| app workers | share |", "|---|---|"]
-        out += [f"| {k} | {v * 100:.1f}% |" for k, v in b["app_profile"].items()
-                if not k.startswith("_")]
-        out += [f"| (samples) | {b['app_profile'].get('_samples', 0)} |", "",
-                "| emulator process | share |", "|---|---|"]
-        out += [f"| {k} | {v * 100:.1f}% |" for k, v in b["emulator_profile"].items()
-                if not k.startswith("_")]
-        out += [f"| (samples) | {b['emulator_profile'].get('_samples', 0)} |"]
+                *_shares("app workers", b["app_profile"]), "",
+                *_shares("emulator process", b["emulator_profile"])]
     return [*out, ""]
+
+
+def _shares(who: str, profile: dict[str, Any]) -> list[str]:
+    """A profile's table: each category's share of the samples, then the sample count."""
+    rows = [_row(k, f"{v * 100:.1f}%") for k, v in profile.items() if not k.startswith("_")]
+    return [*_table(who, "share"), *rows, _row("(samples)", profile.get("_samples", 0))]
 
 
 def write(res: dict[str, Any], command: str) -> str:

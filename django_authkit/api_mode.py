@@ -40,7 +40,7 @@ from django_authkit.client.errors import (
     ServerError,
     WorkOSError,
 )
-from django_authkit.client.models import AuthenticationResponse, ProfileAndToken
+from django_authkit.client.models import AuthenticationResponse, ProfileAndToken, User
 from django_authkit.conf import authkit_settings
 from django_authkit.jsonresponses import json_error, json_ok
 from django_authkit.models import Organization
@@ -105,6 +105,13 @@ class ApiView(View):
 
     # -- shared steps ---------------------------------------------------------------------
 
+    def _client_info(self) -> dict[str, Any]:
+        """Where the exchange comes from, as WorkOS records it on the session."""
+        return {
+            "ip_address": self.request.META.get("REMOTE_ADDR"),
+            "user_agent": self.request.headers.get("User-Agent", "")[:512] or None,
+        }
+
     def verified(self, auth: AuthenticationResponse) -> dict[str, Any]:
         try:
             return verify_access_token(auth.access_token, from_workos=True)
@@ -151,8 +158,6 @@ def token_payload(
     organization: Organization | None,
 ) -> dict[str, Any]:
     """The body of a successful ``api-callback`` / ``api-refresh``."""
-    workos_user = auth.user
-    full_name = " ".join(n for n in (workos_user.first_name, workos_user.last_name) if n)
     return {
         "token": auth.access_token,
         "refreshToken": auth.refresh_token,
@@ -161,13 +166,19 @@ def token_payload(
         "sessionConfig": session_config(
             organization, absolute(request, reverse("authkit:api-refresh"))
         ),
-        "user": {
-            "id": workos_user.id,
-            "email": workos_user.email,
-            "fullName": full_name,
-            "organizationId": claims.get("org_id"),
-            "accessRole": claims.get("role"),
-        },
+        "user": _user_payload(auth.user, claims),
+    }
+
+
+def _user_payload(workos_user: User, claims: dict[str, Any]) -> dict[str, Any]:
+    """The ``user`` of a token response."""
+    full_name = " ".join(n for n in (workos_user.first_name, workos_user.last_name) if n)
+    return {
+        "id": workos_user.id,
+        "email": workos_user.email,
+        "fullName": full_name,
+        "organizationId": claims.get("org_id"),
+        "accessRole": claims.get("role"),
     }
 
 
@@ -191,6 +202,13 @@ def api_redirect_uri(reported: str | None) -> str | None:
 def _unavailable(exc: Exception) -> Refusal:
     logger.warning("WorkOS unavailable in API mode: %s", type(exc).__name__)
     return Refusal("workos_unavailable", "The sign-in service did not answer. Try again.", 503)
+
+
+def _organization_id(data: dict[str, Any]) -> str | None:
+    organization_id = _text(data, "organizationId", "organization_id", limit=80)
+    if organization_id is not None and not _ORG.match(organization_id):
+        raise Refusal("invalid_request", "Invalid organizationId.")
+    return organization_id
 
 
 def _text(data: dict[str, Any], *names: str, limit: int = 2048) -> str | None:
@@ -239,9 +257,7 @@ class ApiCallbackView(ApiView):
             raise Refusal("invalid_request", "Invalid codeVerifier.")
         if verifier is None and authkit_settings.API_REQUIRE_PKCE:
             raise Refusal("pkce_required", "Send the PKCE codeVerifier of this sign-in.")
-        organization_id = _text(data, "organizationId", "organization_id", limit=80)
-        if organization_id is not None and not _ORG.match(organization_id):
-            raise Refusal("invalid_request", "Invalid organizationId.")
+        organization_id = _organization_id(data)
         if authkit_settings.API_SSO_EXCHANGE_FIRST:
             profile = self.sso_exchange(code, verifier)
             if profile is not None:
@@ -250,8 +266,7 @@ class ApiCallbackView(ApiView):
             auth = get_workos().user_management.authenticate_with_code(
                 code=code,
                 code_verifier=verifier,
-                ip_address=self.request.META.get("REMOTE_ADDR"),
-                user_agent=self.request.headers.get("User-Agent", "")[:512] or None,
+                **self._client_info(),
             )
         except (ServerError, RateLimitExceededError) as exc:
             raise _unavailable(exc) from None
@@ -308,7 +323,6 @@ class ApiCallbackView(ApiView):
             done.hook_answer.setdefault("Cache-Control", "no-store")
             return done.hook_answer
         token, expires_at = app_tokens.issue(done.claims)
-        full_name = " ".join(n for n in (workos_user.first_name, workos_user.last_name) if n)
         return json_ok(
             {
                 "token": token,
@@ -319,13 +333,7 @@ class ApiCallbackView(ApiView):
                     done.organization, absolute(self.request, reverse("authkit:api-refresh")),
                     renewable=False,
                 ),
-                "user": {
-                    "id": workos_user.id,
-                    "email": workos_user.email,
-                    "fullName": full_name,
-                    "organizationId": claims.get("org_id"),
-                    "accessRole": claims.get("role"),
-                },
+                "user": _user_payload(workos_user, claims),
             }
         )
 
@@ -349,15 +357,12 @@ class ApiRefreshView(ApiView):
         refresh_token = _text(data, "refreshToken", "refresh_token", limit=4096)
         if not refresh_token:
             raise Refusal("no_refresh_token", "Send the refreshToken to rotate.")
-        organization_id = _text(data, "organizationId", "organization_id", limit=80)
-        if organization_id is not None and not _ORG.match(organization_id):
-            raise Refusal("invalid_request", "Invalid organizationId.")
+        organization_id = _organization_id(data)
         try:
             auth = get_workos().user_management.authenticate_with_refresh_token(
                 refresh_token=refresh_token,
                 organization_id=organization_id,
-                ip_address=self.request.META.get("REMOTE_ADDR"),
-                user_agent=self.request.headers.get("User-Agent", "")[:512] or None,
+                **self._client_info(),
             )
         except (ServerError, RateLimitExceededError) as exc:
             raise _unavailable(exc) from None

@@ -99,6 +99,29 @@ def _record_quietly(**kwargs: Any) -> None:
         logger.warning("Could not record audit event %s: %s", kwargs["action"], type(exc).__name__)
 
 
+def _record_user_event(
+    action: str,
+    user: Any,
+    *,
+    organization_id: str,
+    request: HttpRequest | None,
+    metadata: Mapping[str, str | int | float | bool],
+    occurrence: str,
+    also: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """A receiver's event: ``user`` acts on itself (and ``also``), once per ``occurrence``."""
+    actor = actor_for(user)
+    _record_quietly(
+        organization_id=organization_id,
+        action=action,
+        actor=actor,
+        targets=[actor, *also],
+        request=request,
+        metadata=metadata,
+        idempotency_key=f"authkit:{action}:{occurrence}",
+    )
+
+
 def _session_id(request: HttpRequest | None) -> str | None:
     from django_authkit.session_data import HOT_KEY
 
@@ -118,15 +141,13 @@ def audit_signed_in(sender: Any, request: HttpRequest, user: Any, auth: Any, **k
         metadata["authentication_method"] = str(auth.authentication_method)
     if getattr(auth, "impersonator", None) is not None:
         metadata["impersonator"] = str(auth.impersonator.email)
-    actor = actor_for(user)
-    _record_quietly(
+    _record_user_event(
+        "user.signed_in",
+        user,
         organization_id=auth.organization_id,
-        action="user.signed_in",
-        actor=actor,
-        targets=[actor],
         request=request,
         metadata=metadata,
-        idempotency_key=f"authkit:user.signed_in:{sid}",
+        occurrence=sid,
     )
 
 
@@ -141,15 +162,13 @@ def audit_signed_out(
     row = AuthKitSession.objects.filter(session_id=session_id).first()
     if row is None or not row.organization_id:
         return
-    actor = actor_for(user)
-    _record_quietly(
+    _record_user_event(
+        "user.signed_out",
+        user,
         organization_id=row.organization_id,
-        action="user.signed_out",
-        actor=actor,
-        targets=[actor],
         request=request,
         metadata={"session_id": session_id},
-        idempotency_key=f"authkit:user.signed_out:{session_id}",
+        occurrence=session_id,
     )
 
 
@@ -165,16 +184,15 @@ def audit_organization_switched(
 ) -> None:
     if not authkit_settings.AUDIT_LOG or not organization_id:
         return
-    actor = actor_for(user)
     metadata: dict[str, str | int | float | bool] = {"session_id": session_id or ""}
     if previous_organization_id:
         metadata["previous_organization_id"] = previous_organization_id
-    _record_quietly(
+    _record_user_event(
+        "user.organization_switched",
+        user,
         organization_id=organization_id,
-        action="user.organization_switched",
-        actor=actor,
-        targets=[actor, {"id": organization_id, "type": "organization"}],
         request=request,
         metadata=metadata,
-        idempotency_key=f"authkit:user.organization_switched:{session_id}:{uuid.uuid4()}",
+        occurrence=f"{session_id}:{uuid.uuid4()}",
+        also=[{"id": organization_id, "type": "organization"}],
     )

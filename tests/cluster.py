@@ -7,12 +7,15 @@ the Redis cache, all calling the emulator over HTTP.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +147,39 @@ def start_gunicorn(env: dict[str, str], workdir: Path, workers: int = 4, threads
             time.sleep(0.05)
     cluster.stop()
     raise RuntimeError("gunicorn did not start")
+
+
+@contextmanager
+def running_cluster(
+    emulator: Any, tmp_path_factory: Any, django_db_blocker: Any, **settings: Any
+) -> Iterator[Cluster]:
+    """4 gunicorn workers of the test project on the suite's database backend (and the
+    test Redis), with ``settings`` merged into ``AUTHKIT``; stopped on the way out."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        backend = "postgres" if connection.vendor == "postgresql" else "sqlite"
+    workdir = tmp_path_factory.mktemp("cluster")
+    env = project_env(emulator.url, workdir, redis_url(), backend)
+    env["AUTHKIT_TEST_SETTINGS"] = json.dumps(settings)
+    server = start_gunicorn(env, workdir)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def strict_emulator(emulator: Any) -> Iterator[Any]:
+    """The shared emulator reset and strict (no refresh replay grace, 5-minute tokens) for
+    one test; faults, clock and grace window restored after it."""
+    emulator.control.reset()
+    emulator.control.clear_faults()
+    emulator.control.configure(refresh_grace_seconds=0, access_token_ttl=300)
+    yield emulator
+    emulator.control.clear_faults()
+    emulator.control.set_clock(offset=0)
+    emulator.control.configure(refresh_grace_seconds=10)
 
 
 def sign_in(base_url: str, emulator: Any, **choice: Any) -> requests.Session:

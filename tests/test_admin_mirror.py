@@ -12,14 +12,6 @@ from django_authkit.models import Membership, Organization, WorkOSUser
 
 
 @pytest.fixture
-def staff(db: Any) -> Client:
-    root = get_user_model().objects.create_superuser("root", "root@example.test", "pw-12345!")
-    client = Client()
-    client.force_login(root, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-@pytest.fixture
 def ada(emu: Any, authkit_sign_in: Any) -> Any:
     authkit_sign_in(Client(), email="ada@acme.test", organization_name="Acme", role="admin")
     return get_user_model().objects.get(email="ada@acme.test")

@@ -16,23 +16,13 @@ from typing import Any
 import pytest
 import requests
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, demo  # noqa: F401  (fixture)
+from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, demo  # noqa: F401  (fixture)
 from tests.test_native_helpers import totp
 
 pytestmark = pytest.mark.browser
 
 EMAIL = "mfa@acme.test"
 PASSWORD = "correct-horse-battery"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _fresh_code(secret: str) -> str:
@@ -72,7 +62,7 @@ def test_password_and_mfa_sign_in_in_a_real_browser(demo: dict[str, str]) -> Non
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
 
             # First sign-in: a wrong password first, then the right one, then enrol MFA.

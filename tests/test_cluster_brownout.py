@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.cluster import Cluster, redis_url
-from tests.test_cluster_keys import _expiring_browsers, _figures, _hit_all, _latency, _log, _start
+from tests.cluster import Cluster, redis_url, running_cluster
+from tests.test_cluster_keys import _expiring_browsers, _figures, _hit_all, _latency, _log
 from tests.test_cluster_keys import emu as emu
 
 pytestmark = pytest.mark.skipif(redis_url() is None, reason="needs the test Redis (make test)")
@@ -27,11 +27,10 @@ STALE_KEYS = {"JWKS_CACHE_SECONDS": 1, "JWKS_TIMEOUT": 1, "JWKS_FAILURE_BACKOFF"
 @pytest.fixture(scope="module")
 def stale_cluster(authkit_emulator_server: Any, tmp_path_factory: pytest.TempPathFactory,
                   django_db_blocker: Any) -> Iterator[Cluster]:
-    server = _start(authkit_emulator_server, tmp_path_factory, django_db_blocker, **STALE_KEYS)
-    try:
+    with running_cluster(
+        authkit_emulator_server, tmp_path_factory, django_db_blocker, **STALE_KEYS
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _backoff_recorded() -> bool:

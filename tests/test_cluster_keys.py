@@ -7,7 +7,6 @@ shows up as a sign-out. Each test prints a ``FIGURES`` line (see bench/RESULTS.m
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -19,41 +18,23 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.db import connection
 
-from tests.cluster import ROOT, Cluster, project_env, redis_url, sign_in, start_gunicorn
+from tests.cluster import ROOT, Cluster, redis_url, running_cluster, sign_in, strict_emulator
 
 pytestmark = pytest.mark.skipif(redis_url() is None, reason="needs the test Redis (make test)")
-
-def _start(emulator: Any, tmp: pytest.TempPathFactory, blocker: Any, **settings: Any) -> Cluster:
-    with blocker.unblock():
-        backend = "postgres" if connection.vendor == "postgresql" else "sqlite"
-    workdir = tmp.mktemp("cluster")
-    env = project_env(emulator.url, workdir, redis_url(), backend)
-    env["AUTHKIT_TEST_SETTINGS"] = json.dumps(settings)
-    return start_gunicorn(env, workdir)
-
 
 @pytest.fixture(scope="module")
 def cluster(authkit_emulator_server: Any, tmp_path_factory: pytest.TempPathFactory,
             django_db_blocker: Any) -> Iterator[Cluster]:
-    server = _start(authkit_emulator_server, tmp_path_factory, django_db_blocker)
-    try:
+    with running_cluster(authkit_emulator_server, tmp_path_factory, django_db_blocker) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def emu(authkit_emulator_server: Any) -> Iterator[Any]:
-    emu = authkit_emulator_server
-    emu.control.reset()
-    emu.control.configure(refresh_grace_seconds=0, access_token_ttl=300)
-    _flush_redis()
-    yield emu
-    emu.control.clear_faults()
-    emu.control.set_clock(offset=0)
-    emu.control.configure(refresh_grace_seconds=10)
+    with strict_emulator(authkit_emulator_server) as emu:
+        _flush_redis()
+        yield emu
 
 
 def _flush_redis() -> None:

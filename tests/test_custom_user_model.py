@@ -1,7 +1,8 @@
 """A site whose user model has the e-mail as ``USERNAME_FIELD`` and no ``username`` field.
 
 ``AUTH_USER_MODEL`` cannot change inside one process, so the project runs in its own
-(tests/settings_emailuser.py): migrate, sign in and out through the emulator, admin.
+(tests/settings_email_user.py, the model of tests/email_user): migrate, sign in and out
+through the emulator, admin.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ print("custom user ok")
 
 
 def test_custom_user_model_without_username(tmp_path: Path) -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_emailuser",
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_email_user",
            "PYTHONPATH": str(ROOT), "AUTHKIT_TEST_DB": "sqlite",
            "NO_PROXY": "127.0.0.1,localhost"}
     env.pop("AUTHKIT_TEST_SQLITE", None)

@@ -19,13 +19,10 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import CHROMIUM, ROOT, _free_port, _wait
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _wait
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "demo-walk"
 SEEDED = ("ada@acme.test", "grace@globex.test", "alan@acme.test")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]  # fmt: skip
 # The elements wider than the screen, to name them when a page overflows.
 WIDE = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
@@ -133,7 +130,7 @@ def test_walk_the_whole_demo(demo: Demo) -> None:
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 375, "height": 740})
 
         # 1. The URL make demo prints explains the emulator and links the outbox.
@@ -201,7 +198,7 @@ def test_restarted_demo_keeps_every_user_once(demo: Demo) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(2):
             demo.restart_emulator()
             for email in SEEDED:

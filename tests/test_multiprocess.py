@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
-from tests.cluster import Cluster, project_env, redis_url, report, sign_in, start_gunicorn, wait
+from tests.cluster import (
+    Cluster,
+    redis_url,
+    report,
+    running_cluster,
+    sign_in,
+    strict_emulator,
+    wait,
+)
 
 pytestmark = pytest.mark.skipif(redis_url() is None, reason="needs the test Redis (make test)")
 
@@ -27,27 +34,14 @@ pytestmark = pytest.mark.skipif(redis_url() is None, reason="needs the test Redi
 def cluster(
     authkit_emulator_server: Any, tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any
 ) -> Iterator[Cluster]:
-    with django_db_blocker.unblock():
-        db = connection.vendor
-    backend = "postgres" if db == "postgresql" else "sqlite"
-    workdir = tmp_path_factory.mktemp("cluster")
-    env = project_env(authkit_emulator_server.url, workdir, redis_url(), backend)
-    server = start_gunicorn(env, workdir)
-    try:
+    with running_cluster(authkit_emulator_server, tmp_path_factory, django_db_blocker) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def emu(authkit_emulator_server: Any) -> Iterator[Any]:
-    emu = authkit_emulator_server
-    emu.control.reset()
-    emu.control.clear_faults()
-    emu.control.configure(refresh_grace_seconds=0, access_token_ttl=300)
-    yield emu
-    emu.control.set_clock(offset=0)
-    emu.control.configure(refresh_grace_seconds=10)
+    with strict_emulator(authkit_emulator_server) as emu:
+        yield emu
 
 
 def test_burst_on_one_expiring_session_refreshes_once(cluster: Cluster, emu: Any) -> None:

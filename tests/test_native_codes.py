@@ -12,7 +12,6 @@ from django.test import Client
 from django_authkit.native import pending
 from tests.test_native_helpers import (
     PASSWORD,
-    native_fixture,  # noqa: F401  (the ``native`` fixture)
     open_step,
     seed_user,
     sign_in_post,

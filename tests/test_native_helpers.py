@@ -11,7 +11,6 @@ import struct
 import time
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -38,13 +37,6 @@ def test_totp_matches_rfc_6238_vectors() -> None:
     assert totp(secret, 59) == "287082"
     assert totp(secret, 1111111109) == "081804"
     assert totp(secret, 2000000000) == "279037"
-
-
-@pytest.fixture(name="native")
-def native_fixture(emu: Any, settings: Any) -> Any:
-    """The emulator, with ``NATIVE_FORMS`` on."""
-    settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_FORMS": True}
-    return emu
 
 
 def url(name: str) -> str:

@@ -18,7 +18,6 @@ from django_authkit.native import pending
 from tests.test_native_helpers import (
     change_step,
     enroll_factor,
-    native_fixture,  # noqa: F401  (the ``native`` fixture)
     open_step,
     secret_on_page,
     seed_user,

@@ -60,10 +60,7 @@ def test_revocation_survives_a_workos_outage(emu: Any, signed_in: Client) -> Non
     assert signed_in.get("/").json()["authenticated"] is False
 
 
-def test_admin_action_revokes_sessions(emu: Any, signed_in: Client) -> None:
-    admin = get_user_model().objects.create_superuser("root", "root@example.test", "pw-12345!")
-    staff = Client()
-    staff.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+def test_admin_action_revokes_sessions(emu: Any, signed_in: Client, staff: Client) -> None:
     row = AuthKitSession.objects.get()
     response = staff.post(
         "/admin/authkit/authkitsession/",

@@ -227,8 +227,7 @@ class SsoRequiredError(AuthenticationFlowError):
     def __init__(self, message: str | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.email: str | None = _str(self.response_json.get("email"))
-        ids = self.response_json.get("connection_ids")
-        self.connection_ids: list[str] = [str(i) for i in ids] if isinstance(ids, list) else []
+        self.connection_ids: list[str] = _strs(self.response_json.get("connection_ids"))
 
 
 class OrganizationAuthMethodsRequiredError(AuthenticationFlowError):
@@ -237,8 +236,7 @@ class OrganizationAuthMethodsRequiredError(AuthenticationFlowError):
     def __init__(self, message: str | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.email: str | None = _str(self.response_json.get("email"))
-        ids = self.response_json.get("sso_connection_ids")
-        self.sso_connection_ids: list[str] = [str(i) for i in ids] if isinstance(ids, list) else []
+        self.sso_connection_ids: list[str] = _strs(self.response_json.get("sso_connection_ids"))
         self.auth_methods: dict[str, Any] = _dict(self.response_json.get("auth_methods")) or {}
 
 
@@ -263,13 +261,17 @@ class RadarSignUpChallengeError(AuthenticationFlowError):
 
 
 STATUS_ERRORS: dict[int, type[APIError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: AuthorizationError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitExceededError,
+    cls.default_status: cls
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        AuthorizationError,
+        NotFoundError,
+        ConflictError,
+        UnprocessableEntityError,
+        RateLimitExceededError,
+    )
+    if cls.default_status is not None
 }
 
 FLOW_ERRORS: dict[str, type[AuthenticationFlowError]] = {
@@ -316,6 +318,10 @@ def _phrase(status_code: int) -> str:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _strs(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _dict(value: Any) -> dict[str, Any] | None:

@@ -34,22 +34,31 @@ class AuthKitBearerAuthentication(BaseAuthentication):  # type: ignore[misc,unus
     """``Authorization: Bearer <WorkOS access token>``; no CSRF (nothing rides on cookies)."""
 
     www_authenticate_realm = "api"
+    #: The ``request.authkit`` of a request the middleware already authenticated this way.
+    _state_class: type[bearer.BearerAuthKitState] = bearer.BearerAuthKitState
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         django_request = request._request
         token = bearer.token_from(django_request)
-        if token is None:
+        if token is None or not self._accepts(token):
             return None
         state = getattr(django_request, "authkit", None)
-        if isinstance(state, bearer.BearerAuthKitState) and state.get_access_token() == token:
+        if isinstance(state, self._state_class) and state.get_access_token() == token:
             return django_request.user, state
-        result = bearer.authenticate(token)
+        result = self._verify(token)
         if isinstance(result, bearer.BearerFailure):
             if result.status == 503:
                 raise exceptions.APIException(result.message, code=result.code)
             raise exceptions.AuthenticationFailed(result.message, code=result.code)
         user, claims = result
         return user, bearer.state_for(django_request, token, user, claims)
+
+    def _accepts(self, token: str) -> bool:
+        """Whether this class handles ``token`` at all (``False``: the next class tries)."""
+        return True
+
+    def _verify(self, token: str) -> tuple[Any, dict[str, Any]] | bearer.BearerFailure:
+        return bearer.authenticate(token)
 
     def authenticate_header(self, request: Request) -> str:
         return f'Bearer realm="{self.www_authenticate_realm}"'
@@ -62,20 +71,12 @@ class AuthKitApiKeyAuthentication(AuthKitBearerAuthentication):
     (``api_key``, ``organization_id``, ``permissions``).
     """
 
-    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+    _state_class = bearer.ApiKeyAuthKitState
+
+    def _accepts(self, token: str) -> bool:
         from django_authkit import api_key_auth
 
-        django_request = request._request
-        token = bearer.token_from(django_request)
-        if token is None or not api_key_auth.looks_like_api_key(token):
-            return None
-        state = getattr(django_request, "authkit", None)
-        if isinstance(state, bearer.ApiKeyAuthKitState) and state.get_access_token() == token:
-            return django_request.user, state
-        result = bearer.authenticate_api_key(token)
-        if isinstance(result, bearer.BearerFailure):
-            if result.status == 503:
-                raise exceptions.APIException(result.message, code=result.code)
-            raise exceptions.AuthenticationFailed(result.message, code=result.code)
-        user, claims = result
-        return user, bearer.state_for(django_request, token, user, claims)
+        return api_key_auth.looks_like_api_key(token)
+
+    def _verify(self, token: str) -> tuple[Any, dict[str, Any]] | bearer.BearerFailure:
+        return bearer.authenticate_api_key(token)

@@ -67,6 +67,11 @@ class RateLimited(Exception):
         self.wait = wait
         self.message = message
 
+    @classmethod
+    def by_workos(cls, exc: RateLimitExceededError) -> RateLimited:
+        """WorkOS's own 429: wait what it said, or a minute."""
+        return cls(int(exc.retry_after or 60), "Too many attempts.")
+
 
 @method_decorator([never_cache, csrf_token_field], name="dispatch")
 class NativeView(View):
@@ -122,7 +127,13 @@ class NativeView(View):
     def render(self, form: forms.Form, status: int = 200, **extra: Any) -> HttpResponse:
         _annotate(form)
         context = self.get_context_data(form=form, **extra)
-        response = TemplateResponse(self.request, self.template_name, context, status=status)
+        return self.render_page(self.template_name, context, status=status)
+
+    def render_page(
+        self, template_name: str, context: dict[str, Any], status: int = 200
+    ) -> HttpResponse:
+        """A page of this flow; its address never leaves the site in a ``Referer``."""
+        response = TemplateResponse(self.request, template_name, context, status=status)
         response["Referrer-Policy"] = "same-origin"
         return response
 
@@ -177,6 +188,37 @@ class NativeView(View):
             "ip_address": self.request.META.get("REMOTE_ADDR") or None,
             "user_agent": self.request.headers.get("User-Agent", "")[:512] or None,
         }
+
+    def send_email(
+        self,
+        form: forms.Form,
+        email: str,
+        send: Callable[[], object],
+        *,
+        too_many: str,
+        refused: str,
+    ) -> HttpResponse | None:
+        """Have WorkOS e-mail ``email`` (a code, a link), at most as often as ``SEND`` allows.
+
+        ``None``: go on to the next page, also when WorkOS refused (an unknown address,
+        most likely; ``refused`` is the log line), so that page never tells who has an
+        account. Otherwise the error page.
+        """
+        wait = throttle.retry_after(self.request, throttle.SEND, email)
+        if wait is not None:
+            raise RateLimited(wait, too_many)
+        try:
+            send()
+        except RateLimitExceededError as exc:
+            raise RateLimited.by_workos(exc) from exc
+        except ServerError as exc:
+            return self.unavailable(form, exc)
+        except APIError as exc:
+            logger.info(refused, exc.code or exc.error)
+        except WorkOSError as exc:
+            return self.unavailable(form, exc)
+        throttle.hit(self.request, throttle.SEND, email)
+        return None
 
     # -- one grant, and what WorkOS answered --------------------------------------------
 
@@ -239,7 +281,7 @@ class NativeView(View):
                 form, "This way of signing in is not available. Try another one.", 403
             )
         except RateLimitExceededError as exc:
-            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
+            raise RateLimited.by_workos(exc) from exc
         except ServerError as exc:
             return self.unavailable(form, exc)
         except APIError as exc:

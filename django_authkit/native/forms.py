@@ -21,6 +21,27 @@ def _attrs(autocomplete: str, **extra: str) -> dict[str, str]:
     return {"autocomplete": autocomplete, **extra}
 
 
+def _password(label: str, autocomplete: str, *, min_length: int | None = None) -> forms.CharField:
+    """A password field, never stripped; a ``min_length`` is also shown as the hint."""
+    return forms.CharField(
+        label=label,
+        min_length=min_length,
+        max_length=MAX_PASSWORD_LENGTH,
+        strip=False,
+        help_text=f"At least {min_length} characters." if min_length else "",
+        widget=forms.PasswordInput(attrs=_attrs(autocomplete)),
+    )
+
+
+def _name(label: str, autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=128,
+        required=False,
+        widget=forms.TextInput(attrs=_attrs(autocomplete)),
+    )
+
+
 class EmailField(forms.EmailField):
     """An e-mail address, trimmed and lower-cased as WorkOS stores it."""
 
@@ -39,36 +60,14 @@ class EmailField(forms.EmailField):
 
 class SignInForm(forms.Form):
     email = EmailField()
-    password = forms.CharField(
-        label="Password",
-        max_length=MAX_PASSWORD_LENGTH,
-        strip=False,
-        widget=forms.PasswordInput(attrs=_attrs("current-password")),
-    )
+    password = _password("Password", "current-password")
 
 
 class SignUpForm(forms.Form):
-    first_name = forms.CharField(
-        label="First name",
-        max_length=128,
-        required=False,
-        widget=forms.TextInput(attrs=_attrs("given-name")),
-    )
-    last_name = forms.CharField(
-        label="Last name",
-        max_length=128,
-        required=False,
-        widget=forms.TextInput(attrs=_attrs("family-name")),
-    )
+    first_name = _name("First name", "given-name")
+    last_name = _name("Last name", "family-name")
     email = EmailField()
-    password = forms.CharField(
-        label="Password",
-        min_length=MIN_PASSWORD_LENGTH,
-        max_length=MAX_PASSWORD_LENGTH,
-        strip=False,
-        help_text=f"At least {MIN_PASSWORD_LENGTH} characters.",
-        widget=forms.PasswordInput(attrs=_attrs("new-password")),
-    )
+    password = _password("Password", "new-password", min_length=MIN_PASSWORD_LENGTH)
 
 
 class EmailForm(forms.Form):
@@ -113,20 +112,8 @@ class OrganizationForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
-    password = forms.CharField(
-        label="New password",
-        min_length=MIN_PASSWORD_LENGTH,
-        max_length=MAX_PASSWORD_LENGTH,
-        strip=False,
-        help_text=f"At least {MIN_PASSWORD_LENGTH} characters.",
-        widget=forms.PasswordInput(attrs=_attrs("new-password")),
-    )
-    password_again = forms.CharField(
-        label="New password again",
-        max_length=MAX_PASSWORD_LENGTH,
-        strip=False,
-        widget=forms.PasswordInput(attrs=_attrs("new-password")),
-    )
+    password = _password("New password", "new-password", min_length=MIN_PASSWORD_LENGTH)
+    password_again = _password("New password again", "new-password")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -14,7 +14,6 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -28,7 +27,7 @@ from django_authkit.client.errors import (
     UnprocessableEntityError,
     WorkOSError,
 )
-from django_authkit.native import pending, throttle
+from django_authkit.native import pending
 from django_authkit.native.base import NativeView, RateLimited, logger
 from django_authkit.native.forms import EmailForm, SetPasswordForm
 
@@ -46,24 +45,17 @@ class PasswordResetView(NativeView):
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"]
-        wait = throttle.retry_after(self.request, throttle.SEND, email)
-        if wait is not None:
-            raise RateLimited(wait, "Too many e-mails were sent to this address.")
-        try:
-            get_workos().user_management.create_password_reset(email=email)
-        except RateLimitExceededError as exc:
-            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
-        except ServerError as exc:
-            return self.unavailable(form, exc)
-        except APIError as exc:  # unknown address, most likely: the same page follows
-            logger.info("WorkOS did not start a password reset (%s).", exc.code or exc.error)
-        except WorkOSError as exc:
-            return self.unavailable(form, exc)
-        throttle.hit(self.request, throttle.SEND, email)
+        failed = self.send_email(
+            form,
+            email,
+            lambda: get_workos().user_management.create_password_reset(email=email),
+            too_many="Too many e-mails were sent to this address.",
+            refused="WorkOS did not start a password reset (%s).",
+        )
+        if failed is not None:
+            return failed
         context = self.get_context_data(email=email, title="Check your e-mail")
-        response = TemplateResponse(self.request, self.sent_template_name, context)
-        response["Referrer-Policy"] = "same-origin"
-        return response
+        return self.render_page(self.sent_template_name, context)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -94,9 +86,7 @@ class PasswordResetConfirmView(NativeView):
 
     def invalid(self) -> HttpResponse:
         context = {"title": "Link expired", "message": INVALID_LINK}
-        response = TemplateResponse(self.request, self.invalid_template_name, context, status=400)
-        response["Referrer-Policy"] = "same-origin"
-        return response
+        return self.render_page(self.invalid_template_name, context, status=400)
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         assert self.pending is not None
@@ -105,7 +95,7 @@ class PasswordResetConfirmView(NativeView):
                 token=self.pending.token, new_password=form.cleaned_data["password"]
             )
         except RateLimitExceededError as exc:
-            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
+            raise RateLimited.by_workos(exc) from exc
         except ServerError as exc:
             return self.unavailable(form, exc)
         except (BadRequestError, UnprocessableEntityError) as exc:
@@ -123,6 +113,4 @@ class PasswordResetConfirmView(NativeView):
             return self.unavailable(form, exc)
         pending.clear(self.request)
         context = self.get_context_data(email=user.email, title="Password changed")
-        response = TemplateResponse(self.request, self.done_template_name, context)
-        response["Referrer-Policy"] = "same-origin"
-        return response
+        return self.render_page(self.done_template_name, context)

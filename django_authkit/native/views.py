@@ -16,11 +16,9 @@ from django.urls import reverse
 
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
-    APIError,
     BadRequestError,
     ConflictError,
     RateLimitExceededError,
-    ServerError,
     UnprocessableEntityError,
     WorkOSError,
 )
@@ -116,7 +114,7 @@ class SignUpView(NativeView):
                 return self.render(form, status=400)
             return self.error(form, "An account could not be created with these details.")
         except RateLimitExceededError as exc:
-            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
+            raise RateLimited.by_workos(exc) from exc
         except WorkOSError as exc:
             return self.unavailable(form, exc)
         return self.authenticate(
@@ -141,20 +139,17 @@ class MagicAuthView(NativeView):
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"]
-        wait = throttle.retry_after(self.request, throttle.SEND, email)
-        if wait is not None:
-            raise RateLimited(wait, "Too many codes were sent to this address.")
-        try:
-            get_workos().user_management.create_magic_auth(email=email, **self.client_info())
-        except RateLimitExceededError as exc:
-            raise RateLimited(int(exc.retry_after or 60), "Too many attempts.") from exc
-        except ServerError as exc:
-            return self.unavailable(form, exc)
-        except APIError as exc:  # say nothing different: the next page looks the same
-            logger.info("WorkOS refused to send a magic code (%s).", exc.code or exc.error)
-        except WorkOSError as exc:
-            return self.unavailable(form, exc)
-        throttle.hit(self.request, throttle.SEND, email)
+        failed = self.send_email(
+            form,
+            email,
+            lambda: get_workos().user_management.create_magic_auth(
+                email=email, **self.client_info()
+            ),
+            too_many="Too many codes were sent to this address.",
+            refused="WorkOS refused to send a magic code (%s).",
+        )
+        if failed is not None:
+            return failed
         pending.start(self.request, pending.MAGIC_AUTH, next_url=self.next_url(), email=email)
         return HttpResponseRedirect(reverse("authkit:magic-auth-verify"))
 

@@ -1,1 +1,0 @@
-"""A custom user model with the e-mail as ``USERNAME_FIELD`` and no ``username``."""
