@@ -81,11 +81,11 @@ def done(key: str) -> None:
             logger.debug("Could not push the refresh wake-up token.", exc_info=True)
 
 
-def wait(key: str, timeout: float) -> bool:
+def wait(key: str, timeout: float) -> bool | None:
     """Sleep until the lock ``key`` is released (True) or ``timeout`` passes (False).
 
-    False also means "no way to be woken here" (another process, no Redis): the
-    caller polls.
+    None: nothing here can wake this waiter (the holder is another process and the
+    cache is not Redis); the caller polls.
     """
     if timeout <= 0:
         return False
@@ -98,7 +98,7 @@ def wait(key: str, timeout: float) -> bool:
         return woken
     client = redis_client()
     if client is None:
-        return False
+        return None
     done_key = _done_key(key)
     try:
         token = client.blpop([done_key], timeout=timeout)
@@ -108,6 +108,6 @@ def wait(key: str, timeout: float) -> bool:
         client.expire(done_key, TOKEN_SECONDS)
     except Exception:
         logger.debug("Could not wait on the refresh wake-up list.", exc_info=True)
-        return False
+        return None
     logger.debug("Woken by another process's refresh of the session.")
     return True

@@ -131,11 +131,11 @@ def _refresh_with_cache_lock(
         # nothing can wake us, re-check the cheap cache key on a backoff), then read the row
         # once, instead of querying the database in a loop.
         while cache.get(key) is not None and time.monotonic() < deadline:
-            if refresh_wakeup.wait(key, min(deadline - time.monotonic(), WAKE_RECHECK)):
-                continue
-            logger.debug("Polling for another request's refresh of the session.")
-            time.sleep(step)
-            step = min(step * 2, POLL_MAX)
+            woken = refresh_wakeup.wait(key, min(deadline - time.monotonic(), WAKE_RECHECK))
+            if woken is None:
+                logger.debug("Polling for another request's refresh of the session.")
+                time.sleep(step)
+                step = min(step * 2, POLL_MAX)
         if organization_id is None:
             row = _locked_retry(
                 lambda: AuthKitSession.objects.filter(session_id=hot["sid"]).first()

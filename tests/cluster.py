@@ -92,7 +92,7 @@ def project_env(emulator_url: str, workdir: Path, cache_url: str | None, db: str
     """Environment for a server process of the test project."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT),
            "AUTHKIT_TEST_EMULATOR": emulator_url, "NO_PROXY": "127.0.0.1,localhost",
-           "AUTHKIT_TEST_REFRESH_WAIT": str(wait(10.0))}
+           "AUTHKIT_TEST_REFRESH_WAIT": str(wait(10.0)), "AUTHKIT_TEST_REFRESH_LOG": "DEBUG"}
     if cache_url:
         env["AUTHKIT_TEST_CACHE"] = cache_url
     if db == "postgres":

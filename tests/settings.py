@@ -126,5 +126,10 @@ if os.environ.get("AUTHKIT_TEST_EMULATOR"):  # server processes: errors to the g
         "loggers": {
             "django.request": {"handlers": ["console"], "level": "ERROR"},
             "django_authkit": {"handlers": ["console"], "level": "WARNING"},
+            # The cluster tests read how refresh waiters were woken (DEBUG lines).
+            "django_authkit.refreshing": {
+                "handlers": ["console"], "propagate": False,
+                "level": os.environ.get("AUTHKIT_TEST_REFRESH_LOG", "WARNING"),
+            },
         },
     }

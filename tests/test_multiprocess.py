@@ -58,6 +58,12 @@ def test_burst_on_one_expiring_session_refreshes_once(cluster: Cluster, emu: Any
         results = list(pool.map(hit, range(50)))
     statuses = [status for status, _ in results]
     assert statuses.count(200) == 50, report(statuses, cluster, [body for _, body in results])
+    if cluster.env["AUTHKIT_TEST_DB"] == "sqlite":  # the cache-lock path (PostgreSQL: row lock)
+        log = cluster.log.read_text() if cluster.log else ""
+        # Waiters sleep until the winner is done (same process: an Event; others: Redis);
+        # none re-checks the lock on a timer.
+        assert "Woken by" in log, report(statuses, cluster)
+        assert "Polling for another request's refresh" not in log, report(statuses, cluster)
     assert all('"burst@example.test"' in body for _, body in results)
     assert len(emu.control.grants("refresh_token")) == 1
 
