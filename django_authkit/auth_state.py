@@ -21,6 +21,8 @@ def set_active_permissions(user_pk: Any, permissions: Collection[str] | None) ->
 
 #: Undo :func:`set_active_permissions` with its token (the C method itself: no Python frame).
 reset_active_permissions = _permissions.reset
+#: What is bound now (None: nothing), the C method itself too.
+active_binding = _permissions.get
 
 
 def active_permissions(user: Any) -> frozenset[str]:

@@ -34,6 +34,7 @@ from django_authkit import revocation, sessions
 from django_authkit.auth_state import (
     ANONYMOUS,
     AuthKitState,
+    active_binding,
     reset_active_permissions,
     set_active_permissions,
 )
@@ -64,7 +65,8 @@ class AuthKitMiddleware:
         try:
             return _mark_private(request, self.get_response(request))
         finally:
-            reset_active_permissions(token)
+            if token is not None:
+                reset_active_permissions(token)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         # No bearer header and no AuthKit session: anonymous, without queuing on the
@@ -80,7 +82,8 @@ class AuthKitMiddleware:
             response: Awaitable[HttpResponse] = self.get_response(request)
             return _mark_private(request, await response)
         finally:
-            reset_active_permissions(token)
+            if token is not None:
+                reset_active_permissions(token)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
         """A configuration error inside an AuthKit view: a clear 503, logged at ERROR.
@@ -122,12 +125,11 @@ class AuthKitMiddleware:
         if cookie_sessions and revocation.is_marked_ended(hot["sid"]):
             logout(request)
             return self.session_lost(request)
-        idle, max_age = sessions.limits(hot)
-        expired = sessions.lifetime_exceeded(hot, now, idle, max_age)
+        expired, refresh_due, idle = sessions.request_checks(hot, now)
         if expired:
             sessions.end_current(request, expired)
             return self.session_lost(request)
-        if sessions.needs_refresh(hot, now):
+        if refresh_due:
             outcome = sessions.refresh(request)
             if outcome is sessions.Outcome.ENDED:
                 logout(request)
@@ -135,12 +137,8 @@ class AuthKitMiddleware:
             if outcome is sessions.Outcome.UNAVAILABLE and hot["exp"] <= now:
                 return self.unavailable(request)
             hot = session[sessions.HOT_KEY]
-        sessions.touch(request, hot, now, idle)
-        if not cookie_sessions:
-            sessions.track_session_key(request, session[sessions.HOT_KEY])
-        state = AuthKitState(  # as touch()/track left it
-            request, session[sessions.HOT_KEY], sessions.current_access_token
-        )
+        hot = sessions.record_activity(request, hot, now, idle, track_key=not cookie_sessions)
+        state = AuthKitState(request, hot, sessions.current_access_token)
         state.user_pk = user_pk  # read once here, for _bind_permissions
         request.authkit = state  # type: ignore[attr-defined]
         return None
@@ -244,9 +242,12 @@ def _mark_private(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Responses whose identity this middleware decided must not be shared by caches."""
     if "HTTP_AUTHORIZATION" in request.META:
         patch_vary_headers(response, ("Authorization",))
-    if request.authkit:  # type: ignore[attr-defined]
-        policy = response.get("Cache-Control", "")
-        if not any(word in policy for word in ("public", "private", "no-store")):
+    if request.authkit is not ANONYMOUS:  # type: ignore[attr-defined]  # (no __bool__ call)
+        headers = response.headers
+        policy = headers.get("Cache-Control")
+        if policy is None:  # the usual case: what patch_cache_control would write, directly
+            headers["Cache-Control"] = "private"
+        elif not any(word in policy for word in ("public", "private", "no-store")):
             patch_cache_control(response, private=True)
     return response
 
@@ -254,12 +255,15 @@ def _mark_private(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 def _bind_permissions(request: HttpRequest) -> Any:
     """Expose the session's WorkOS permissions to ``user.has_perm`` for this request."""
     authkit = request.authkit  # type: ignore[attr-defined]
-    if authkit is ANONYMOUS:  # (an identity test: no __bool__ call per request)
+    slugs = () if authkit is ANONYMOUS else authkit.permission_slugs  # (identity, no __bool__)
+    if not slugs and active_binding() is None:
+        return None  # nothing to bind and nothing bound: has_perm finds no WorkOS permission
+    if authkit is ANONYMOUS:
         return set_active_permissions(None, None)
     user_pk = authkit.user_pk  # set by process_request or process_bearer
     if user_pk is None:
         user_pk = request.session.get(SESSION_KEY)
-    return set_active_permissions(user_pk, authkit.permission_slugs)
+    return set_active_permissions(user_pk, slugs)
 
 
 def wants_json(request: HttpRequest) -> bool:

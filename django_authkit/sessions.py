@@ -133,21 +133,55 @@ def lifetime_exceeded(
     return None
 
 
-def touch(request: HttpRequest, hot: dict[str, Any], now: float, idle: int | None) -> None:
-    """Record activity, at most once per ``ACTIVITY_WRITE_INTERVAL`` (not on every request)."""
+def request_checks(hot: dict[str, Any], now: float) -> tuple[str | None, bool, int | None]:
+    """The middleware's one call per request: (:func:`lifetime_exceeded`'s answer,
+    :func:`needs_refresh`'s, the idle timeout)."""
+    idle, max_age = limits(hot)
+    refresh_due = int(hot.get("exp", 0)) - now <= int(authkit_settings.REFRESH_AHEAD)
+    return lifetime_exceeded(hot, now, idle, max_age), refresh_due, idle
+
+
+def record_activity(
+    request: HttpRequest, hot: dict[str, Any], now: float, idle: int | None, *, track_key: bool
+) -> dict[str, Any]:
+    """After the checks: :func:`touch`, and :func:`track_session_key` where keys are real.
+
+    Returns the session's claims as they now stand (one session read for the caller).
+    """
+    if idle:
+        hot = touch(request, hot, now, idle)
+    if track_key:
+        key = request.session.session_key
+        if key and key != hot.get("key"):
+            hot = track_session_key(request, hot)
+    return hot
+
+
+def touch(
+    request: HttpRequest, hot: dict[str, Any], now: float, idle: int | None
+) -> dict[str, Any]:
+    """Record activity, at most once per ``ACTIVITY_WRITE_INTERVAL`` (not on every request).
+
+    Returns the claims as stored now.
+    """
     if not idle:
-        return
+        return hot
     interval = min(int(authkit_settings.ACTIVITY_WRITE_INTERVAL), max(1, idle // 2))
     if now - int(hot.get("seen", 0)) >= interval:
-        request.session[HOT_KEY] = {**hot, "seen": int(now)}
+        hot = request.session[HOT_KEY] = {**hot, "seen": int(now)}
+    return hot
 
 
-def track_session_key(request: HttpRequest, hot: dict[str, Any]) -> None:
-    """Follow a cycled Django session key so revocation deletes the right one (rare)."""
+def track_session_key(request: HttpRequest, hot: dict[str, Any]) -> dict[str, Any]:
+    """Follow a cycled Django session key so revocation deletes the right one (rare).
+
+    Returns the claims as stored now.
+    """
     key = request.session.session_key
     if key and key != hot.get("key"):
         AuthKitSession.objects.filter(session_id=hot["sid"]).update(django_session_key=key)
-        request.session[HOT_KEY] = {**hot, "key": key}
+        hot = request.session[HOT_KEY] = {**hot, "key": key}
+    return hot
 
 
 def end_current(request: HttpRequest, reason: str) -> None:
