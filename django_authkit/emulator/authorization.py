@@ -12,16 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import fields, get_or_404, renamed, stamped, stamps
 from django_authkit.emulator.ids import iso_now, new_id, stable_id
 from django_authkit.emulator.models import Role
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, error, json_response, list_page
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound
 
@@ -36,44 +30,31 @@ ORG_TYPE = "organization"
 
 def catalog(emu: Emulator) -> dict[str, dict[str, Any]]:
     """Every permission: created ones, and those roles name (made on first sight)."""
-    perms: dict[str, dict[str, Any]] = emu.store.extra.setdefault("permissions", {})
+    perms = emu.store.table("permissions")
     for role in emu.store.roles.values():
         for slug in role.permissions:
             if slug not in perms:
-                now = emu.store.now()
-                perms[slug] = {
-                    "id": stable_id("perm", slug),
-                    "slug": slug,
-                    "name": slug,
-                    "description": None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                made = dict(id=stable_id("perm", slug), slug=slug, name=slug, description=None)
+                perms[slug] = stamped(emu.store, made)
     return perms
 
 
 def permission_api(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "object": "permission",
-        "id": p["id"],
-        "slug": p["slug"],
-        "name": p["name"],
-        "description": p["description"],
+        **fields(p, "id", "slug", "name", "description"),
         "system": False,
         "resource_type_slug": ORG_TYPE,
-        "created_at": iso_now(p["created_at"]),
-        "updated_at": iso_now(p["updated_at"]),
+        **stamps(p),
     }
 
 
 def _permission(emu: Emulator, slug: str) -> dict[str, Any]:
-    try:
-        return catalog(emu)[slug]
-    except KeyError:
-        raise NotFound("Permission", slug) from None
+    return get_or_404(catalog(emu), slug, "Permission")
 
 
-def _slug(req: Request, name: str = "slug") -> str:
+def text_field(req: Request, name: str = "slug") -> str:
+    """A required body field, refused as ``Invalid request: <name> is required`` (422)."""
     value = req.text(name)
     if not value:
         raise ValueError(f"{name} is required")
@@ -83,25 +64,21 @@ def _slug(req: Request, name: str = "slug") -> str:
 @r.route("GET", "/authorization/permissions")
 def list_permissions(emu: Emulator, req: Request) -> Response:
     items = sorted(catalog(emu).values(), key=lambda p: (p["created_at"], p["slug"]))
-    page, meta = paginate(req, items, lambda p: str(p["id"]))
-    return list_response([permission_api(p) for p in page], meta)
+    return list_page(req, items, permission_api)
 
 
 @r.route("POST", "/authorization/permissions")
 def create_permission(emu: Emulator, req: Request) -> Response:
-    slug = _slug(req)
+    slug = text_field(req)
     if slug in catalog(emu):
         raise Conflict(f"A permission with slug '{slug}' already exists.", "conflict")
-    now = emu.store.now()
     perm = {
         "id": new_id("perm"),
         "slug": slug,
         "name": req.text("name") or slug,
         "description": req.text("description"),
-        "created_at": now,
-        "updated_at": now,
     }
-    catalog(emu)[slug] = perm
+    catalog(emu)[slug] = stamped(emu.store, perm)
     emu.store.emit("permission.created", permission_api(perm))
     return json_response(permission_api(perm), 201)
 
@@ -114,10 +91,7 @@ def get_permission(emu: Emulator, req: Request) -> Response:
 @r.route("PATCH", "/authorization/permissions/{slug}")
 def update_permission(emu: Emulator, req: Request) -> Response:
     perm = _permission(emu, req.params["slug"])
-    if req.text("name"):
-        perm["name"] = req.text("name")
-    if "description" in req.body:
-        perm["description"] = req.text("description")
+    perm.update(renamed(req))
     perm["updated_at"] = emu.store.now()
     emu.store.emit("permission.updated", permission_api(perm))
     return json_response(permission_api(perm))
@@ -169,9 +143,7 @@ def _checked_permissions(emu: Emulator, slugs: Any) -> list[str]:
 
 
 def _new_role(emu: Emulator, req: Request, org_id: str | None) -> Response:
-    name = req.text("name")
-    if not name:
-        raise ValueError("name is required")
+    name = text_field(req, "name")
     slug = req.text("slug") or name.strip().lower().replace(" ", "-")
     if org_id is not None:
         emu.store.organization(org_id)
@@ -195,10 +167,8 @@ def _touch(emu: Emulator, role: Role) -> Response:
 
 
 def _update(emu: Emulator, req: Request, role: Role) -> Response:
-    if req.text("name"):
-        role.name = str(req.text("name"))
-    if "description" in req.body:
-        role.description = req.text("description")
+    for key, value in renamed(req).items():
+        setattr(role, key, value)
     return _touch(emu, role)
 
 
@@ -208,7 +178,7 @@ def _set_permissions(emu: Emulator, req: Request, role: Role) -> Response:
 
 
 def _add_permission(emu: Emulator, req: Request, role: Role) -> Response:
-    slug = _slug(req)
+    slug = text_field(req)
     _permission(emu, slug)
     if slug not in role.permissions:
         role.permissions.append(slug)

@@ -14,8 +14,8 @@ from django_authkit.emulator.routing import (
     Request,
     Response,
     add_query,
-    error,
     html_response,
+    invalid,
     json_response,
     redirect,
 )
@@ -294,12 +294,7 @@ def logout(emu: Emulator, req: Request) -> Response:
     store = emu.store
     session_id = req.arg("session_id")
     if not session_id:
-        return error(
-            422,
-            "session_id is required.",
-            "invalid_request_parameters",
-            errors=[{"field": "session_id", "code": "session_id_required"}],
-        )
+        raise invalid("session_id is required.", "session_id")
     session = store.sessions.get(session_id)
     if session is not None:
         store.end_session(session)

@@ -14,15 +14,8 @@ from django_authkit.emulator.authorization_checks import (
     permissions_on,
 )
 from django_authkit.emulator.authz_registry import ancestors, ref, resource_id, resources
-from django_authkit.emulator.ids import iso_now
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.crud import fields, get_or_404, renamed, stamped, stamps
+from django_authkit.emulator.routing import Request, Response, error, json_response, list_page
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound
 
@@ -32,26 +25,16 @@ if TYPE_CHECKING:
 BY_EXTERNAL = "/authorization/organizations/{org}/resources/{kind}/{external}"
 
 
+FIELDS = ("id", "external_id", "name", "description", "resource_type_slug", "organization_id",
+          "parent_resource_id")  # fmt: skip
+
+
 def resource_api(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "object": "authorization_resource",
-        "id": item["id"],
-        "external_id": item["external_id"],
-        "name": item["name"],
-        "description": item["description"],
-        "resource_type_slug": item["resource_type_slug"],
-        "organization_id": item["organization_id"],
-        "parent_resource_id": item["parent_resource_id"],
-        "created_at": iso_now(item["created_at"]),
-        "updated_at": iso_now(item["updated_at"]),
-    }
+    return {"object": "authorization_resource", **fields(item, *FIELDS), **stamps(item)}
 
 
 def _get(emu: Emulator, rid: str) -> dict[str, Any]:
-    item = resources(emu.store).get(rid)
-    if item is None:
-        raise NotFound("Resource", rid)
-    return item
+    return get_or_404(resources(emu.store), rid, "Resource")
 
 
 def _by_external(emu: Emulator, req: Request) -> dict[str, Any]:
@@ -75,17 +58,10 @@ def _parent(emu: Emulator, org_id: str, data: dict[str, Any]) -> str | None:
 @r.route("POST", "/authorization/resources")
 def create_resource(emu: Emulator, req: Request) -> Response:
     org = emu.store.organization(req.text("organization_id") or "")
-    kind, external, name = req.text("resource_type_slug"), req.text("external_id"), req.text("name")
-    if not (kind and external and name):
-        return error(
-            422,
-            "resource_type_slug, external_id and name are required.",
-            "invalid_request_parameters",
-        )
+    kind, external, name = req.required_all("resource_type_slug", "external_id", "name")
     rid = resource_id(org.id, kind, external)
     if rid in resources(emu.store):
         raise Conflict("A resource with this external_id already exists.", "conflict")
-    now = emu.store.now()
     item = {
         "id": rid,
         "external_id": external,
@@ -94,10 +70,8 @@ def create_resource(emu: Emulator, req: Request) -> Response:
         "resource_type_slug": kind,
         "organization_id": org.id,
         "parent_resource_id": _parent(emu, org.id, req.body),
-        "created_at": now,
-        "updated_at": now,
     }
-    resources(emu.store)[rid] = item
+    resources(emu.store)[rid] = stamped(emu.store, item)
     return json_response(resource_api(item), 201)
 
 
@@ -126,15 +100,11 @@ def list_resources(emu: Emulator, req: Request) -> Response:
                 or resources(emu.store)[i["parent_resource_id"]]["resource_type_slug"] == kinds
             )
         ]
-    page, meta = paginate(req, items, lambda i: str(i["id"]))
-    return list_response([resource_api(i) for i in page], meta)
+    return list_page(req, items, resource_api)
 
 
 def _update(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
-    if req.text("name"):
-        item["name"] = req.text("name")
-    if "description" in req.body:
-        item["description"] = req.text("description")
+    item.update(renamed(req))
     parent = _parent(emu, item["organization_id"], req.body)
     if parent is not None:
         if item["id"] in {a["id"] for a in ancestors(emu.store, {"id": parent})}:
@@ -201,8 +171,7 @@ def _assignments_on(emu: Emulator, req: Request, item: dict[str, Any]) -> Respon
         if a["resource"]["id"] == item["id"]
         and (not req.arg("role_slug") or a["role_slug"] == req.arg("role_slug"))
     ]
-    page, meta = paginate(req, found, lambda a: str(a["id"]))
-    return list_response([assignment_api(a) for a in page], meta)
+    return list_page(req, found, assignment_api)
 
 
 @r.route("GET", "/authorization/resources/{id}/role_assignments")
@@ -217,9 +186,7 @@ def role_assignments_by_external(emu: Emulator, req: Request) -> Response:
 
 def _members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     """Members holding ``permission_slug`` on the resource (``assignment=direct``: on it)."""
-    perm = req.arg("permission_slug")
-    if not perm:
-        return error(422, "permission_slug is required.", "invalid_request_parameters")
+    perm = req.required("permission_slug", query=True)
     direct = req.arg("assignment") == "direct"
     store = emu.store
     found = []
@@ -235,8 +202,7 @@ def _members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response
             allowed = perm in permissions_on(emu, m, ref(item))
         if allowed:
             found.append(m)
-    page, meta = paginate(req, found, lambda m: m.id)
-    return list_response([store.membership_api(m) for m in page], meta)
+    return list_page(req, found, store.membership_api)
 
 
 @r.route("GET", "/authorization/resources/{id}/organization_memberships")
@@ -253,9 +219,7 @@ def memberships_by_external(emu: Emulator, req: Request) -> Response:
 def resources_for_membership(emu: Emulator, req: Request) -> Response:
     """The member's resources (under a parent) on which they hold ``permission_slug``."""
     m = emu.store.membership(req.params["id"])
-    perm = req.arg("permission_slug")
-    if not perm:
-        return error(422, "permission_slug is required.", "invalid_request_parameters")
+    perm = req.required("permission_slug", query=True)
     names = ("parent_resource_id", "parent_resource_type_slug", "parent_resource_external_id")
     parent = _parent(emu, m.organization_id, {k: req.arg(k) for k in names})
     items = [
@@ -265,5 +229,4 @@ def resources_for_membership(emu: Emulator, req: Request) -> Response:
         and (parent is None or i["parent_resource_id"] == parent)
         and perm in permissions_on(emu, m, ref(i))
     ]
-    page, meta = paginate(req, items, lambda i: str(i["id"]))
-    return list_response([resource_api(i) for i in page], meta)
+    return list_page(req, items, resource_api)

@@ -118,9 +118,7 @@ def clear_calls(emu: Emulator, req: Request) -> Response:
 @r.route("POST", "/_emulator/webhooks", public=True)
 def add_webhook(emu: Emulator, req: Request) -> Response:
     """Subscribe ``url`` to every event (or ``events``), signed with ``secret``."""
-    url = req.text("url")
-    if not url:
-        return error(422, "url is required.", "invalid_request_parameters")
+    url = req.required("url")
     events = req.field("events") if isinstance(req.field("events"), list) else []
     return json_response(create_endpoint(emu, url, req.text("secret"), events), 201)
 

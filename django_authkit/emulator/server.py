@@ -18,7 +18,7 @@ from django_authkit.emulator.faults import CallLog, Fault, Faults
 from django_authkit.emulator.faults import render as render_fault
 from django_authkit.emulator.keys import KeyRing, SigningKey
 from django_authkit.emulator.routes import router, seed_sections
-from django_authkit.emulator.routing import Request, Response, error
+from django_authkit.emulator.routing import Refused, Request, Response, error
 from django_authkit.emulator.state import Config, Conflict, NotFound, Store, load_seed
 from django_authkit.emulator.webhooks import WebhookDispatcher
 
@@ -157,6 +157,8 @@ class Emulator:
         with self.store.lock:
             try:
                 return route.handler(self, req)
+            except Refused as exc:
+                return exc.response
             except NotFound as exc:
                 return error(404, str(exc), "entity_not_found")
             except Conflict as exc:

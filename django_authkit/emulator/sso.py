@@ -15,6 +15,7 @@ from django_authkit.emulator.authorize import (
     redirect_allowed,
     repeated,
 )
+from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404
 from django_authkit.emulator.ids import iso_now, new_id, stable_id, token
 from django_authkit.emulator.routing import (
     Request,
@@ -23,13 +24,12 @@ from django_authkit.emulator.routing import (
     error,
     html_response,
     json_response,
-    list_response,
+    list_page,
     oauth_error,
-    paginate,
     redirect,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound, normalize_email
+from django_authkit.emulator.state import normalize_email
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -39,16 +39,13 @@ TOKEN_TTL = 600
 
 
 def connections(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("connections", {})
+    return emu.store.table("connections")
 
 
 def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     """A connection from the seed: ``{"organization", "name"?, "connection_type"?, ...}``."""
     store = emu.store
-    ref = str(spec["organization"])
-    org = store.organizations.get(ref) or store.organization_by_name(ref)
-    if org is None:
-        raise NotFound("Organization", ref)
+    org = store.organization_named(str(spec["organization"]))
     now = iso_now(store.now())
     conn: dict[str, Any] = {
         "object": "connection",
@@ -77,25 +74,21 @@ def list_connections(emu: Emulator, req: Request) -> Response:
             items = [c for c in items if c[key] == req.arg(key)]
     if req.arg("domain"):
         items = [c for c in items if any(d["domain"] == req.arg("domain") for d in c["domains"])]
-    if req.arg("search"):
-        items = [c for c in items if (req.arg("search") or "").casefold() in c["name"].casefold()]
-    page, meta = paginate(req, items, lambda c: str(c["id"]))
-    return list_response(page, meta)
+    return list_page(req, named_like(req, items))
+
+
+def connection(emu: Emulator, connection_id: str) -> dict[str, Any]:
+    return get_or_404(connections(emu), connection_id, "Connection")
 
 
 @r.route("GET", "/connections/{id}")
 def get_connection(emu: Emulator, req: Request) -> Response:
-    conn = connections(emu).get(req.params["id"])
-    if conn is None:
-        raise NotFound("Connection", req.params["id"])
-    return json_response(conn)
+    return json_response(connection(emu, req.params["id"]))
 
 
 @r.route("DELETE", "/connections/{id}")
 def delete_connection(emu: Emulator, req: Request) -> Response:
-    conn = connections(emu).pop(req.params["id"], None)
-    if conn is None:
-        raise NotFound("Connection", req.params["id"])
+    conn = pop_or_404(connections(emu), req.params["id"], "Connection")
     emu.store.emit("connection.deleted", conn)
     return Response(204)
 

@@ -129,6 +129,11 @@ class Store:
             self.on_event(event)
 
     # -- lookups -----------------------------------------------------------------------
+    def table(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The ``extra`` records of one resource kind by id (made empty on first use)."""
+        found: dict[str, dict[str, Any]] = self.extra.setdefault(kind, {})
+        return found
+
     def user(self, user_id: str) -> User:
         try:
             return self.users[user_id]
@@ -148,6 +153,13 @@ class Store:
     def organization_by_name(self, name: str) -> Organization | None:
         wanted = name.strip().casefold()
         return next((o for o in self.organizations.values() if o.name.casefold() == wanted), None)
+
+    def organization_named(self, ref: str) -> Organization:
+        """The organization a seed entry names by id or by name."""
+        org = self.organizations.get(ref) or self.organization_by_name(ref)
+        if org is None:
+            raise NotFound("Organization", ref)
+        return org
 
     def membership(self, membership_id: str) -> Membership:
         try:
@@ -381,11 +393,9 @@ class Store:
         for ms in seed.get("memberships", []):
             user_ref, org_ref = str(ms["user"]), str(ms["organization"])
             member = self.users.get(user_ref) or self.user_by_email(user_ref)
-            org_of = self.organizations.get(org_ref) or self.organization_by_name(org_ref)
             if member is None:
                 raise NotFound("User", user_ref)
-            if org_of is None:
-                raise NotFound("Organization", org_ref)
+            org_of = self.organization_named(org_ref)
             roles = ms.get("roles") or [ms.get("role") or "member"]
             m = self.create_membership(
                 member.id,
