@@ -162,22 +162,22 @@ def update_membership(emu: Emulator, req: Request) -> Response:
     return _membership(emu, m)
 
 
-@r.route("PUT", "/user_management/organization_memberships/{id}/deactivate")
-def deactivate_membership(emu: Emulator, req: Request) -> Response:
+def _set_status(emu: Emulator, req: Request, status: str) -> Response:
     m = emu.store.membership(req.params["id"])
-    if m.status != "inactive":
-        m.status = "inactive"
+    if m.status != status:
+        m.status = status
         emu.store.touch_membership(m)
     return _membership(emu, m)
+
+
+@r.route("PUT", "/user_management/organization_memberships/{id}/deactivate")
+def deactivate_membership(emu: Emulator, req: Request) -> Response:
+    return _set_status(emu, req, "inactive")
 
 
 @r.route("PUT", "/user_management/organization_memberships/{id}/reactivate")
 def reactivate_membership(emu: Emulator, req: Request) -> Response:
-    m = emu.store.membership(req.params["id"])
-    if m.status != "active":
-        m.status = "active"
-        emu.store.touch_membership(m)
-    return _membership(emu, m)
+    return _set_status(emu, req, "active")
 
 
 @r.route("DELETE", "/user_management/organization_memberships/{id}")

@@ -14,7 +14,7 @@ from django_authkit.emulator.authorization_checks import (
     permissions_on,
 )
 from django_authkit.emulator.authz_registry import ancestors, ref, resource_id, resources
-from django_authkit.emulator.crud import fields, get_or_404, renamed, stamped, stamps
+from django_authkit.emulator.crud import fields, get_or_404, renamed, stamped, stamps, where
 from django_authkit.emulator.routing import Request, Response, error, json_response, list_page
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound
@@ -78,15 +78,8 @@ def create_resource(emu: Emulator, req: Request) -> Response:
 @r.route("GET", "/authorization/resources")
 def list_resources(emu: Emulator, req: Request) -> Response:
     items = list(resources(emu.store).values())
-    for field, key in (
-        ("organization_id", "organization_id"),
-        ("resource_type_slug", "resource_type_slug"),
-        ("resource_external_id", "external_id"),
-        ("parent_resource_id", "parent_resource_id"),
-    ):
-        wanted = req.arg(field)
-        if wanted:
-            items = [i for i in items if i[key] == wanted]
+    names = ("organization_id", "resource_type_slug", "parent_resource_id")
+    items = where(req, items, *names, resource_external_id="external_id")
     if req.arg("parent_external_id"):  # the SDK's name here (elsewhere: parent_resource_...)
         kinds = req.arg("parent_resource_type_slug")
         items = [

@@ -51,6 +51,19 @@ def valid_email(req: Request, name: str = "email") -> str:
     return email
 
 
+def where(
+    req: Request, items: list[dict[str, Any]], *names: str, **renamed: str
+) -> list[dict[str, Any]]:
+    """``items`` matching each list filter sent: query value ``name`` against field ``name``
+    (``renamed``: query name -> field); ``email`` is compared normalized, as it is stored."""
+    for arg, key in [*((n, n) for n in names), *renamed.items()]:
+        wanted = req.arg(arg)
+        if wanted:
+            wanted = normalize_email(wanted) if arg == "email" else wanted
+            items = [i for i in items if i[key] == wanted]
+    return items
+
+
 def named_like(req: Request, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``items`` whose name contains the ``search`` query value (any case), if one was sent."""
     search = (req.arg("search") or "").casefold()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404
+from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404, where
 from django_authkit.emulator.ids import iso_now, stable_id, token
 from django_authkit.emulator.routing import Request, Response, json_response, list_page
 from django_authkit.emulator.routing import router as r
@@ -12,6 +12,9 @@ from django_authkit.emulator.state import normalize_email
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
+
+
+DIR = "directory_id"
 
 
 def _table(emu: Emulator, name: str) -> dict[str, dict[str, Any]]:
@@ -90,11 +93,7 @@ def seed_directory(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
 
 @r.route("GET", "/directories")
 def list_directories(emu: Emulator, req: Request) -> Response:
-    items = list(_table(emu, "directories").values())
-    if req.arg("organization_id"):
-        items = [d for d in items if d["organization_id"] == req.arg("organization_id")]
-    if req.arg("domain"):
-        items = [d for d in items if d["domain"] == req.arg("domain")]
+    items = where(req, list(_table(emu, "directories").values()), "organization_id", "domain")
     return list_page(req, named_like(req, items))
 
 
@@ -116,13 +115,9 @@ def delete_directory(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/directory_users")
 def list_directory_users(emu: Emulator, req: Request) -> Response:
-    items = list(_table(emu, "directory_users").values())
-    if req.arg("directory"):
-        items = [u for u in items if u["directory_id"] == req.arg("directory")]
+    items = where(req, list(_table(emu, "directory_users").values()), "email", directory=DIR)
     if req.arg("group"):
         items = [u for u in items if req.arg("group") in u["_groups"]]
-    if req.arg("email"):
-        items = [u for u in items if u["email"] == normalize_email(req.arg("email") or "")]
     return list_page(req, items, lambda u: _user_api(emu, u))
 
 
@@ -134,9 +129,7 @@ def get_directory_user(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/directory_groups")
 def list_directory_groups(emu: Emulator, req: Request) -> Response:
-    items = list(_table(emu, "directory_groups").values())
-    if req.arg("directory"):
-        items = [g for g in items if g["directory_id"] == req.arg("directory")]
+    items = where(req, list(_table(emu, "directory_groups").values()), directory=DIR)
     if req.arg("user"):
         user = _table(emu, "directory_users").get(req.arg("user") or "")
         items = [g for g in items if user is not None and g["id"] in user["_groups"]]

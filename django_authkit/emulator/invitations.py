@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.crud import get_or_404, or_404, stamped, stamps, valid_email, without
+from django_authkit.emulator.crud import (
+    get_or_404,
+    or_404,
+    stamped,
+    stamps,
+    valid_email,
+    where,
+    without,
+)
 from django_authkit.emulator.ids import iso, iso_now, new_id, token
 from django_authkit.emulator.models import Grant
 from django_authkit.emulator.routing import (
@@ -17,7 +25,6 @@ from django_authkit.emulator.routing import (
     oauth_error,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import normalize_email
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -106,11 +113,7 @@ def redeem(emu: Emulator, invitation_token: str, grant: Grant) -> Response | Non
 
 @r.route("GET", "/user_management/invitations")
 def list_invitations(emu: Emulator, req: Request) -> Response:
-    items = list(_all(emu).values())
-    if req.arg("organization_id"):
-        items = [i for i in items if i["organization_id"] == req.arg("organization_id")]
-    if req.arg("email"):
-        items = [i for i in items if i["email"] == normalize_email(req.arg("email") or "")]
+    items = where(req, list(_all(emu).values()), "organization_id", "email")
     return list_page(req, items, lambda i: _api(emu, i))
 
 

@@ -19,16 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from django_authkit.emulator import keys
-from django_authkit.emulator.models import (
-    Domain,
-    Membership,
-    Organization,
-    RefreshToken,
-    Role,
-    Session,
-    User,
-)
+from django_authkit.emulator import keys, models
 from django_authkit.emulator.state import Store
 
 VERSION = 1
@@ -89,16 +80,17 @@ def restore(store: Store, data: dict[str, Any]) -> None:
     if data.get("version") != VERSION:
         raise ValueError(f"unsupported state file version {data.get('version')!r}")
     store.custom_roles = bool(data.get("custom_roles"))
-    store.roles = {r["slug"]: Role(**r) for r in data.get("roles", [])}
-    store.users = {u["id"]: User(**u) for u in data.get("users", [])}
-    orgs: dict[str, Organization] = {}
+    store.roles = {r["slug"]: models.Role(**r) for r in data.get("roles", [])}
+    store.users = {u["id"]: models.User(**u) for u in data.get("users", [])}
+    orgs: dict[str, models.Organization] = {}
     for o in data.get("organizations", []):
-        domains = [Domain(**d) for d in o.pop("domains", [])]
-        orgs[o["id"]] = Organization(**o, domains=domains)
+        domains = [models.Domain(**d) for d in o.pop("domains", [])]
+        orgs[o["id"]] = models.Organization(**o, domains=domains)
     store.organizations = orgs
-    store.memberships = {m["id"]: Membership(**m) for m in data.get("memberships", [])}
-    store.sessions = {s["id"]: Session(**s) for s in data.get("sessions", [])}
-    store.refresh_tokens = {k: RefreshToken(**v) for k, v in data.get("refresh_tokens", {}).items()}
+    store.memberships = {m["id"]: models.Membership(**m) for m in data.get("memberships", [])}
+    store.sessions = {s["id"]: models.Session(**s) for s in data.get("sessions", [])}
+    tokens = data.get("refresh_tokens", {})
+    store.refresh_tokens = {k: models.RefreshToken(**v) for k, v in tokens.items()}
     store.events = list(data.get("events", []))
     store.extra = dict(data.get("extra", {}))
 

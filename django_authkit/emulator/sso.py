@@ -10,12 +10,10 @@ from django_authkit.emulator.authorize import (
     COMPLETERS,
     OAUTH_PROVIDERS,
     REQUEST_TTL,
-    _bad_request,
     _error_redirect,
-    redirect_allowed,
-    repeated,
+    checked_redirect,
 )
-from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404
+from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404, where
 from django_authkit.emulator.ids import iso_now, new_id, stable_id, token
 from django_authkit.emulator.routing import (
     Request,
@@ -68,10 +66,7 @@ def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
 
 @r.route("GET", "/connections")
 def list_connections(emu: Emulator, req: Request) -> Response:
-    items = list(connections(emu).values())
-    for key in ("connection_type", "organization_id"):
-        if req.arg(key):
-            items = [c for c in items if c[key] == req.arg(key)]
+    items = where(req, list(connections(emu).values()), "connection_type", "organization_id")
     if req.arg("domain"):
         items = [c for c in items if any(d["domain"] == req.arg("domain") for d in c["domains"])]
     return list_page(req, named_like(req, items))
@@ -96,20 +91,8 @@ def delete_connection(emu: Emulator, req: Request) -> Response:
 @r.route("GET", "/sso/authorize", public=True)
 def sso_authorize(emu: Emulator, req: Request) -> Response:
     store = emu.store
-    twice = repeated(req)
-    if {"client_id", "redirect_uri"} & set(twice):
-        return _bad_request("Invalid request", f"Repeated parameter(s): {', '.join(twice)}.")
-    redirect_uri, state = req.arg("redirect_uri"), req.arg("state")
-    if req.arg("client_id") != emu.client_id:
-        return _bad_request("Invalid client", f"Unknown client_id '{req.arg('client_id') or ''}'.")
-    if not redirect_allowed(emu, redirect_uri):
-        return _bad_request("Invalid redirect URI", f"'{redirect_uri or ''}' is not allowed.")
-    assert redirect_uri is not None
-    if twice:
-        message = f"Repeated parameter(s): {', '.join(twice)}."
-        return _error_redirect(
-            redirect_uri, "invalid_request", message, None if "state" in twice else state
-        )
+    redirect_uri = checked_redirect(emu, req, "is not allowed.")
+    state = req.arg("state")
     if req.arg("response_type") != "code":
         return _error_redirect(redirect_uri, "unsupported_response_type", "Use 'code'.", state)
     conn_id, org_id, provider = req.arg("connection"), req.arg("organization"), req.arg("provider")

@@ -17,6 +17,7 @@ from django_authkit.emulator.crud import (
     stamped,
     stamps,
     valid_email,
+    where,
 )
 from django_authkit.emulator.ids import iso, new_id, stable_id
 from django_authkit.emulator.routing import (
@@ -28,7 +29,7 @@ from django_authkit.emulator.routing import (
     unpaged,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import Conflict, normalize_email
+from django_authkit.emulator.state import Conflict
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -78,11 +79,7 @@ def get_waitlist(emu: Emulator, req: Request) -> Response:
 def list_entries(emu: Emulator, req: Request) -> Response:
     waitlist = _waitlist(emu, req.params["id"])
     items = [e for e in _entries(emu).values() if e["waitlist_id"] == waitlist["id"]]
-    if req.arg("state"):
-        items = [e for e in items if e["state"] == req.arg("state")]
-    if req.arg("email"):
-        items = [e for e in items if e["email"] == normalize_email(req.arg("email") or "")]
-    return list_page(req, items, _entry_api)
+    return list_page(req, where(req, items, "state", "email"), _entry_api)
 
 
 @r.route("POST", "/user_management/waitlists/{id}/entries")
