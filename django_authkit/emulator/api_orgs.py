@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.crud import first_or_404
+from django_authkit.emulator.crud import first_or_404, with_external_id
 from django_authkit.emulator.models import Membership, Organization
 from django_authkit.emulator.routing import Request, Response, invalid, json_response, list_page
 from django_authkit.emulator.routing import router as r
@@ -56,9 +56,8 @@ def create_organization(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/organizations/external_id/{external_id}")
 def get_organization_by_external_id(emu: Emulator, req: Request) -> Response:
-    wanted = req.params["external_id"]
-    found = (o for o in emu.store.organizations.values() if o.external_id == wanted)
-    return json_response(first_or_404(found, "Organization", wanted).to_api())
+    orgs = emu.store.organizations.values()
+    return json_response(with_external_id(orgs, "Organization", req.params["external_id"]).to_api())
 
 
 @r.route("GET", "/organizations/{id}")

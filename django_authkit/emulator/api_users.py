@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.crud import first_or_404
+from django_authkit.emulator.crud import with_external_id
 from django_authkit.emulator.models import Session, User, hash_password
 from django_authkit.emulator.routing import Request, Response, error, json_response, list_page
 from django_authkit.emulator.routing import router as r
@@ -52,9 +52,8 @@ def create_user(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/user_management/users/external_id/{external_id}")
 def get_user_by_external_id(emu: Emulator, req: Request) -> Response:
-    wanted = req.params["external_id"]
-    found = (u for u in emu.store.users.values() if u.external_id == wanted)
-    return json_response(first_or_404(found, "User", wanted).to_api())
+    users = emu.store.users.values()
+    return json_response(with_external_id(users, "User", req.params["external_id"]).to_api())
 
 
 @r.route("GET", "/user_management/users/{id}")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
 
 ORG_TYPE = "organization"
+ORG_ROLE = "/authorization/organizations/{org}/roles/{slug}"
 
 
 # -- permissions -----------------------------------------------------------------------------
@@ -166,25 +167,6 @@ def _touch(emu: Emulator, role: Role) -> Response:
     return json_response(role_api(role))
 
 
-def _update(emu: Emulator, req: Request, role: Role) -> Response:
-    for key, value in renamed(req).items():
-        setattr(role, key, value)
-    return _touch(emu, role)
-
-
-def _set_permissions(emu: Emulator, req: Request, role: Role) -> Response:
-    role.permissions = _checked_permissions(emu, req.field("permissions"))
-    return _touch(emu, role)
-
-
-def _add_permission(emu: Emulator, req: Request, role: Role) -> Response:
-    slug = text_field(req)
-    _permission(emu, slug)
-    if slug not in role.permissions:
-        role.permissions.append(slug)
-    return _touch(emu, role)
-
-
 def _roles_of(emu: Emulator, org_id: str | None) -> Response:
     roles = [
         role
@@ -204,26 +186,6 @@ def create_environment_role(emu: Emulator, req: Request) -> Response:
     return _new_role(emu, req, None)
 
 
-@r.route("GET", "/authorization/roles/{slug}")
-def get_environment_role(emu: Emulator, req: Request) -> Response:
-    return json_response(role_api(_role(emu, req.params["slug"])))
-
-
-@r.route("PATCH", "/authorization/roles/{slug}")
-def update_environment_role(emu: Emulator, req: Request) -> Response:
-    return _update(emu, req, _role(emu, req.params["slug"]))
-
-
-@r.route("PUT", "/authorization/roles/{slug}/permissions")
-def set_environment_role_permissions(emu: Emulator, req: Request) -> Response:
-    return _set_permissions(emu, req, _role(emu, req.params["slug"]))
-
-
-@r.route("POST", "/authorization/roles/{slug}/permissions")
-def add_environment_role_permission(emu: Emulator, req: Request) -> Response:
-    return _add_permission(emu, req, _role(emu, req.params["slug"]))
-
-
 @r.route("GET", "/authorization/organizations/{org}/roles")
 def list_organization_roles(emu: Emulator, req: Request) -> Response:
     emu.store.organization(req.params["org"])
@@ -235,17 +197,41 @@ def create_organization_role(emu: Emulator, req: Request) -> Response:
     return _new_role(emu, req, req.params["org"])
 
 
-@r.route("GET", "/authorization/organizations/{org}/roles/{slug}")
-def get_organization_role(emu: Emulator, req: Request) -> Response:
-    return json_response(role_api(_role(emu, req.params["slug"], req.params["org"])))
+# An environment role and an organization's own role are read and changed alike.
+ROLE = (
+    ("/authorization/roles/{slug}", lambda emu, req: _role(emu, req.params["slug"])),
+    (ORG_ROLE, lambda emu, req: _role(emu, req.params["slug"], req.params["org"])),
+)
 
 
-@r.route("PATCH", "/authorization/organizations/{org}/roles/{slug}")
-def update_organization_role(emu: Emulator, req: Request) -> Response:
-    return _update(emu, req, _role(emu, req.params["slug"], req.params["org"]))
+@r.each("GET", ROLE)
+def get_role(emu: Emulator, req: Request, role: Role) -> Response:
+    return json_response(role_api(role))
 
 
-@r.route("DELETE", "/authorization/organizations/{org}/roles/{slug}")
+@r.each("PATCH", ROLE)
+def update_role(emu: Emulator, req: Request, role: Role) -> Response:
+    for key, value in renamed(req).items():
+        setattr(role, key, value)
+    return _touch(emu, role)
+
+
+@r.each("PUT", ROLE, "/permissions")
+def set_role_permissions(emu: Emulator, req: Request, role: Role) -> Response:
+    role.permissions = _checked_permissions(emu, req.field("permissions"))
+    return _touch(emu, role)
+
+
+@r.each("POST", ROLE, "/permissions")
+def add_role_permission(emu: Emulator, req: Request, role: Role) -> Response:
+    slug = text_field(req)
+    _permission(emu, slug)
+    if slug not in role.permissions:
+        role.permissions.append(slug)
+    return _touch(emu, role)
+
+
+@r.route("DELETE", ORG_ROLE)
 def delete_organization_role(emu: Emulator, req: Request) -> Response:
     role = _role(emu, req.params["slug"], req.params["org"])
     if any(role.slug in m.roles for m in emu.store.memberships.values()):
@@ -255,17 +241,7 @@ def delete_organization_role(emu: Emulator, req: Request) -> Response:
     return Response(204)
 
 
-@r.route("PUT", "/authorization/organizations/{org}/roles/{slug}/permissions")
-def set_organization_role_permissions(emu: Emulator, req: Request) -> Response:
-    return _set_permissions(emu, req, _role(emu, req.params["slug"], req.params["org"]))
-
-
-@r.route("POST", "/authorization/organizations/{org}/roles/{slug}/permissions")
-def add_organization_role_permission(emu: Emulator, req: Request) -> Response:
-    return _add_permission(emu, req, _role(emu, req.params["slug"], req.params["org"]))
-
-
-@r.route("DELETE", "/authorization/organizations/{org}/roles/{slug}/permissions/{perm}")
+@r.route("DELETE", f"{ORG_ROLE}/permissions/{{perm}}")
 def remove_organization_role_permission(emu: Emulator, req: Request) -> Response:
     role = _role(emu, req.params["slug"], req.params["org"])
     if req.params["perm"] not in role.permissions:

@@ -37,9 +37,17 @@ def _get(emu: Emulator, rid: str) -> dict[str, Any]:
     return get_or_404(resources(emu.store), rid, "Resource")
 
 
+def _by_id(emu: Emulator, req: Request) -> dict[str, Any]:
+    return _get(emu, req.params["id"])
+
+
 def _by_external(emu: Emulator, req: Request) -> dict[str, Any]:
     emu.store.organization(req.params["org"])
     return _get(emu, resource_id(req.params["org"], req.params["kind"], req.params["external"]))
+
+
+# Each route on one resource is served by its id and by (organization, type, external id).
+RESOURCE = (("/authorization/resources/{id}", _by_id), (BY_EXTERNAL, _by_external))
 
 
 def _parent(emu: Emulator, org_id: str, data: dict[str, Any]) -> str | None:
@@ -96,7 +104,13 @@ def list_resources(emu: Emulator, req: Request) -> Response:
     return list_page(req, items, resource_api)
 
 
-def _update(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+@r.each("GET", RESOURCE)
+def get_resource(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+    return json_response(resource_api(item))
+
+
+@r.each("PATCH", RESOURCE)
+def update_resource(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     item.update(renamed(req))
     parent = _parent(emu, item["organization_id"], req.body)
     if parent is not None:
@@ -107,7 +121,8 @@ def _update(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     return json_response(resource_api(item))
 
 
-def _delete(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+@r.each("DELETE", RESOURCE)
+def delete_resource(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     children = [i for i in resources(emu.store).values() if i["parent_resource_id"] == item["id"]]
     cascade = (req.arg("cascade_delete") or "").lower() == "true"
     if children and not cascade:
@@ -115,7 +130,7 @@ def _delete(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
             409, "The resource has children; pass cascade_delete.", "resource_has_children"
         )
     for child in children:
-        _delete(emu, req, child)
+        delete_resource(emu, req, child)
     del resources(emu.store)[item["id"]]
     assignments = emu.store.extra.get("role_assignments", {})
     for key in [k for k, a in assignments.items() if a["resource"]["id"] == item["id"]]:
@@ -123,37 +138,8 @@ def _delete(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     return Response(204)
 
 
-@r.route("GET", "/authorization/resources/{id}")
-def get_resource(emu: Emulator, req: Request) -> Response:
-    return json_response(resource_api(_get(emu, req.params["id"])))
-
-
-@r.route("PATCH", "/authorization/resources/{id}")
-def update_resource(emu: Emulator, req: Request) -> Response:
-    return _update(emu, req, _get(emu, req.params["id"]))
-
-
-@r.route("DELETE", "/authorization/resources/{id}")
-def delete_resource(emu: Emulator, req: Request) -> Response:
-    return _delete(emu, req, _get(emu, req.params["id"]))
-
-
-@r.route("GET", BY_EXTERNAL)
-def get_by_external(emu: Emulator, req: Request) -> Response:
-    return json_response(resource_api(_by_external(emu, req)))
-
-
-@r.route("PATCH", BY_EXTERNAL)
-def update_by_external(emu: Emulator, req: Request) -> Response:
-    return _update(emu, req, _by_external(emu, req))
-
-
-@r.route("DELETE", BY_EXTERNAL)
-def delete_by_external(emu: Emulator, req: Request) -> Response:
-    return _delete(emu, req, _by_external(emu, req))
-
-
-def _assignments_on(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+@r.each("GET", RESOURCE, "/role_assignments")
+def role_assignments_on(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     members = [
         m for m in emu.store.memberships.values() if m.organization_id == item["organization_id"]
     ]
@@ -167,17 +153,8 @@ def _assignments_on(emu: Emulator, req: Request, item: dict[str, Any]) -> Respon
     return list_page(req, found, assignment_api)
 
 
-@r.route("GET", "/authorization/resources/{id}/role_assignments")
-def role_assignments_for_resource(emu: Emulator, req: Request) -> Response:
-    return _assignments_on(emu, req, _get(emu, req.params["id"]))
-
-
-@r.route("GET", f"{BY_EXTERNAL}/role_assignments")
-def role_assignments_by_external(emu: Emulator, req: Request) -> Response:
-    return _assignments_on(emu, req, _by_external(emu, req))
-
-
-def _members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+@r.each("GET", RESOURCE, "/organization_memberships")
+def members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     """Members holding ``permission_slug`` on the resource (``assignment=direct``: on it)."""
     perm = req.required("permission_slug", query=True)
     direct = req.arg("assignment") == "direct"
@@ -196,16 +173,6 @@ def _members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response
         if allowed:
             found.append(m)
     return list_page(req, found, store.membership_api)
-
-
-@r.route("GET", "/authorization/resources/{id}/organization_memberships")
-def memberships_for_resource(emu: Emulator, req: Request) -> Response:
-    return _members_with(emu, req, _get(emu, req.params["id"]))
-
-
-@r.route("GET", f"{BY_EXTERNAL}/organization_memberships")
-def memberships_by_external(emu: Emulator, req: Request) -> Response:
-    return _members_with(emu, req, _by_external(emu, req))
 
 
 @r.route("GET", "/authorization/organization_memberships/{id}/resources")

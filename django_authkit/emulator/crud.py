@@ -7,16 +7,24 @@ events and rules); the WorkOS shapes they all follow live here and in ``routing`
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from django_authkit.emulator.ids import iso_now
+from django_authkit.emulator.ids import iso_now, stable_id
 from django_authkit.emulator.routing import Request, invalid
 from django_authkit.emulator.state import NotFound, normalize_email
 
 if TYPE_CHECKING:
+    from django_authkit.emulator.models import Organization
     from django_authkit.emulator.state import Store
 
 T = TypeVar("T")
+
+
+class _External(Protocol):
+    external_id: str | None
+
+
+E = TypeVar("E", bound=_External)
 
 
 def or_404(item: T | None, kind: str, key: str) -> T:
@@ -41,6 +49,21 @@ def pop_or_404(table: dict[str, T], key: str, kind: str) -> T:
 def first_or_404(items: Iterable[T], kind: str, key: str) -> T:
     """The first of ``items`` (a filtering generator, say), or a 404 naming ``key``."""
     return or_404(next(iter(items), None), kind, key)
+
+
+def with_external_id(objects: Iterable[E], kind: str, wanted: str) -> E:
+    """The object (a user, an organization) whose ``external_id`` is ``wanted``, or a 404."""
+    return first_or_404((o for o in objects if o.external_id == wanted), kind, wanted)
+
+
+def seeded(
+    store: Store, spec: dict[str, Any], kind: str, prefix: str
+) -> tuple[Organization, dict[str, Any]]:
+    """The organization a seed entry names (by id or name), and the entry's ``object``,
+    ``id`` (given, or stable for that organization and name) and ``organization_id``."""
+    org = store.organization_named(str(spec["organization"]))
+    item_id = spec.get("id") or stable_id(prefix, org.id, str(spec.get("name") or ""))
+    return org, {"object": kind, "id": item_id, "organization_id": org.id}
 
 
 def valid_email(req: Request, name: str = "email") -> str:

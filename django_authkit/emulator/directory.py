@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404, where
+from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404, seeded, where
 from django_authkit.emulator.ids import iso_now, stable_id, token
 from django_authkit.emulator.routing import Request, Response, json_response, list_page
 from django_authkit.emulator.routing import router as r
@@ -35,12 +35,10 @@ def _user_api(emu: Emulator, user: dict[str, Any]) -> dict[str, Any]:
 def seed_directory(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     """Create a directory with its groups and users from a seed entry."""
     store = emu.store
-    org = store.organization_named(str(spec["organization"]))
+    org, base = seeded(store, spec, "directory", "directory")
     now = iso_now(store.now())
     directory: dict[str, Any] = {
-        "object": "directory",
-        "id": spec.get("id") or stable_id("directory", org.id, str(spec.get("name") or "")),
-        "organization_id": org.id,
+        **base,
         "external_key": token(12),
         "type": spec.get("type") or "generic scim v2.0",
         "state": spec.get("state") or "linked",

@@ -180,6 +180,9 @@ def unpaged(data: list[Any]) -> Response:
 
 
 Handler = Callable[["Emulator", Request], Response]
+Finder = Callable[["Emulator", Request], Any]
+"""Finds the object a request's path names (or raises ``NotFound``)."""
+Action = Callable[["Emulator", Request, Any], Response]
 
 
 @dataclass
@@ -206,6 +209,22 @@ class Router:
         def decorator(handler: Handler) -> Handler:
             self.add(method, path, handler, public=public)
             return handler
+
+        return decorator
+
+    def each(
+        self, method: str, bases: Sequence[tuple[str, Finder]], suffix: str = ""
+    ) -> Callable[[Action], Action]:
+        """Serve ``action(emu, req, found)`` at ``base + suffix`` for each ``(base, finder)``:
+        one object addressed more than one way (by id and by external id, say)."""
+
+        def bind(action: Action, find: Finder) -> Handler:
+            return lambda emu, req: action(emu, req, find(emu, req))
+
+        def decorator(action: Action) -> Action:
+            for base, find in bases:
+                self.add(method, base + suffix, bind(action, find))
+            return action
 
         return decorator
 

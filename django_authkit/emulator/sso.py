@@ -13,8 +13,8 @@ from django_authkit.emulator.authorize import (
     _error_redirect,
     checked_redirect,
 )
-from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404, where
-from django_authkit.emulator.ids import iso_now, new_id, stable_id, token
+from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404, seeded, stamped, where
+from django_authkit.emulator.ids import new_id, token
 from django_authkit.emulator.routing import (
     Request,
     Response,
@@ -42,13 +42,9 @@ def connections(emu: Emulator) -> dict[str, dict[str, Any]]:
 
 def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     """A connection from the seed: ``{"organization", "name"?, "connection_type"?, ...}``."""
-    store = emu.store
-    org = store.organization_named(str(spec["organization"]))
-    now = iso_now(store.now())
+    org, base = seeded(emu.store, spec, "connection", "conn")
     conn: dict[str, Any] = {
-        "object": "connection",
-        "id": spec.get("id") or stable_id("conn", org.id, str(spec.get("name") or "")),
-        "organization_id": org.id,
+        **base,
         "connection_type": spec.get("connection_type") or "GenericOIDC",
         "name": spec.get("name") or f"{org.name} SSO",
         "state": spec.get("state") or "active",
@@ -57,10 +53,8 @@ def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
             {"object": "connection_domain", "id": new_id("conn_domain"), "domain": d}
             for d in spec.get("domains", [d.domain for d in org.domains])
         ],
-        "created_at": now,
-        "updated_at": now,
     }
-    connections(emu)[conn["id"]] = conn
+    connections(emu)[conn["id"]] = stamped(emu.store, conn, as_text=True)
     return conn
 
 
