@@ -57,6 +57,7 @@ class Emulator:
         self.store = Store(config, None)
         self.store.seed_hooks.append(self._seed_extras)
         self.keys = KeyRing()
+        persist.adopt_key_ring(self.keys, saved)  # a rotated key set, as it was
         self.faults = Faults()
         self.calls = CallLog()
         self.webhooks = WebhookDispatcher(self)
@@ -72,7 +73,7 @@ class Emulator:
         """Write the store to ``state_file`` (if any); called under the store lock."""
         if self.state_file is not None:
             with self.store.lock:
-                persist.save(self.state_file, self.store)
+                persist.save(self.state_file, self.store, self.keys)
 
     def _seed_extras(self, seed: dict[str, Any], out: dict[str, Any]) -> None:
         """Seed sections owned by route modules (connections, directories, ...)."""
