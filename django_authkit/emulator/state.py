@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import string
 import threading
 import time
 from collections.abc import Callable
@@ -66,8 +67,17 @@ def load_seed(seed: dict[str, Any] | str | Path | None) -> dict[str, Any] | None
     return data
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """Surrounding white space dropped and ``A-Z`` lower-cased, nothing else folded.
+
+    The app's e-mail rule (``django_authkit.identity``; the emulator imports nothing
+    from the app): Unicode case mapping would make look-alikes one address, e.g. the
+    KELVIN SIGN (U+212A) lower-cases to ``k``.
+    """
+    return email.strip().translate(_ASCII_LOWER)
 
 
 class Store:
