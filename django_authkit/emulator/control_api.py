@@ -9,6 +9,7 @@ from django_authkit.emulator.events import create_endpoint
 from django_authkit.emulator.ids import iso_now
 from django_authkit.emulator.routing import Request, Response, error, json_response
 from django_authkit.emulator.routing import router as r
+from django_authkit.emulator.state import NotFound
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -140,7 +141,7 @@ def redeliver(emu: Emulator, req: Request) -> Response:
     event_id = req.text("event_id")
     events = [e for e in emu.store.events if event_id in (None, e["id"])]
     if event_id and not events:
-        return error(404, f"Event not found: '{event_id}'", "entity_not_found")
+        raise NotFound("Event", event_id)
     for event in events:
         emu.webhooks.enqueue(event)
     return json_response({"redelivered": [e["id"] for e in events]})

@@ -98,10 +98,6 @@ def invalid(message: str, field: str | None = None, code: str | None = None) -> 
     return Refused(error(422, message, "invalid_request_parameters", **extra))
 
 
-def not_found(kind: str, key: str) -> Response:
-    return error(404, f"{kind} not found: '{key}'", "entity_not_found")
-
-
 def html_response(body: str, status: int = 200) -> Response:
     return Response(
         status,
