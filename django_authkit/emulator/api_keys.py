@@ -13,24 +13,24 @@ import hmac
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.ids import iso, iso_now, new_id, token
+from django_authkit.emulator.crud import get_or_404, stamps
+from django_authkit.emulator.ids import iso, new_id, token
 from django_authkit.emulator.routing import (
     Request,
     Response,
     error,
+    invalid,
     json_response,
-    list_response,
-    paginate,
+    list_page,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
 
 
 def _keys(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("api_keys", {})
+    return emu.store.table("api_keys")
 
 
 def known_permissions(emu: Emulator) -> set[str]:
@@ -58,8 +58,7 @@ def api_key_api(key: dict[str, Any], *, with_value: bool = False) -> dict[str, A
         "last_used_at": iso(key["last_used_at"]),
         "expires_at": iso(key["expires_at"]),
         "permissions": list(key["permissions"]),
-        "created_at": iso_now(key["created_at"]),
-        "updated_at": iso_now(key["updated_at"]),
+        **stamps(key),
     }
     if with_value:
         data["value"] = key["value"]
@@ -69,27 +68,18 @@ def api_key_api(key: dict[str, Any], *, with_value: bool = False) -> dict[str, A
 def _create(emu: Emulator, req: Request, owner: dict[str, Any]) -> Response:
     name = req.text("name")
     if not name:
-        return error(
-            422,
-            "Validation failed.",
-            "invalid_request_parameters",
-            errors=[{"field": "name", "code": "name_required"}],
-        )
+        raise invalid("Validation failed.", "name")
     perms = req.field("permissions") or []
     if not isinstance(perms, list):
         raise ValueError("permissions must be a list")
     unknown = sorted({str(p) for p in perms} - known_permissions(emu))
     if unknown:
-        return error(
-            422,
-            f"Unknown permission(s): {', '.join(unknown)}",
-            "invalid_request_parameters",
-            errors=[{"field": "permissions", "code": "permission_not_found"}],
-        )
+        message = f"Unknown permission(s): {', '.join(unknown)}"
+        raise invalid(message, "permissions", "permission_not_found")
     now = emu.store.now()
     expires_at = _timestamp(req.field("expires_at"))
     if expires_at is not None and expires_at <= now:
-        return error(422, "expires_at must be in the future.", "invalid_request_parameters")
+        raise invalid("expires_at must be in the future.")
     key: dict[str, Any] = {
         "id": new_id("api_key"),
         "owner": owner,
@@ -107,9 +97,7 @@ def _create(emu: Emulator, req: Request, owner: dict[str, Any]) -> Response:
 
 
 def _list(emu: Emulator, req: Request, owner: dict[str, Any]) -> Response:
-    items = [k for k in _keys(emu).values() if k["owner"] == owner]
-    page, meta = paginate(req, items, lambda k: str(k["id"]))
-    return list_response([api_key_api(k) for k in page], meta)
+    return list_page(req, [k for k in _keys(emu).values() if k["owner"] == owner], api_key_api)
 
 
 def _org_owner(emu: Emulator, org_id: str) -> dict[str, Any]:
@@ -140,15 +128,12 @@ def list_user_keys(emu: Emulator, req: Request) -> Response:
     org_id = req.arg("organization_id")
     if org_id:
         items = [k for k in items if k["owner"].get("organization_id") == org_id]
-    page, meta = paginate(req, items, lambda k: str(k["id"]))
-    return list_response([api_key_api(k) for k in page], meta)
+    return list_page(req, items, api_key_api)
 
 
 @r.route("POST", "/user_management/users/{id}/api_keys")
 def create_user_key(emu: Emulator, req: Request) -> Response:
-    org_id = req.text("organization_id")
-    if not org_id:
-        return error(422, "organization_id is required.", "invalid_request_parameters")
+    org_id = req.required("organization_id")
     owner = _user_owner(emu, req.params["id"], org_id)
     membership = emu.store.membership_for(req.params["id"], org_id)
     if membership is None or membership.status != "active":
@@ -176,12 +161,7 @@ def find_valid(emu: Emulator, value: str) -> dict[str, Any] | None:
 def validate(emu: Emulator, req: Request) -> Response:
     value = req.text("value") or req.text("key")
     if not value:
-        return error(
-            422,
-            "Validation failed.",
-            "invalid_request_parameters",
-            errors=[{"field": "value", "code": "value_required"}],
-        )
+        raise invalid("Validation failed.", "value")
     key = find_valid(emu, value)
     if key is None:
         return json_response({"api_key": None})
@@ -190,10 +170,7 @@ def validate(emu: Emulator, req: Request) -> Response:
 
 
 def _key(emu: Emulator, key_id: str) -> dict[str, Any]:
-    try:
-        return _keys(emu)[key_id]
-    except KeyError:
-        raise NotFound("API key", key_id) from None
+    return get_or_404(_keys(emu), key_id, "API key")
 
 
 @r.route("DELETE", "/api_keys/{id}")

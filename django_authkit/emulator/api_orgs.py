@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import first_or_404, with_external_id
 from django_authkit.emulator.models import Membership, Organization
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    not_found,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, invalid, json_response, list_page
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import Conflict, NotFound
+from django_authkit.emulator.state import Conflict
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -43,17 +36,13 @@ def list_organizations(emu: Emulator, req: Request) -> Response:
     search = (req.arg("search") or "").strip().casefold()
     if search:
         orgs = [o for o in orgs if search in o.name.casefold()]
-    page, meta = paginate(req, orgs, lambda o: o.id)
-    return list_response([o.to_api() for o in page], meta)
+    return list_page(req, orgs, Organization.to_api)
 
 
 @r.route("POST", "/organizations")
 def create_organization(emu: Emulator, req: Request) -> Response:
-    name = req.text("name")
-    if not name:
-        return error(422, "name is required.", "invalid_request_parameters")
     org = emu.store.create_organization(
-        name,
+        req.required("name"),
         domains=_domain_input(req.body),
         external_id=req.text("external_id"),
         metadata=req.field("metadata") if isinstance(req.field("metadata"), dict) else None,
@@ -67,11 +56,8 @@ def create_organization(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/organizations/external_id/{external_id}")
 def get_organization_by_external_id(emu: Emulator, req: Request) -> Response:
-    wanted = req.params["external_id"]
-    org = next((o for o in emu.store.organizations.values() if o.external_id == wanted), None)
-    if org is None:
-        return not_found("Organization", wanted)
-    return json_response(org.to_api())
+    orgs = emu.store.organizations.values()
+    return json_response(with_external_id(orgs, "Organization", req.params["external_id"]).to_api())
 
 
 @r.route("GET", "/organizations/{id}")
@@ -142,15 +128,12 @@ def list_memberships(emu: Emulator, req: Request) -> Response:
     statuses = set(req.arg_list("statuses"))
     if statuses:
         items = [m for m in items if m.status in statuses]
-    page, meta = paginate(req, items, lambda m: m.id)
-    return list_response([emu.store.membership_api(m) for m in page], meta)
+    return list_page(req, items, emu.store.membership_api)
 
 
 @r.route("POST", "/user_management/organization_memberships")
 def create_membership(emu: Emulator, req: Request) -> Response:
-    user_id, org_id = req.text("user_id"), req.text("organization_id")
-    if not user_id or not org_id:
-        return error(422, "user_id and organization_id are required.", "invalid_request_parameters")
+    user_id, org_id = req.required_all("user_id", "organization_id")
     store = emu.store
     roles = _roles(emu, req.body) or ["member"]
     existing = store.membership_for(user_id, org_id)
@@ -178,22 +161,22 @@ def update_membership(emu: Emulator, req: Request) -> Response:
     return _membership(emu, m)
 
 
-@r.route("PUT", "/user_management/organization_memberships/{id}/deactivate")
-def deactivate_membership(emu: Emulator, req: Request) -> Response:
+def _set_status(emu: Emulator, req: Request, status: str) -> Response:
     m = emu.store.membership(req.params["id"])
-    if m.status != "inactive":
-        m.status = "inactive"
+    if m.status != status:
+        m.status = status
         emu.store.touch_membership(m)
     return _membership(emu, m)
+
+
+@r.route("PUT", "/user_management/organization_memberships/{id}/deactivate")
+def deactivate_membership(emu: Emulator, req: Request) -> Response:
+    return _set_status(emu, req, "inactive")
 
 
 @r.route("PUT", "/user_management/organization_memberships/{id}/reactivate")
 def reactivate_membership(emu: Emulator, req: Request) -> Response:
-    m = emu.store.membership(req.params["id"])
-    if m.status != "active":
-        m.status = "active"
-        emu.store.touch_membership(m)
-    return _membership(emu, m)
+    return _set_status(emu, req, "active")
 
 
 @r.route("DELETE", "/user_management/organization_memberships/{id}")
@@ -207,11 +190,9 @@ def delete_membership(emu: Emulator, req: Request) -> Response:
 
 
 def _find_domain(emu: Emulator, domain_id: str) -> tuple[Organization, Any]:
-    for org in emu.store.organizations.values():
-        for d in org.domains:
-            if d.id == domain_id:
-                return org, d
-    raise NotFound("Organization domain", domain_id)
+    orgs = emu.store.organizations.values()
+    found = ((o, d) for o in orgs for d in o.domains if d.id == domain_id)
+    return first_or_404(found, "Organization domain", domain_id)
 
 
 @r.route("POST", "/organization_domains")
@@ -220,7 +201,7 @@ def create_domain(emu: Emulator, req: Request) -> Response:
     org = store.organization(req.text("organization_id") or "")
     name = (req.text("domain") or "").lower()
     if not name or "." not in name:
-        return error(422, "A valid domain is required.", "invalid_request_parameters")
+        raise invalid("A valid domain is required.")
     if any(d.domain == name for o in store.organizations.values() for d in o.domains):
         raise Conflict("The domain is already used by an organization.", "conflict")
     store.set_domains(org, [*({"domain": d.domain} for d in org.domains), {"domain": name}])

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.models import hash_password
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    not_found,
-    paginate,
-)
+from django_authkit.emulator.crud import with_external_id
+from django_authkit.emulator.models import Session, User, hash_password
+from django_authkit.emulator.routing import Request, Response, error, json_response, list_page
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import Conflict, normalize_email
+from django_authkit.emulator.state import Conflict, NotFound, normalize_email
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -32,8 +25,7 @@ def list_users(emu: Emulator, req: Request) -> Response:
     if org_id:
         members = {m.user_id for m in store.memberships.values() if m.organization_id == org_id}
         users = [u for u in users if u.id in members]
-    page, meta = paginate(req, users, lambda u: u.id)
-    return list_response([u.to_api() for u in page], meta)
+    return list_page(req, users, User.to_api)
 
 
 def _password(body: dict[str, Any]) -> str | None:
@@ -46,11 +38,8 @@ def _password(body: dict[str, Any]) -> str | None:
 
 @r.route("POST", "/user_management/users")
 def create_user(emu: Emulator, req: Request) -> Response:
-    email = req.text("email")
-    if not email:
-        return error(422, "email is required.", "invalid_request_parameters")
     user = emu.store.create_user(
-        email,
+        req.required("email"),
         first_name=req.text("first_name"),
         last_name=req.text("last_name"),
         email_verified=bool(req.field("email_verified")),
@@ -63,11 +52,8 @@ def create_user(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/user_management/users/external_id/{external_id}")
 def get_user_by_external_id(emu: Emulator, req: Request) -> Response:
-    wanted = req.params["external_id"]
-    user = next((u for u in emu.store.users.values() if u.external_id == wanted), None)
-    if user is None:
-        return not_found("User", wanted)
-    return json_response(user.to_api())
+    users = emu.store.users.values()
+    return json_response(with_external_id(users, "User", req.params["external_id"]).to_api())
 
 
 @r.route("GET", "/user_management/users/{id}")
@@ -123,16 +109,13 @@ def list_sessions(emu: Emulator, req: Request) -> Response:
     for s in sessions:
         if s.status == "active" and s.expires_at < now:
             s.status = "expired"
-    page, meta = paginate(req, sessions, lambda s: s.id)
-    return list_response([s.to_api() for s in page], meta)
+    return list_page(req, sessions, Session.to_api)
 
 
 @r.route("POST", "/user_management/sessions/revoke")
 def revoke_session(emu: Emulator, req: Request) -> Response:
     store = emu.store
-    session_id = req.text("session_id")
-    if not session_id:
-        return error(422, "session_id is required.", "invalid_request_parameters")
+    session_id = req.required("session_id")
     session = store.sessions.get(session_id)
     if session is None:
         return error(400, f"Session not found: '{session_id}'", "session_not_found")
@@ -143,5 +126,5 @@ def revoke_session(emu: Emulator, req: Request) -> Response:
 @r.route("GET", "/sso/jwks/{client_id}", public=True)
 def jwks(emu: Emulator, req: Request) -> Response:
     if req.params["client_id"] != emu.client_id:
-        return not_found("Client", req.params["client_id"])
+        raise NotFound("Client", req.params["client_id"])
     return json_response(emu.keys.jwks())

@@ -8,10 +8,10 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import get_or_404, or_404
 from django_authkit.emulator.ids import iso_now, new_id
 from django_authkit.emulator.routing import Request, Response, error, json_response
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -24,7 +24,7 @@ def _events(emu: Emulator) -> list[dict[str, Any]]:
 
 
 def _exports(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("audit_log_exports", {})
+    return emu.store.table("audit_log_exports")
 
 
 def _field_errors(event: Any) -> list[dict[str, str]]:
@@ -83,8 +83,7 @@ def _export_api(emu: Emulator, item: dict[str, Any]) -> dict[str, Any]:
 def create_export(emu: Emulator, req: Request) -> Response:
     org_id = req.text("organization_id") or ""
     emu.store.organization(org_id)
-    if not req.text("range_start") or not req.text("range_end"):
-        return error(422, "range_start and range_end are required.", "invalid_request_parameters")
+    req.required_all("range_start", "range_end")
     item: dict[str, Any] = {
         "id": new_id("audit_log_export"),
         "filters": dict(req.body),
@@ -97,9 +96,7 @@ def create_export(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/audit_logs/exports/{id}")
 def get_export(emu: Emulator, req: Request) -> Response:
-    item = _exports(emu).get(req.params["id"])
-    if item is None:
-        raise NotFound("Audit log export", req.params["id"])
+    item = get_or_404(_exports(emu), req.params["id"], "Audit log export")
     return json_response(_export_api(emu, item))
 
 
@@ -129,8 +126,7 @@ def _matching(emu: Emulator, filters: dict[str, Any]) -> list[dict[str, Any]]:
 @r.route("GET", "/_emulator/audit_logs/exports/{name}", public=True)
 def download_export(emu: Emulator, req: Request) -> Response:
     item = _exports(emu).get(req.params["name"].removesuffix(".csv"))
-    if item is None:
-        raise NotFound("Audit log export", req.params["name"])
+    item = or_404(item, "Audit log export", req.params["name"])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["action", "occurred_at", "actor", "targets", "context", "metadata"])

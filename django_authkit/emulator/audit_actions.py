@@ -6,17 +6,12 @@ An action exists once a schema is created for it, or once an event with that
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import get_or_404
 from django_authkit.emulator.ids import iso_now
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, invalid, json_response, list_page
 from django_authkit.emulator.routing import router as r
 
 if TYPE_CHECKING:
@@ -28,7 +23,7 @@ MONTHS = {f"{n}_MONTH" if n == 1 else f"{n}_MONTHS": n * 30 for n in range(1, 13
 
 def _actions(emu: Emulator) -> dict[str, dict[str, Any]]:
     """Actions by name, each with its list of schema versions (oldest first)."""
-    actions: dict[str, dict[str, Any]] = emu.store.extra.setdefault("audit_log_actions", {})
+    actions = emu.store.table("audit_log_actions")
     events = emu.store.extra.get("audit_logs", {}).get("events", [])
     for event in events:
         name = str(event.get("event", {}).get("action") or "")
@@ -70,20 +65,14 @@ def _action_api(action: dict[str, Any]) -> dict[str, Any]:
 @r.route("GET", "/audit_logs/actions")
 def list_actions(emu: Emulator, req: Request) -> Response:
     items = sorted(_actions(emu).values(), key=lambda a: (a["created_at"], a["name"]))
-    page, meta = paginate(req, items, lambda a: str(a["name"]))
-    return list_response([_action_api(a) for a in page], meta)
+    return list_page(req, items, _action_api, lambda a: str(a["name"]))
 
 
 @r.route("POST", "/audit_logs/actions/{name}/schemas")
 def create_schema(emu: Emulator, req: Request) -> Response:
     targets = req.field("targets")
     if not isinstance(targets, list) or not targets:
-        return error(
-            422,
-            "Validation failed.",
-            "invalid_request_parameters",
-            errors=[{"field": "targets", "code": "targets_required"}],
-        )
+        raise invalid("Validation failed.", "targets")
     for target in targets:
         if not isinstance(target, dict) or not target.get("type"):
             raise ValueError("each target needs a type")
@@ -103,11 +92,9 @@ def create_schema(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/audit_logs/actions/{name}/schemas")
 def list_schemas(emu: Emulator, req: Request) -> Response:
-    action = _actions(emu).get(req.params["name"])
-    if action is None:
-        return error(404, f"Audit log action not found: '{req.params['name']}'", "entity_not_found")
-    page, meta = paginate(req, action["schemas"], lambda s: str(s["version"]))
-    return list_response([_schema_api(action["name"], s) for s in page], meta)
+    action = get_or_404(_actions(emu), req.params["name"], "Audit log action")
+    to_api = partial(_schema_api, action["name"])
+    return list_page(req, action["schemas"], to_api, lambda s: str(s["version"]))
 
 
 @r.route("GET", "/organizations/{id}/audit_logs_retention")
@@ -123,9 +110,9 @@ def set_retention(emu: Emulator, req: Request) -> Response:
     period, days = req.text("retention_period"), req.field("retention_period_in_days")
     if period is not None:
         if period not in MONTHS:
-            return error(422, f"Invalid retention_period '{period}'.", "invalid_request_parameters")
+            raise invalid(f"Invalid retention_period '{period}'.")
         days = MONTHS[period]
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
-        return error(422, "A retention period is required.", "invalid_request_parameters")
+        raise invalid("A retention period is required.")
     emu.store.extra.setdefault("audit_logs_retention", {})[org.id] = days
     return json_response({"retention_period_in_days": days})

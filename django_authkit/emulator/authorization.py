@@ -12,16 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import fields, get_or_404, renamed, stamped, stamps
 from django_authkit.emulator.ids import iso_now, new_id, stable_id
 from django_authkit.emulator.models import Role
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, error, json_response, list_page
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound
 
@@ -29,6 +23,7 @@ if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
 
 ORG_TYPE = "organization"
+ORG_ROLE = "/authorization/organizations/{org}/roles/{slug}"
 
 
 # -- permissions -----------------------------------------------------------------------------
@@ -36,44 +31,31 @@ ORG_TYPE = "organization"
 
 def catalog(emu: Emulator) -> dict[str, dict[str, Any]]:
     """Every permission: created ones, and those roles name (made on first sight)."""
-    perms: dict[str, dict[str, Any]] = emu.store.extra.setdefault("permissions", {})
+    perms = emu.store.table("permissions")
     for role in emu.store.roles.values():
         for slug in role.permissions:
             if slug not in perms:
-                now = emu.store.now()
-                perms[slug] = {
-                    "id": stable_id("perm", slug),
-                    "slug": slug,
-                    "name": slug,
-                    "description": None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                made = dict(id=stable_id("perm", slug), slug=slug, name=slug, description=None)
+                perms[slug] = stamped(emu.store, made)
     return perms
 
 
 def permission_api(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "object": "permission",
-        "id": p["id"],
-        "slug": p["slug"],
-        "name": p["name"],
-        "description": p["description"],
+        **fields(p, "id", "slug", "name", "description"),
         "system": False,
         "resource_type_slug": ORG_TYPE,
-        "created_at": iso_now(p["created_at"]),
-        "updated_at": iso_now(p["updated_at"]),
+        **stamps(p),
     }
 
 
 def _permission(emu: Emulator, slug: str) -> dict[str, Any]:
-    try:
-        return catalog(emu)[slug]
-    except KeyError:
-        raise NotFound("Permission", slug) from None
+    return get_or_404(catalog(emu), slug, "Permission")
 
 
-def _slug(req: Request, name: str = "slug") -> str:
+def text_field(req: Request, name: str = "slug") -> str:
+    """A required body field, refused as ``Invalid request: <name> is required`` (422)."""
     value = req.text(name)
     if not value:
         raise ValueError(f"{name} is required")
@@ -83,25 +65,21 @@ def _slug(req: Request, name: str = "slug") -> str:
 @r.route("GET", "/authorization/permissions")
 def list_permissions(emu: Emulator, req: Request) -> Response:
     items = sorted(catalog(emu).values(), key=lambda p: (p["created_at"], p["slug"]))
-    page, meta = paginate(req, items, lambda p: str(p["id"]))
-    return list_response([permission_api(p) for p in page], meta)
+    return list_page(req, items, permission_api)
 
 
 @r.route("POST", "/authorization/permissions")
 def create_permission(emu: Emulator, req: Request) -> Response:
-    slug = _slug(req)
+    slug = text_field(req)
     if slug in catalog(emu):
         raise Conflict(f"A permission with slug '{slug}' already exists.", "conflict")
-    now = emu.store.now()
     perm = {
         "id": new_id("perm"),
         "slug": slug,
         "name": req.text("name") or slug,
         "description": req.text("description"),
-        "created_at": now,
-        "updated_at": now,
     }
-    catalog(emu)[slug] = perm
+    catalog(emu)[slug] = stamped(emu.store, perm)
     emu.store.emit("permission.created", permission_api(perm))
     return json_response(permission_api(perm), 201)
 
@@ -114,10 +92,7 @@ def get_permission(emu: Emulator, req: Request) -> Response:
 @r.route("PATCH", "/authorization/permissions/{slug}")
 def update_permission(emu: Emulator, req: Request) -> Response:
     perm = _permission(emu, req.params["slug"])
-    if req.text("name"):
-        perm["name"] = req.text("name")
-    if "description" in req.body:
-        perm["description"] = req.text("description")
+    perm.update(renamed(req))
     perm["updated_at"] = emu.store.now()
     emu.store.emit("permission.updated", permission_api(perm))
     return json_response(permission_api(perm))
@@ -169,9 +144,7 @@ def _checked_permissions(emu: Emulator, slugs: Any) -> list[str]:
 
 
 def _new_role(emu: Emulator, req: Request, org_id: str | None) -> Response:
-    name = req.text("name")
-    if not name:
-        raise ValueError("name is required")
+    name = text_field(req, "name")
     slug = req.text("slug") or name.strip().lower().replace(" ", "-")
     if org_id is not None:
         emu.store.organization(org_id)
@@ -194,27 +167,6 @@ def _touch(emu: Emulator, role: Role) -> Response:
     return json_response(role_api(role))
 
 
-def _update(emu: Emulator, req: Request, role: Role) -> Response:
-    if req.text("name"):
-        role.name = str(req.text("name"))
-    if "description" in req.body:
-        role.description = req.text("description")
-    return _touch(emu, role)
-
-
-def _set_permissions(emu: Emulator, req: Request, role: Role) -> Response:
-    role.permissions = _checked_permissions(emu, req.field("permissions"))
-    return _touch(emu, role)
-
-
-def _add_permission(emu: Emulator, req: Request, role: Role) -> Response:
-    slug = _slug(req)
-    _permission(emu, slug)
-    if slug not in role.permissions:
-        role.permissions.append(slug)
-    return _touch(emu, role)
-
-
 def _roles_of(emu: Emulator, org_id: str | None) -> Response:
     roles = [
         role
@@ -234,26 +186,6 @@ def create_environment_role(emu: Emulator, req: Request) -> Response:
     return _new_role(emu, req, None)
 
 
-@r.route("GET", "/authorization/roles/{slug}")
-def get_environment_role(emu: Emulator, req: Request) -> Response:
-    return json_response(role_api(_role(emu, req.params["slug"])))
-
-
-@r.route("PATCH", "/authorization/roles/{slug}")
-def update_environment_role(emu: Emulator, req: Request) -> Response:
-    return _update(emu, req, _role(emu, req.params["slug"]))
-
-
-@r.route("PUT", "/authorization/roles/{slug}/permissions")
-def set_environment_role_permissions(emu: Emulator, req: Request) -> Response:
-    return _set_permissions(emu, req, _role(emu, req.params["slug"]))
-
-
-@r.route("POST", "/authorization/roles/{slug}/permissions")
-def add_environment_role_permission(emu: Emulator, req: Request) -> Response:
-    return _add_permission(emu, req, _role(emu, req.params["slug"]))
-
-
 @r.route("GET", "/authorization/organizations/{org}/roles")
 def list_organization_roles(emu: Emulator, req: Request) -> Response:
     emu.store.organization(req.params["org"])
@@ -265,17 +197,41 @@ def create_organization_role(emu: Emulator, req: Request) -> Response:
     return _new_role(emu, req, req.params["org"])
 
 
-@r.route("GET", "/authorization/organizations/{org}/roles/{slug}")
-def get_organization_role(emu: Emulator, req: Request) -> Response:
-    return json_response(role_api(_role(emu, req.params["slug"], req.params["org"])))
+# An environment role and an organization's own role are read and changed alike.
+ROLE = (
+    ("/authorization/roles/{slug}", lambda emu, req: _role(emu, req.params["slug"])),
+    (ORG_ROLE, lambda emu, req: _role(emu, req.params["slug"], req.params["org"])),
+)
 
 
-@r.route("PATCH", "/authorization/organizations/{org}/roles/{slug}")
-def update_organization_role(emu: Emulator, req: Request) -> Response:
-    return _update(emu, req, _role(emu, req.params["slug"], req.params["org"]))
+@r.each("GET", ROLE)
+def get_role(emu: Emulator, req: Request, role: Role) -> Response:
+    return json_response(role_api(role))
 
 
-@r.route("DELETE", "/authorization/organizations/{org}/roles/{slug}")
+@r.each("PATCH", ROLE)
+def update_role(emu: Emulator, req: Request, role: Role) -> Response:
+    for key, value in renamed(req).items():
+        setattr(role, key, value)
+    return _touch(emu, role)
+
+
+@r.each("PUT", ROLE, "/permissions")
+def set_role_permissions(emu: Emulator, req: Request, role: Role) -> Response:
+    role.permissions = _checked_permissions(emu, req.field("permissions"))
+    return _touch(emu, role)
+
+
+@r.each("POST", ROLE, "/permissions")
+def add_role_permission(emu: Emulator, req: Request, role: Role) -> Response:
+    slug = text_field(req)
+    _permission(emu, slug)
+    if slug not in role.permissions:
+        role.permissions.append(slug)
+    return _touch(emu, role)
+
+
+@r.route("DELETE", ORG_ROLE)
 def delete_organization_role(emu: Emulator, req: Request) -> Response:
     role = _role(emu, req.params["slug"], req.params["org"])
     if any(role.slug in m.roles for m in emu.store.memberships.values()):
@@ -285,17 +241,7 @@ def delete_organization_role(emu: Emulator, req: Request) -> Response:
     return Response(204)
 
 
-@r.route("PUT", "/authorization/organizations/{org}/roles/{slug}/permissions")
-def set_organization_role_permissions(emu: Emulator, req: Request) -> Response:
-    return _set_permissions(emu, req, _role(emu, req.params["slug"], req.params["org"]))
-
-
-@r.route("POST", "/authorization/organizations/{org}/roles/{slug}/permissions")
-def add_organization_role_permission(emu: Emulator, req: Request) -> Response:
-    return _add_permission(emu, req, _role(emu, req.params["slug"], req.params["org"]))
-
-
-@r.route("DELETE", "/authorization/organizations/{org}/roles/{slug}/permissions/{perm}")
+@r.route("DELETE", f"{ORG_ROLE}/permissions/{{perm}}")
 def remove_organization_role_permission(emu: Emulator, req: Request) -> Response:
     role = _role(emu, req.params["slug"], req.params["org"])
     if req.params["perm"] not in role.permissions:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.authorization import ORG_TYPE, catalog, permission_api
+from django_authkit.emulator.authorization import ORG_TYPE, catalog, permission_api, text_field
 from django_authkit.emulator.authz_registry import (
     ancestors,
     group_roles,
@@ -19,15 +19,10 @@ from django_authkit.emulator.authz_registry import (
     resource_id,
     resources,
 )
-from django_authkit.emulator.ids import iso_now, new_id, stable_id
+from django_authkit.emulator.crud import stamped, stamps
+from django_authkit.emulator.ids import new_id, stable_id
 from django_authkit.emulator.models import Membership
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, json_response, list_page
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound
 
@@ -38,7 +33,7 @@ BASE = "/authorization/organization_memberships/{id}"
 
 
 def _assignments(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("role_assignments", {})
+    return emu.store.table("role_assignments")
 
 
 def _target(emu: Emulator, m: Membership, data: dict[str, Any]) -> dict[str, Any]:
@@ -99,8 +94,7 @@ def assignment_api(a: dict[str, Any]) -> dict[str, Any]:
             if "group" in a
             else {"type": "direct", "group_role_assignment_id": None, "group": None}
         ),
-        "created_at": iso_now(a["created_at"]),
-        "updated_at": iso_now(a["updated_at"]),
+        **stamps(a),
     }
 
 
@@ -128,8 +122,7 @@ def list_role_assignments(emu: Emulator, req: Request) -> Response:
             {k: req.arg(k) for k in ("resource_id", "resource_external_id", "resource_type_slug")},
         )
         items = [a for a in items if a["resource"]["id"] == wanted["id"]]
-    page, meta = paginate(req, items, lambda a: str(a["id"]))
-    return list_response([assignment_api(a) for a in page], meta)
+    return list_page(req, items, assignment_api)
 
 
 @r.route("POST", f"{BASE}/role_assignments")
@@ -149,16 +142,9 @@ def assign_role(emu: Emulator, req: Request) -> Response:
     for a in assignments_of(emu, m):
         if a["role_slug"] == slug and a["resource"]["id"] == resource["id"]:
             return json_response(assignment_api(a), 201)
-    now = store.now()
-    a = {
-        "id": new_id("role_assignment"),
-        "membership_id": m.id,
-        "role_slug": slug,
-        "resource": resource,
-        "created_at": now,
-        "updated_at": now,
-    }
-    _assignments(emu)[a["id"]] = a
+    a = {"id": new_id("role_assignment"), "membership_id": m.id, "role_slug": slug,
+         "resource": resource}  # fmt: skip
+    _assignments(emu)[a["id"]] = stamped(store, a)
     return json_response(assignment_api(a), 201)
 
 
@@ -195,9 +181,7 @@ def remove_role_assignment(emu: Emulator, req: Request) -> Response:
 @r.route("POST", f"{BASE}/check")
 def check(emu: Emulator, req: Request) -> Response:
     m = emu.store.membership(req.params["id"])
-    slug = req.text("permission_slug")
-    if not slug:
-        raise ValueError("permission_slug is required")
+    slug = text_field(req, "permission_slug")
     allowed = slug in permissions_on(emu, m, _target(emu, m, req.body))
     return json_response({"authorized": allowed})
 
@@ -205,8 +189,7 @@ def check(emu: Emulator, req: Request) -> Response:
 def _effective(emu: Emulator, req: Request, m: Membership, target: dict[str, Any]) -> Response:
     perms = catalog(emu)
     items = [perms[s] for s in permissions_on(emu, m, target) if s in perms]
-    page, meta = paginate(req, items, lambda p: str(p["id"]))
-    return list_response([permission_api(p) for p in page], meta)
+    return list_page(req, items, permission_api)
 
 
 @r.route("GET", f"{BASE}/resources/{{resource}}/permissions")

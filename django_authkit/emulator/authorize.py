@@ -11,11 +11,12 @@ from django_authkit.emulator import invitations, pages
 from django_authkit.emulator.ids import token
 from django_authkit.emulator.models import AuthCode, Grant
 from django_authkit.emulator.routing import (
+    Refused,
     Request,
     Response,
     add_query,
-    error,
     html_response,
+    invalid,
     json_response,
     redirect,
 )
@@ -84,28 +85,34 @@ def repeated(req: Request) -> list[str]:
     )
 
 
+def checked_redirect(emu: Emulator, req: Request, not_allowed: str) -> str:
+    """An authorize request's ``redirect_uri``, once its client, redirect URI and parameters
+    check out (``/user_management/authorize`` and ``/sso/authorize`` alike).
+
+    A bad client or redirect URI is answered on a page (there is nowhere safe to send the
+    browser); a parameter sent twice after that goes back to the redirect URI.
+    """
+    twice = repeated(req)
+    repeats = f"Repeated parameter(s): {', '.join(twice)}."
+    if {"client_id", "redirect_uri"} & set(twice):
+        raise Refused(_bad_request("Invalid request", repeats))
+    client_id, redirect_uri = req.arg("client_id"), req.arg("redirect_uri")
+    if client_id != emu.client_id:
+        raise Refused(_bad_request("Invalid client", f"Unknown client_id '{client_id or ''}'."))
+    if redirect_uri is None or not redirect_allowed(emu, redirect_uri):
+        message = f"'{redirect_uri or ''}' {not_allowed}"
+        raise Refused(_bad_request("Invalid redirect URI", message))
+    if twice:
+        state = None if "state" in twice else req.arg("state")
+        raise Refused(_error_redirect(redirect_uri, "invalid_request", repeats, state))
+    return redirect_uri
+
+
 @r.route("GET", "/user_management/authorize", public=True)
 def authorize(emu: Emulator, req: Request) -> Response:
     store = emu.store
-    twice = repeated(req)
-    if {"client_id", "redirect_uri"} & set(twice):
-        return _bad_request("Invalid request", f"Repeated parameter(s): {', '.join(twice)}.")
-    client_id, redirect_uri = req.arg("client_id"), req.arg("redirect_uri")
-    if client_id != emu.client_id:
-        return _bad_request("Invalid client", f"Unknown client_id '{client_id or ''}'.")
-    if not redirect_allowed(emu, redirect_uri):
-        return _bad_request(
-            "Invalid redirect URI", f"'{redirect_uri or ''}' is not an allowed redirect URI."
-        )
-    assert redirect_uri is not None
-    state = req.arg("state")
-    if twice:
-        return _error_redirect(
-            redirect_uri,
-            "invalid_request",
-            f"Repeated parameter(s): {', '.join(twice)}.",
-            None if "state" in twice else state,
-        )
+    redirect_uri = checked_redirect(emu, req, "is not an allowed redirect URI.")
+    client_id, state = req.arg("client_id"), req.arg("state")
     if req.arg("response_type") != "code":
         return _error_redirect(
             redirect_uri, "unsupported_response_type", "response_type must be 'code'.", state
@@ -294,12 +301,7 @@ def logout(emu: Emulator, req: Request) -> Response:
     store = emu.store
     session_id = req.arg("session_id")
     if not session_id:
-        return error(
-            422,
-            "session_id is required.",
-            "invalid_request_parameters",
-            errors=[{"field": "session_id", "code": "session_id_required"}],
-        )
+        raise invalid("session_id is required.", "session_id")
     session = store.sessions.get(session_id)
     if session is not None:
         store.end_session(session)

@@ -14,15 +14,8 @@ from django_authkit.emulator.authorization_checks import (
     permissions_on,
 )
 from django_authkit.emulator.authz_registry import ancestors, ref, resource_id, resources
-from django_authkit.emulator.ids import iso_now
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.crud import fields, get_or_404, renamed, stamped, stamps, where
+from django_authkit.emulator.routing import Request, Response, error, json_response, list_page
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, NotFound
 
@@ -32,31 +25,29 @@ if TYPE_CHECKING:
 BY_EXTERNAL = "/authorization/organizations/{org}/resources/{kind}/{external}"
 
 
+FIELDS = ("id", "external_id", "name", "description", "resource_type_slug", "organization_id",
+          "parent_resource_id")  # fmt: skip
+
+
 def resource_api(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "object": "authorization_resource",
-        "id": item["id"],
-        "external_id": item["external_id"],
-        "name": item["name"],
-        "description": item["description"],
-        "resource_type_slug": item["resource_type_slug"],
-        "organization_id": item["organization_id"],
-        "parent_resource_id": item["parent_resource_id"],
-        "created_at": iso_now(item["created_at"]),
-        "updated_at": iso_now(item["updated_at"]),
-    }
+    return {"object": "authorization_resource", **fields(item, *FIELDS), **stamps(item)}
 
 
 def _get(emu: Emulator, rid: str) -> dict[str, Any]:
-    item = resources(emu.store).get(rid)
-    if item is None:
-        raise NotFound("Resource", rid)
-    return item
+    return get_or_404(resources(emu.store), rid, "Resource")
+
+
+def _by_id(emu: Emulator, req: Request) -> dict[str, Any]:
+    return _get(emu, req.params["id"])
 
 
 def _by_external(emu: Emulator, req: Request) -> dict[str, Any]:
     emu.store.organization(req.params["org"])
     return _get(emu, resource_id(req.params["org"], req.params["kind"], req.params["external"]))
+
+
+# Each route on one resource is served by its id and by (organization, type, external id).
+RESOURCE = (("/authorization/resources/{id}", _by_id), (BY_EXTERNAL, _by_external))
 
 
 def _parent(emu: Emulator, org_id: str, data: dict[str, Any]) -> str | None:
@@ -75,17 +66,10 @@ def _parent(emu: Emulator, org_id: str, data: dict[str, Any]) -> str | None:
 @r.route("POST", "/authorization/resources")
 def create_resource(emu: Emulator, req: Request) -> Response:
     org = emu.store.organization(req.text("organization_id") or "")
-    kind, external, name = req.text("resource_type_slug"), req.text("external_id"), req.text("name")
-    if not (kind and external and name):
-        return error(
-            422,
-            "resource_type_slug, external_id and name are required.",
-            "invalid_request_parameters",
-        )
+    kind, external, name = req.required_all("resource_type_slug", "external_id", "name")
     rid = resource_id(org.id, kind, external)
     if rid in resources(emu.store):
         raise Conflict("A resource with this external_id already exists.", "conflict")
-    now = emu.store.now()
     item = {
         "id": rid,
         "external_id": external,
@@ -94,25 +78,16 @@ def create_resource(emu: Emulator, req: Request) -> Response:
         "resource_type_slug": kind,
         "organization_id": org.id,
         "parent_resource_id": _parent(emu, org.id, req.body),
-        "created_at": now,
-        "updated_at": now,
     }
-    resources(emu.store)[rid] = item
+    resources(emu.store)[rid] = stamped(emu.store, item)
     return json_response(resource_api(item), 201)
 
 
 @r.route("GET", "/authorization/resources")
 def list_resources(emu: Emulator, req: Request) -> Response:
     items = list(resources(emu.store).values())
-    for field, key in (
-        ("organization_id", "organization_id"),
-        ("resource_type_slug", "resource_type_slug"),
-        ("resource_external_id", "external_id"),
-        ("parent_resource_id", "parent_resource_id"),
-    ):
-        wanted = req.arg(field)
-        if wanted:
-            items = [i for i in items if i[key] == wanted]
+    names = ("organization_id", "resource_type_slug", "parent_resource_id")
+    items = where(req, items, *names, resource_external_id="external_id")
     if req.arg("parent_external_id"):  # the SDK's name here (elsewhere: parent_resource_...)
         kinds = req.arg("parent_resource_type_slug")
         items = [
@@ -126,15 +101,17 @@ def list_resources(emu: Emulator, req: Request) -> Response:
                 or resources(emu.store)[i["parent_resource_id"]]["resource_type_slug"] == kinds
             )
         ]
-    page, meta = paginate(req, items, lambda i: str(i["id"]))
-    return list_response([resource_api(i) for i in page], meta)
+    return list_page(req, items, resource_api)
 
 
-def _update(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
-    if req.text("name"):
-        item["name"] = req.text("name")
-    if "description" in req.body:
-        item["description"] = req.text("description")
+@r.each("GET", RESOURCE)
+def get_resource(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+    return json_response(resource_api(item))
+
+
+@r.each("PATCH", RESOURCE)
+def update_resource(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+    item.update(renamed(req))
     parent = _parent(emu, item["organization_id"], req.body)
     if parent is not None:
         if item["id"] in {a["id"] for a in ancestors(emu.store, {"id": parent})}:
@@ -144,7 +121,8 @@ def _update(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     return json_response(resource_api(item))
 
 
-def _delete(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+@r.each("DELETE", RESOURCE)
+def delete_resource(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     children = [i for i in resources(emu.store).values() if i["parent_resource_id"] == item["id"]]
     cascade = (req.arg("cascade_delete") or "").lower() == "true"
     if children and not cascade:
@@ -152,7 +130,7 @@ def _delete(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
             409, "The resource has children; pass cascade_delete.", "resource_has_children"
         )
     for child in children:
-        _delete(emu, req, child)
+        delete_resource(emu, req, child)
     del resources(emu.store)[item["id"]]
     assignments = emu.store.extra.get("role_assignments", {})
     for key in [k for k, a in assignments.items() if a["resource"]["id"] == item["id"]]:
@@ -160,37 +138,8 @@ def _delete(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     return Response(204)
 
 
-@r.route("GET", "/authorization/resources/{id}")
-def get_resource(emu: Emulator, req: Request) -> Response:
-    return json_response(resource_api(_get(emu, req.params["id"])))
-
-
-@r.route("PATCH", "/authorization/resources/{id}")
-def update_resource(emu: Emulator, req: Request) -> Response:
-    return _update(emu, req, _get(emu, req.params["id"]))
-
-
-@r.route("DELETE", "/authorization/resources/{id}")
-def delete_resource(emu: Emulator, req: Request) -> Response:
-    return _delete(emu, req, _get(emu, req.params["id"]))
-
-
-@r.route("GET", BY_EXTERNAL)
-def get_by_external(emu: Emulator, req: Request) -> Response:
-    return json_response(resource_api(_by_external(emu, req)))
-
-
-@r.route("PATCH", BY_EXTERNAL)
-def update_by_external(emu: Emulator, req: Request) -> Response:
-    return _update(emu, req, _by_external(emu, req))
-
-
-@r.route("DELETE", BY_EXTERNAL)
-def delete_by_external(emu: Emulator, req: Request) -> Response:
-    return _delete(emu, req, _by_external(emu, req))
-
-
-def _assignments_on(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+@r.each("GET", RESOURCE, "/role_assignments")
+def role_assignments_on(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     members = [
         m for m in emu.store.memberships.values() if m.organization_id == item["organization_id"]
     ]
@@ -201,25 +150,13 @@ def _assignments_on(emu: Emulator, req: Request, item: dict[str, Any]) -> Respon
         if a["resource"]["id"] == item["id"]
         and (not req.arg("role_slug") or a["role_slug"] == req.arg("role_slug"))
     ]
-    page, meta = paginate(req, found, lambda a: str(a["id"]))
-    return list_response([assignment_api(a) for a in page], meta)
+    return list_page(req, found, assignment_api)
 
 
-@r.route("GET", "/authorization/resources/{id}/role_assignments")
-def role_assignments_for_resource(emu: Emulator, req: Request) -> Response:
-    return _assignments_on(emu, req, _get(emu, req.params["id"]))
-
-
-@r.route("GET", f"{BY_EXTERNAL}/role_assignments")
-def role_assignments_by_external(emu: Emulator, req: Request) -> Response:
-    return _assignments_on(emu, req, _by_external(emu, req))
-
-
-def _members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
+@r.each("GET", RESOURCE, "/organization_memberships")
+def members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response:
     """Members holding ``permission_slug`` on the resource (``assignment=direct``: on it)."""
-    perm = req.arg("permission_slug")
-    if not perm:
-        return error(422, "permission_slug is required.", "invalid_request_parameters")
+    perm = req.required("permission_slug", query=True)
     direct = req.arg("assignment") == "direct"
     store = emu.store
     found = []
@@ -235,27 +172,14 @@ def _members_with(emu: Emulator, req: Request, item: dict[str, Any]) -> Response
             allowed = perm in permissions_on(emu, m, ref(item))
         if allowed:
             found.append(m)
-    page, meta = paginate(req, found, lambda m: m.id)
-    return list_response([store.membership_api(m) for m in page], meta)
-
-
-@r.route("GET", "/authorization/resources/{id}/organization_memberships")
-def memberships_for_resource(emu: Emulator, req: Request) -> Response:
-    return _members_with(emu, req, _get(emu, req.params["id"]))
-
-
-@r.route("GET", f"{BY_EXTERNAL}/organization_memberships")
-def memberships_by_external(emu: Emulator, req: Request) -> Response:
-    return _members_with(emu, req, _by_external(emu, req))
+    return list_page(req, found, store.membership_api)
 
 
 @r.route("GET", "/authorization/organization_memberships/{id}/resources")
 def resources_for_membership(emu: Emulator, req: Request) -> Response:
     """The member's resources (under a parent) on which they hold ``permission_slug``."""
     m = emu.store.membership(req.params["id"])
-    perm = req.arg("permission_slug")
-    if not perm:
-        return error(422, "permission_slug is required.", "invalid_request_parameters")
+    perm = req.required("permission_slug", query=True)
     names = ("parent_resource_id", "parent_resource_type_slug", "parent_resource_external_id")
     parent = _parent(emu, m.organization_id, {k: req.arg(k) for k in names})
     items = [
@@ -265,5 +189,4 @@ def resources_for_membership(emu: Emulator, req: Request) -> Response:
         and (parent is None or i["parent_resource_id"] == parent)
         and perm in permissions_on(emu, m, ref(i))
     ]
-    page, meta = paginate(req, items, lambda i: str(i["id"]))
-    return list_response([resource_api(i) for i in page], meta)
+    return list_page(req, items, resource_api)

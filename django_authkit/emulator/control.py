@@ -68,28 +68,34 @@ class EmulatorControl:
             raise EmulatorError(f"{method} {path} -> {response.status_code}: {response.text}")
         return response.json() if response.content else None
 
+    def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """A control call that answers a JSON object."""
+        result: dict[str, Any] = self._call(method, path, **kwargs)
+        return result
+
+    def _data(self, path: str, **kwargs: Any) -> list[Any]:
+        """The ``data`` list of a control ``GET``."""
+        data: list[Any] = self._call("GET", path, **kwargs)["data"]
+        return data
+
     def reset(self) -> None:
         self._call("POST", "/_emulator/reset")
 
     def seed(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create roles/organizations/users/memberships; returns them with their ids."""
-        result: dict[str, Any] = self._call("POST", "/_emulator/seed", json=data)
-        return result
+        return self._object("POST", "/_emulator/seed", json=data)
 
     def state(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/_emulator/state")
-        return result
+        return self._object("GET", "/_emulator/state")
 
     def set_clock(
         self, offset: float | None = None, advance: float | None = None
     ) -> dict[str, Any]:
         body = {k: v for k, v in (("offset", offset), ("advance", advance)) if v is not None}
-        result: dict[str, Any] = self._call("POST", "/_emulator/clock", json=body)
-        return result
+        return self._object("POST", "/_emulator/clock", json=body)
 
     def configure(self, **options: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", "/_emulator/config", json=options)
-        return result
+        return self._object("POST", "/_emulator/config", json=options)
 
     def fault(
         self,
@@ -114,18 +120,14 @@ class EmulatorControl:
             "count": count,
             "match": match,
         }
-        result: dict[str, Any] = self._call("POST", "/_emulator/faults", json=payload)
-        return result
+        return self._object("POST", "/_emulator/faults", json=payload)
 
     def rotate_keys(self, *, retire_old: bool = False) -> dict[str, Any]:
         """Sign new tokens with a new key; the old one stays in the JWKS unless ``retire_old``.
 
         Returns ``{"current": kid, "published": [kid, ...]}``.
         """
-        result: dict[str, Any] = self._call(
-            "POST", "/_emulator/keys/rotate", json={"retire_old": retire_old}
-        )
-        return result
+        return self._object("POST", "/_emulator/keys/rotate", json={"retire_old": retire_old})
 
     def retire_keys(self) -> list[str]:
         """Stop publishing every key but the signing one; returns the retired ``kid``\\ s."""
@@ -133,8 +135,7 @@ class EmulatorControl:
         return data
 
     def keys(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/_emulator/keys")
-        return result
+        return self._object("GET", "/_emulator/keys")
 
     def jwks_fault(
         self,
@@ -152,8 +153,7 @@ class EmulatorControl:
             body["retry_after"] = retry_after
         if delay is not None:
             body["delay"] = delay
-        result: dict[str, Any] = self._call("POST", "/_emulator/jwks/fault", json=body)
-        return result
+        return self._object("POST", "/_emulator/jwks/fault", json=body)
 
     def drop_response(
         self,
@@ -170,8 +170,7 @@ class EmulatorControl:
         """
         body = {"path": path, "method": method, "status": None, "drop": True,
                 "match": match, "count": count}
-        result: dict[str, Any] = self._call("POST", "/_emulator/faults", json=body)
-        return result
+        return self._object("POST", "/_emulator/faults", json=body)
 
     def next_access_token(
         self, access_token: str, *, grant_type: str | None = None, count: int | None = 1
@@ -181,16 +180,14 @@ class EmulatorControl:
         body = {"path": "/user_management/authenticate", "method": "POST", "status": None,
                 "patch": {"access_token": access_token},
                 "match": {"grant_type": grant_type} if grant_type else None, "count": count}
-        result: dict[str, Any] = self._call("POST", "/_emulator/faults", json=body)
-        return result
+        return self._object("POST", "/_emulator/faults", json=body)
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/_emulator/faults")
 
     def calls(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
         params = {k: v for k, v in (("path", path), ("method", method)) if v}
-        data: list[dict[str, Any]] = self._call("GET", "/_emulator/calls", params=params)["data"]
-        return data
+        return self._data("/_emulator/calls", params=params)
 
     def grants(self, grant_type: str) -> list[dict[str, Any]]:
         """The ``/user_management/authenticate`` calls of one grant, e.g. ``refresh_token``."""
@@ -204,8 +201,7 @@ class EmulatorControl:
         """E-mails the emulator "sent", newest first: ``kind`` is ``magic_auth``,
         ``email_verification`` or ``password_reset``; each has ``code`` or ``url``/``token``."""
         params = {k: v for k, v in (("email", email), ("kind", kind)) if v}
-        data: list[dict[str, Any]] = self._call("GET", "/_emulator/outbox", params=params)["data"]
-        return data
+        return self._data("/_emulator/outbox", params=params)
 
     def last_code(self, email: str, kind: str | None = None) -> str:
         """The code of the newest message with one sent to ``email``."""
@@ -219,8 +215,7 @@ class EmulatorControl:
     ) -> dict[str, Any]:
         """Deliver events to ``url``, signed with ``secret``; returns the endpoint."""
         body = {"url": url, "secret": secret, "events": events or []}
-        result: dict[str, Any] = self._call("POST", "/_emulator/webhooks", json=body)
-        return result
+        return self._object("POST", "/_emulator/webhooks", json=body)
 
     def redeliver_webhooks(self, event_id: str | None = None) -> list[str]:
         """Deliver recorded events again (duplicates, as WorkOS may send); their ids."""
@@ -231,10 +226,7 @@ class EmulatorControl:
         return data
 
     def webhook_deliveries(self, wait: float = 2.0) -> list[dict[str, Any]]:
-        data: list[dict[str, Any]] = self._call(
-            "GET", "/_emulator/webhooks", params={"wait": wait}
-        )["data"]
-        return data
+        return self._data("/_emulator/webhooks", params={"wait": wait})
 
     def complete_sign_in(
         self,

@@ -9,6 +9,7 @@ from django_authkit.emulator.events import create_endpoint
 from django_authkit.emulator.ids import iso_now
 from django_authkit.emulator.routing import Request, Response, error, json_response
 from django_authkit.emulator.routing import router as r
+from django_authkit.emulator.state import NotFound
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -118,9 +119,7 @@ def clear_calls(emu: Emulator, req: Request) -> Response:
 @r.route("POST", "/_emulator/webhooks", public=True)
 def add_webhook(emu: Emulator, req: Request) -> Response:
     """Subscribe ``url`` to every event (or ``events``), signed with ``secret``."""
-    url = req.text("url")
-    if not url:
-        return error(422, "url is required.", "invalid_request_parameters")
+    url = req.required("url")
     events = req.field("events") if isinstance(req.field("events"), list) else []
     return json_response(create_endpoint(emu, url, req.text("secret"), events), 201)
 
@@ -142,7 +141,7 @@ def redeliver(emu: Emulator, req: Request) -> Response:
     event_id = req.text("event_id")
     events = [e for e in emu.store.events if event_id in (None, e["id"])]
     if event_id and not events:
-        return error(404, f"Event not found: '{event_id}'", "entity_not_found")
+        raise NotFound("Event", event_id)
     for event in events:
         emu.webhooks.enqueue(event)
     return json_response({"redelivered": [e["id"] for e in events]})

@@ -10,17 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from django_authkit.emulator.crud import first_or_404, stamped
 from django_authkit.emulator.ids import iso_now, stable_id
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, invalid, json_response, list_page
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import Conflict, NotFound
+from django_authkit.emulator.state import Conflict
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -41,24 +35,19 @@ def _uri_api(emu: Emulator, uri: str, index: int) -> dict[str, Any]:
 def _http_url(value: str | None) -> str:
     parts = urlsplit(value or "")
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("an absolute http(s) URL is required")
+        raise invalid("an absolute http(s) URL is required")
     return str(value)
 
 
 @r.route("GET", "/user_management/redirect_uris")
 def list_redirect_uris(emu: Emulator, req: Request) -> Response:
     uris = emu.store.config.redirect_uris
-    items = [_uri_api(emu, uri, i) for i, uri in enumerate(uris)]
-    page, meta = paginate(req, items, lambda u: str(u["id"]))
-    return list_response(page, meta)
+    return list_page(req, [_uri_api(emu, uri, i) for i, uri in enumerate(uris)])
 
 
 @r.route("POST", "/user_management/redirect_uris")
 def create_redirect_uri(emu: Emulator, req: Request) -> Response:
-    try:
-        uri = _http_url(req.text("uri"))
-    except ValueError as exc:
-        return error(422, str(exc), "invalid_request_parameters")
+    uri = _http_url(req.text("uri"))
     uris = emu.store.config.redirect_uris
     if uri in uris:
         raise Conflict("This redirect URI already exists.", "conflict")
@@ -69,37 +58,23 @@ def create_redirect_uri(emu: Emulator, req: Request) -> Response:
 
 @r.route("DELETE", "/user_management/redirect_uris/{id}")
 def delete_redirect_uri(emu: Emulator, req: Request) -> Response:
-    uris = emu.store.config.redirect_uris
-    for uri in list(uris):
-        if stable_id("redirect_uri", uri) == req.params["id"]:
-            uris.remove(uri)
-            return Response(204)
-    raise NotFound("Redirect URI", req.params["id"])
+    uris, wanted = emu.store.config.redirect_uris, req.params["id"]
+    found = (uri for uri in uris if stable_id("redirect_uri", uri) == wanted)
+    uris.remove(first_or_404(found, "Redirect URI", wanted))
+    return Response(204)
 
 
 @r.route("GET", "/user_management/cors_origins")
 def list_cors_origins(emu: Emulator, req: Request) -> Response:
-    items = list(emu.store.extra.get("cors_origins", {}).values())
-    page, meta = paginate(req, items, lambda o: str(o["id"]))
-    return list_response(page, meta)
+    return list_page(req, list(emu.store.extra.get("cors_origins", {}).values()))
 
 
 @r.route("POST", "/user_management/cors_origins")
 def create_cors_origin(emu: Emulator, req: Request) -> Response:
-    try:
-        origin = _http_url(req.text("origin")).rstrip("/")
-    except ValueError as exc:
-        return error(422, str(exc), "invalid_request_parameters")
-    origins = emu.store.extra.setdefault("cors_origins", {})
+    origin = _http_url(req.text("origin")).rstrip("/")
+    origins = emu.store.table("cors_origins")
     if any(o["origin"] == origin for o in origins.values()):
         raise Conflict("This origin already exists.", "conflict")
-    now = iso_now(emu.store.now())
-    item = {
-        "object": "cors_origin",
-        "id": stable_id("cors_origin", origin),
-        "origin": origin,
-        "created_at": now,
-        "updated_at": now,
-    }
-    origins[item["id"]] = item
+    item = {"object": "cors_origin", "id": stable_id("cors_origin", origin), "origin": origin}
+    origins[item["id"]] = stamped(emu.store, item, as_text=True)
     return json_response(item, 201)

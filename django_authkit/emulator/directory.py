@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404, seeded, where
 from django_authkit.emulator.ids import iso_now, stable_id, token
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, json_response, list_page
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound, normalize_email
+from django_authkit.emulator.state import normalize_email
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
 
 
+DIR = "directory_id"
+
+
 def _table(emu: Emulator, name: str) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault(name, {})
+    return emu.store.table(name)
 
 
 def _group_api(group: dict[str, Any]) -> dict[str, Any]:
@@ -37,15 +35,10 @@ def _user_api(emu: Emulator, user: dict[str, Any]) -> dict[str, Any]:
 def seed_directory(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     """Create a directory with its groups and users from a seed entry."""
     store = emu.store
-    ref = str(spec["organization"])
-    org = store.organizations.get(ref) or store.organization_by_name(ref)
-    if org is None:
-        raise NotFound("Organization", ref)
+    org, base = seeded(store, spec, "directory", "directory")
     now = iso_now(store.now())
     directory: dict[str, Any] = {
-        "object": "directory",
-        "id": spec.get("id") or stable_id("directory", org.id, str(spec.get("name") or "")),
-        "organization_id": org.id,
+        **base,
         "external_key": token(12),
         "type": spec.get("type") or "generic scim v2.0",
         "state": spec.get("state") or "linked",
@@ -98,30 +91,18 @@ def seed_directory(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
 
 @r.route("GET", "/directories")
 def list_directories(emu: Emulator, req: Request) -> Response:
-    items = list(_table(emu, "directories").values())
-    if req.arg("organization_id"):
-        items = [d for d in items if d["organization_id"] == req.arg("organization_id")]
-    if req.arg("domain"):
-        items = [d for d in items if d["domain"] == req.arg("domain")]
-    if req.arg("search"):
-        items = [d for d in items if (req.arg("search") or "").casefold() in d["name"].casefold()]
-    page, meta = paginate(req, items, lambda d: str(d["id"]))
-    return list_response(page, meta)
+    items = where(req, list(_table(emu, "directories").values()), "organization_id", "domain")
+    return list_page(req, named_like(req, items))
 
 
 @r.route("GET", "/directories/{id}")
 def get_directory(emu: Emulator, req: Request) -> Response:
-    directory = _table(emu, "directories").get(req.params["id"])
-    if directory is None:
-        raise NotFound("Directory", req.params["id"])
-    return json_response(directory)
+    return json_response(get_or_404(_table(emu, "directories"), req.params["id"], "Directory"))
 
 
 @r.route("DELETE", "/directories/{id}")
 def delete_directory(emu: Emulator, req: Request) -> Response:
-    directory = _table(emu, "directories").pop(req.params["id"], None)
-    if directory is None:
-        raise NotFound("Directory", req.params["id"])
+    directory = pop_or_404(_table(emu, "directories"), req.params["id"], "Directory")
     for name in ("directory_users", "directory_groups"):
         table = _table(emu, name)
         for key in [k for k, v in table.items() if v["directory_id"] == directory["id"]]:
@@ -132,40 +113,28 @@ def delete_directory(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", "/directory_users")
 def list_directory_users(emu: Emulator, req: Request) -> Response:
-    items = list(_table(emu, "directory_users").values())
-    if req.arg("directory"):
-        items = [u for u in items if u["directory_id"] == req.arg("directory")]
+    items = where(req, list(_table(emu, "directory_users").values()), "email", directory=DIR)
     if req.arg("group"):
         items = [u for u in items if req.arg("group") in u["_groups"]]
-    if req.arg("email"):
-        items = [u for u in items if u["email"] == normalize_email(req.arg("email") or "")]
-    page, meta = paginate(req, items, lambda u: str(u["id"]))
-    return list_response([_user_api(emu, u) for u in page], meta)
+    return list_page(req, items, lambda u: _user_api(emu, u))
 
 
 @r.route("GET", "/directory_users/{id}")
 def get_directory_user(emu: Emulator, req: Request) -> Response:
-    user = _table(emu, "directory_users").get(req.params["id"])
-    if user is None:
-        raise NotFound("Directory user", req.params["id"])
+    user = get_or_404(_table(emu, "directory_users"), req.params["id"], "Directory user")
     return json_response(_user_api(emu, user))
 
 
 @r.route("GET", "/directory_groups")
 def list_directory_groups(emu: Emulator, req: Request) -> Response:
-    items = list(_table(emu, "directory_groups").values())
-    if req.arg("directory"):
-        items = [g for g in items if g["directory_id"] == req.arg("directory")]
+    items = where(req, list(_table(emu, "directory_groups").values()), directory=DIR)
     if req.arg("user"):
         user = _table(emu, "directory_users").get(req.arg("user") or "")
         items = [g for g in items if user is not None and g["id"] in user["_groups"]]
-    page, meta = paginate(req, items, lambda g: str(g["id"]))
-    return list_response([_group_api(g) for g in page], meta)
+    return list_page(req, items, _group_api)
 
 
 @r.route("GET", "/directory_groups/{id}")
 def get_directory_group(emu: Emulator, req: Request) -> Response:
-    group = _table(emu, "directory_groups").get(req.params["id"])
-    if group is None:
-        raise NotFound("Directory group", req.params["id"])
+    group = get_or_404(_table(emu, "directory_groups"), req.params["id"], "Directory group")
     return json_response(_group_api(group))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django_authkit.emulator import outbox
 from django_authkit.emulator.ids import iso_now
-from django_authkit.emulator.routing import Request, Response, error, json_response
+from django_authkit.emulator.routing import Request, Response, error, invalid, json_response
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import Conflict, normalize_email
 
@@ -28,7 +28,7 @@ def send(emu: Emulator, req: Request) -> Response:
     user = store.user(req.params["id"])
     new_email = normalize_email(req.text("new_email") or "")
     if "@" not in new_email:
-        return error(422, "A valid new_email is required.", "invalid_request_parameters")
+        raise invalid("A valid new_email is required.")
     other = store.user_by_email(new_email)
     if other is not None and other.id != user.id:
         raise Conflict("This email is not available.", "email_not_available")

@@ -5,16 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import get_or_404, pop_or_404, stamped
 from django_authkit.emulator.ids import iso_now, new_id, token
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    not_found,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, invalid, json_response, list_page
 from django_authkit.emulator.routing import router as r
 
 if TYPE_CHECKING:
@@ -50,21 +43,23 @@ def list_events(emu: Emulator, req: Request) -> Response:
         if end:
             events = [e for e in events if _ts(e["created_at"]) < _ts(end)]
     except ValueError:
-        return error(422, "range_start/range_end must be ISO-8601.", "invalid_request_parameters")
+        raise invalid("range_start/range_end must be ISO-8601.") from None
     # The Events API reads forward from a cursor: treat every order as ascending.
     req.query["order"] = ["asc"]
-    page, meta = paginate(req, events, lambda e: str(e["id"]))
-    return list_response(page, meta)
+    return list_page(req, events)
 
 
 def _endpoint_api(ep: dict[str, Any]) -> dict[str, Any]:
     return dict(ep)
 
 
+def _endpoint(emu: Emulator, req: Request) -> dict[str, Any]:
+    return get_or_404(emu.webhooks.endpoints(), req.params["id"], "Webhook endpoint")
+
+
 def create_endpoint(
     emu: Emulator, url: str, secret: str | None, events: list[str]
 ) -> dict[str, Any]:
-    now = iso_now(emu.store.now())
     ep: dict[str, Any] = {
         "object": "webhook_endpoint",
         "id": new_id("we"),
@@ -72,42 +67,31 @@ def create_endpoint(
         "secret": secret or f"whsec_{token(24)}",
         "status": "enabled",
         "events": events,
-        "created_at": now,
-        "updated_at": now,
     }
-    emu.webhooks.endpoints()[ep["id"]] = ep
+    emu.webhooks.endpoints()[ep["id"]] = stamped(emu.store, ep, as_text=True)
     return ep
 
 
 @r.route("GET", "/webhook_endpoints")
 def list_endpoints(emu: Emulator, req: Request) -> Response:
-    items = list(emu.webhooks.endpoints().values())
-    page, meta = paginate(req, items, lambda e: str(e["id"]))
-    return list_response([_endpoint_api(e) for e in page], meta)
+    return list_page(req, list(emu.webhooks.endpoints().values()), _endpoint_api)
 
 
 @r.route("POST", "/webhook_endpoints")
 def post_endpoint(emu: Emulator, req: Request) -> Response:
-    url = req.text("endpoint_url")
-    if not url:
-        return error(422, "endpoint_url is required.", "invalid_request_parameters")
+    url = req.required("endpoint_url")
     events = req.field("events") if isinstance(req.field("events"), list) else []
     return json_response(_endpoint_api(create_endpoint(emu, url, None, events)), 201)
 
 
 @r.route("GET", "/webhook_endpoints/{id}")
 def get_endpoint(emu: Emulator, req: Request) -> Response:
-    ep = emu.webhooks.endpoints().get(req.params["id"])
-    return (
-        json_response(_endpoint_api(ep)) if ep else not_found("Webhook endpoint", req.params["id"])
-    )
+    return json_response(_endpoint_api(_endpoint(emu, req)))
 
 
 @r.route("PATCH", "/webhook_endpoints/{id}")
 def patch_endpoint(emu: Emulator, req: Request) -> Response:
-    ep = emu.webhooks.endpoints().get(req.params["id"])
-    if ep is None:
-        return not_found("Webhook endpoint", req.params["id"])
+    ep = _endpoint(emu, req)
     if req.text("endpoint_url"):
         ep["endpoint_url"] = req.text("endpoint_url")
     if req.text("status") in ("enabled", "disabled"):
@@ -120,6 +104,5 @@ def patch_endpoint(emu: Emulator, req: Request) -> Response:
 
 @r.route("DELETE", "/webhook_endpoints/{id}")
 def delete_endpoint(emu: Emulator, req: Request) -> Response:
-    if emu.webhooks.endpoints().pop(req.params["id"], None) is None:
-        return not_found("Webhook endpoint", req.params["id"])
+    pop_or_404(emu.webhooks.endpoints(), req.params["id"], "Webhook endpoint")
     return Response(204)

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import fields, get_or_404, stamps
 from django_authkit.emulator.flags import is_on, registry, seed_flag
-from django_authkit.emulator.ids import iso_now
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, json_response, list_page
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import NotFound
 
@@ -28,30 +22,20 @@ if TYPE_CHECKING:
 def flag_api(flag: dict[str, Any]) -> dict[str, Any]:
     return {
         "object": "feature_flag",
-        "id": flag["id"],
-        "slug": flag["slug"],
-        "name": flag["name"],
-        "description": flag["description"],
+        **fields(flag, "id", "slug", "name", "description"),
         "owner": None,
         "tags": list(flag["tags"]),
-        "enabled": flag["enabled"],
-        "default_value": flag["default_value"],
-        "created_at": iso_now(flag["created_at"]),
-        "updated_at": iso_now(flag["updated_at"]),
+        **fields(flag, "enabled", "default_value"),
+        **stamps(flag),
     }
 
 
 def _flag(emu: Emulator, slug: str) -> dict[str, Any]:
-    try:
-        return registry(emu.store)[slug]
-    except KeyError:
-        raise NotFound("Feature flag", slug) from None
+    return get_or_404(registry(emu.store), slug, "Feature flag")
 
 
 def _page(req: Request, flags: list[dict[str, Any]]) -> Response:
-    flags = sorted(flags, key=lambda f: (f["created_at"], f["slug"]))
-    page, meta = paginate(req, flags, lambda f: str(f["id"]))
-    return list_response([flag_api(f) for f in page], meta)
+    return list_page(req, sorted(flags, key=lambda f: (f["created_at"], f["slug"])), flag_api)
 
 
 @r.route("GET", "/feature-flags")
@@ -89,30 +73,28 @@ def _subject(emu: Emulator, resource_id: str) -> str:
     return resource_id
 
 
-@r.route("POST", "/feature-flags/{slug}/targets/{resource}")
-def add_target(emu: Emulator, req: Request) -> Response:
+def _retarget(emu: Emulator, req: Request, on: bool) -> Response:
+    """Move the target into ``targets`` (``on``) or ``removed`` (an explicit off)."""
     flag = _flag(emu, req.params["slug"])
     target = _subject(emu, req.params["resource"])
-    if target not in flag["targets"]:
-        flag["targets"].append(target)
-    if target in flag["removed"]:
-        flag["removed"].remove(target)
+    into, out_of = (flag["targets"], flag["removed"]) if on else (flag["removed"], flag["targets"])
+    if target not in into:
+        into.append(target)
+    if target in out_of:
+        out_of.remove(target)
     flag["updated_at"] = emu.store.now()
     emu.store.emit("flag.rule_updated", flag_api(flag))
     return Response(204)
+
+
+@r.route("POST", "/feature-flags/{slug}/targets/{resource}")
+def add_target(emu: Emulator, req: Request) -> Response:
+    return _retarget(emu, req, True)
 
 
 @r.route("DELETE", "/feature-flags/{slug}/targets/{resource}")
 def remove_target(emu: Emulator, req: Request) -> Response:
-    flag = _flag(emu, req.params["slug"])
-    target = _subject(emu, req.params["resource"])
-    if target in flag["targets"]:
-        flag["targets"].remove(target)
-    if target not in flag["removed"]:
-        flag["removed"].append(target)
-    flag["updated_at"] = emu.store.now()
-    emu.store.emit("flag.rule_updated", flag_api(flag))
-    return Response(204)
+    return _retarget(emu, req, False)
 
 
 @r.route("GET", "/organizations/{id}/feature-flags")

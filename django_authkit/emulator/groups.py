@@ -18,15 +18,9 @@ from django_authkit.emulator.authz_registry import (
     resource_id,
     resources,
 )
-from django_authkit.emulator.ids import iso_now, new_id
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.crud import fields, first_or_404, named_like, renamed, stamped, stamps
+from django_authkit.emulator.ids import new_id
+from django_authkit.emulator.routing import Request, Response, json_response, list_page, unpaged
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import NotFound
 
@@ -37,15 +31,8 @@ BASE = "/organizations/{org}/groups"
 
 
 def group_api(g: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "object": "group",
-        "id": g["id"],
-        "organization_id": g["organization_id"],
-        "name": g["name"],
-        "description": g["description"],
-        "created_at": iso_now(g["created_at"]),
-        "updated_at": iso_now(g["updated_at"]),
-    }
+    return {"object": "group", **fields(g, "id", "organization_id", "name", "description"),
+            **stamps(g)}  # fmt: skip
 
 
 def _group(emu: Emulator, group_id: str, org_id: str | None = None) -> dict[str, Any]:
@@ -59,30 +46,21 @@ def _group(emu: Emulator, group_id: str, org_id: str | None = None) -> dict[str,
 def list_groups(emu: Emulator, req: Request) -> Response:
     org = emu.store.organization(req.params["org"])
     items = [g for g in groups(emu.store).values() if g["organization_id"] == org.id]
-    search = (req.arg("search") or "").casefold()
-    if search:
-        items = [g for g in items if search in g["name"].casefold()]
-    page, meta = paginate(req, items, lambda g: str(g["id"]))
-    return list_response([group_api(g) for g in page], meta)
+    return list_page(req, named_like(req, items), group_api)
 
 
 @r.route("POST", BASE)
 def create_group(emu: Emulator, req: Request) -> Response:
     org = emu.store.organization(req.params["org"])
-    name = req.text("name")
-    if not name:
-        return error(422, "name is required.", "invalid_request_parameters")
-    now = emu.store.now()
+    name = req.required("name")
     g: dict[str, Any] = {
         "id": new_id("group"),
         "organization_id": org.id,
         "name": name,
         "description": req.text("description"),
         "members": [],
-        "created_at": now,
-        "updated_at": now,
     }
-    groups(emu.store)[g["id"]] = g
+    groups(emu.store)[g["id"]] = stamped(emu.store, g)
     emu.store.emit("group.created", group_api(g))
     return json_response(group_api(g), 201)
 
@@ -95,10 +73,7 @@ def get_group(emu: Emulator, req: Request) -> Response:
 @r.route("PATCH", f"{BASE}/{{id}}")
 def update_group(emu: Emulator, req: Request) -> Response:
     g = _group(emu, req.params["id"], req.params["org"])
-    if req.text("name"):
-        g["name"] = req.text("name")
-    if "description" in req.body:
-        g["description"] = req.text("description")
+    g.update(renamed(req))
     g["updated_at"] = emu.store.now()
     emu.store.emit("group.updated", group_api(g))
     return json_response(group_api(g))
@@ -125,8 +100,7 @@ def _member(emu: Emulator, g: dict[str, Any], om_id: str) -> str:
 def list_members(emu: Emulator, req: Request) -> Response:
     g = _group(emu, req.params["id"], req.params["org"])
     members = [emu.store.memberships[i] for i in g["members"] if i in emu.store.memberships]
-    page, meta = paginate(req, members, lambda m: m.id)
-    return list_response([emu.store.membership_api(m) for m in page], meta)
+    return list_page(req, members, emu.store.membership_api)
 
 
 @r.route("POST", f"{BASE}/{{id}}/organization-memberships")
@@ -171,8 +145,7 @@ def remove_member(emu: Emulator, req: Request) -> Response:
 def groups_of_membership(emu: Emulator, req: Request) -> Response:
     m = emu.store.membership(req.params["id"])
     items = [g for g in groups(emu.store).values() if m.id in g["members"]]
-    page, meta = paginate(req, items, lambda g: str(g["id"]))
-    return list_response([group_api(g) for g in page], meta)
+    return list_page(req, items, group_api)
 
 
 # -- group role assignments -----------------------------------------------------------------
@@ -198,12 +171,10 @@ def _resource(emu: Emulator, g: dict[str, Any], data: dict[str, Any]) -> dict[st
 def assignment_api(a: dict[str, Any]) -> dict[str, Any]:
     return {
         "object": "group_role_assignment",
-        "id": a["id"],
-        "group_id": a["group_id"],
+        **fields(a, "id", "group_id"),
         "role": {"slug": a["role_slug"]},
         "resource": dict(a["resource"]),
-        "created_at": iso_now(a["created_at"]),
-        "updated_at": iso_now(a["updated_at"]),
+        **stamps(a),
     }
 
 
@@ -220,10 +191,9 @@ def _assign(emu: Emulator, g: dict[str, Any], data: dict[str, Any]) -> dict[str,
             and a["resource"]["id"] == resource["id"]
         ):
             return a
-    now = emu.store.now()
     a = {"id": new_id("group_role_assignment"), "group_id": g["id"], "role_slug": slug,
-         "resource": resource, "created_at": now, "updated_at": now}  # fmt: skip
-    group_assignments(emu.store)[a["id"]] = a
+         "resource": resource}  # fmt: skip
+    group_assignments(emu.store)[a["id"]] = stamped(emu.store, a)
     return a
 
 
@@ -246,9 +216,7 @@ def _of(emu: Emulator, g: dict[str, Any]) -> list[dict[str, Any]]:
 
 @r.route("GET", ROLES)
 def list_group_roles(emu: Emulator, req: Request) -> Response:
-    g = _group(emu, req.params["id"])
-    page, meta = paginate(req, _of(emu, g), lambda a: str(a["id"]))
-    return list_response([assignment_api(a) for a in page], meta)
+    return list_page(req, _of(emu, _group(emu, req.params["id"])), assignment_api)
 
 
 @r.route("POST", ROLES)
@@ -264,11 +232,7 @@ def replace_group_roles(emu: Emulator, req: Request) -> Response:
         raise ValueError("role_assignments must be a list")
     for a in _of(emu, g):
         del group_assignments(emu.store)[a["id"]]
-    made = [_assign(emu, g, dict(e)) for e in entries]
-    meta = {"before": None, "after": None}
-    return json_response(
-        {"object": "list", "data": [assignment_api(a) for a in made], "list_metadata": meta}
-    )
+    return unpaged([assignment_api(_assign(emu, g, dict(e))) for e in entries])
 
 
 @r.route("PATCH", ROLES)
@@ -289,20 +253,19 @@ def delete_group_roles(emu: Emulator, req: Request) -> Response:
     return Response(204)
 
 
+def _one(emu: Emulator, req: Request) -> dict[str, Any]:
+    """The group's role assignment named in the path."""
+    wanted = req.params["assignment"]
+    found = (a for a in _of(emu, _group(emu, req.params["id"])) if a["id"] == wanted)
+    return first_or_404(found, "Group role assignment", wanted)
+
+
 @r.route("GET", f"{ROLES}/{{assignment}}")
 def get_group_role(emu: Emulator, req: Request) -> Response:
-    g = _group(emu, req.params["id"])
-    for a in _of(emu, g):
-        if a["id"] == req.params["assignment"]:
-            return json_response(assignment_api(a))
-    raise NotFound("Group role assignment", req.params["assignment"])
+    return json_response(assignment_api(_one(emu, req)))
 
 
 @r.route("DELETE", f"{ROLES}/{{assignment}}")
 def delete_group_role(emu: Emulator, req: Request) -> Response:
-    g = _group(emu, req.params["id"])
-    for a in _of(emu, g):
-        if a["id"] == req.params["assignment"]:
-            del group_assignments(emu.store)[a["id"]]
-            return Response(204)
-    raise NotFound("Group role assignment", req.params["assignment"])
+    del group_assignments(emu.store)[_one(emu, req)["id"]]
+    return Response(204)

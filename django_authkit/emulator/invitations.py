@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django_authkit.emulator.crud import (
+    get_or_404,
+    or_404,
+    stamped,
+    stamps,
+    valid_email,
+    where,
+    without,
+)
 from django_authkit.emulator.ids import iso, iso_now, new_id, token
 from django_authkit.emulator.models import Grant
 from django_authkit.emulator.routing import (
     Request,
     Response,
     error,
+    invalid,
     json_response,
-    list_response,
-    not_found,
+    list_page,
     oauth_error,
-    paginate,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound, normalize_email
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -27,7 +34,7 @@ SECRET_FIELDS = ("token", "accept_invitation_url")
 
 
 def _all(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("invitations", {})
+    return emu.store.table("invitations")
 
 
 def _api(emu: Emulator, inv: dict[str, Any]) -> dict[str, Any]:
@@ -47,23 +54,22 @@ def _api(emu: Emulator, inv: dict[str, Any]) -> dict[str, Any]:
         "inviter_user_id": inv["inviter_user_id"],
         "accepted_user_id": inv["accepted_user_id"],
         "role_slug": inv["role_slug"],
-        "created_at": iso_now(inv["created_at"]),
-        "updated_at": iso_now(inv["updated_at"]),
+        **stamps(inv),
         "token": inv["token"],
         "accept_invitation_url": f"{emu.base_url}/invite?invitation_token={inv['token']}",
     }
 
 
 def _emit(emu: Emulator, name: str, inv: dict[str, Any]) -> None:
-    data = {k: v for k, v in _api(emu, inv).items() if k not in SECRET_FIELDS}
-    emu.store.emit(name, data)
+    emu.store.emit(name, without(_api(emu, inv), *SECRET_FIELDS))
 
 
 def _get(emu: Emulator, invitation_id: str) -> dict[str, Any]:
-    inv = _all(emu).get(invitation_id)
-    if inv is None:
-        raise NotFound("Invitation", invitation_id)
-    return inv
+    return get_or_404(_all(emu), invitation_id, "Invitation")
+
+
+def _by_token(emu: Emulator, invitation_token: str) -> dict[str, Any] | None:
+    return next((i for i in _all(emu).values() if i["token"] == invitation_token), None)
 
 
 def _accept(emu: Emulator, inv: dict[str, Any], user_id: str) -> None:
@@ -84,16 +90,14 @@ def _accept(emu: Emulator, inv: dict[str, Any], user_id: str) -> None:
 
 def email_for(emu: Emulator, invitation_token: str | None) -> str | None:
     """The invited e-mail, to pre-fill the hosted page."""
-    if not invitation_token:
-        return None
-    inv = next((i for i in _all(emu).values() if i["token"] == invitation_token), None)
+    inv = _by_token(emu, invitation_token) if invitation_token else None
     return str(inv["email"]) if inv else None
 
 
 def redeem(emu: Emulator, invitation_token: str, grant: Grant) -> Response | None:
     """Accept ``invitation_token`` during a grant and scope the session to its org."""
     store = emu.store
-    inv = next((i for i in _all(emu).values() if i["token"] == invitation_token), None)
+    inv = _by_token(emu, invitation_token)
     if inv is None or _api(emu, inv)["state"] != "pending":
         return oauth_error("invitation_invalid", "The invitation is invalid or has expired.")
     if store.user(grant.user_id).email != inv["email"]:
@@ -109,27 +113,20 @@ def redeem(emu: Emulator, invitation_token: str, grant: Grant) -> Response | Non
 
 @r.route("GET", "/user_management/invitations")
 def list_invitations(emu: Emulator, req: Request) -> Response:
-    items = list(_all(emu).values())
-    if req.arg("organization_id"):
-        items = [i for i in items if i["organization_id"] == req.arg("organization_id")]
-    if req.arg("email"):
-        items = [i for i in items if i["email"] == normalize_email(req.arg("email") or "")]
-    page, meta = paginate(req, items, lambda i: str(i["id"]))
-    return list_response([_api(emu, i) for i in page], meta)
+    items = where(req, list(_all(emu).values()), "organization_id", "email")
+    return list_page(req, items, lambda i: _api(emu, i))
 
 
 @r.route("POST", "/user_management/invitations")
 def send_invitation(emu: Emulator, req: Request) -> Response:
     store = emu.store
-    email = normalize_email(req.text("email") or "")
-    if "@" not in email:
-        return error(422, "A valid email is required.", "invalid_request_parameters")
+    email = valid_email(req)
     org_id = req.text("organization_id")
     if org_id:
         store.organization(org_id)
     role = req.text("role_slug")
     if role and role not in store.roles:
-        return error(422, f"Unknown role '{role}'.", "invalid_request_parameters")
+        raise invalid(f"Unknown role '{role}'.")
     if req.text("inviter_user_id"):
         store.user(str(req.text("inviter_user_id")))
     now = store.now()
@@ -145,20 +142,16 @@ def send_invitation(emu: Emulator, req: Request) -> Response:
         "inviter_user_id": req.text("inviter_user_id"),
         "accepted_user_id": None,
         "role_slug": role,
-        "created_at": now,
-        "updated_at": now,
         "token": token(24),
     }
-    _all(emu)[inv["id"]] = inv
+    _all(emu)[inv["id"]] = stamped(store, inv, now=now)
     _emit(emu, "invitation.created", inv)
     return json_response(_api(emu, inv), 201)
 
 
 @r.route("GET", "/user_management/invitations/by_token/{token}")
 def find_by_token(emu: Emulator, req: Request) -> Response:
-    inv = next((i for i in _all(emu).values() if i["token"] == req.params["token"]), None)
-    if inv is None:
-        return not_found("Invitation", req.params["token"])
+    inv = or_404(_by_token(emu, req.params["token"]), "Invitation", req.params["token"])
     return json_response(_api(emu, inv))
 
 

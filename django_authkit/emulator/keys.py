@@ -97,6 +97,19 @@ def new_signing_key() -> SigningKey:
     return SigningKey(private, f"sso_oidc_key_pair_{ulid()}")
 
 
+def saved_key(key: SigningKey) -> dict[str, str]:
+    """A key as ``--state`` writes it: ``kid`` and private PEM."""
+    return {"kid": key.kid, "pem": key.private_pem.decode()}
+
+
+def loaded_key(saved: dict[str, Any]) -> SigningKey:
+    """The key :func:`saved_key` wrote (ValueError when it is not an RSA key)."""
+    private = serialization.load_pem_private_key(str(saved["pem"]).encode(), password=None)
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise ValueError("the state file's signing key is not an RSA key")
+    return SigningKey(private, str(saved["kid"]))
+
+
 class KeyRing:
     """The keys one emulator signs with and publishes: rotate, then retire the old.
 
@@ -138,3 +151,18 @@ class KeyRing:
     def describe(self) -> dict[str, Any]:
         with self._lock:
             return {"current": self.current.kid, "published": [k.kid for k in self.published]}
+
+    def saved(self) -> dict[str, Any]:
+        """The signing key and every published one (newest first), for ``--state``."""
+        with self._lock:
+            published = [saved_key(k) for k in self.published]
+            return {"current": self.current.kid, "published": published}
+
+    def load(self, saved: dict[str, Any]) -> None:
+        """Sign and publish as :meth:`saved` recorded (a rotation survives a restart)."""
+        published = [loaded_key(k) for k in saved["published"]]
+        current = next((k for k in published if k.kid == saved["current"]), None)
+        if current is None:
+            raise ValueError("the state file's signing key is not among its published keys")
+        with self._lock:
+            self.current, self.published = current, published

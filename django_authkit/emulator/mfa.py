@@ -16,18 +16,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django_authkit.emulator.authenticate import CHECKS, GRANTS, PENDING_TTL, sign_in
+from django_authkit.emulator.crud import get_or_404
 from django_authkit.emulator.ids import iso_now, new_id, token
 from django_authkit.emulator.models import Grant
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-    list_response,
-    paginate,
-)
+from django_authkit.emulator.routing import Request, Response, error, json_response, list_page
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -46,11 +39,11 @@ def totp_code(secret: str, at: float) -> str:
 
 
 def _factors(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("auth_factors", {})
+    return emu.store.table("auth_factors")
 
 
 def _challenges(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("auth_challenges", {})
+    return emu.store.table("auth_challenges")
 
 
 def _factor_api(factor: dict[str, Any], *, enrolled: bool = False) -> dict[str, Any]:
@@ -147,8 +140,7 @@ def create_user_factor(emu: Emulator, req: Request) -> Response:
 def list_user_factors(emu: Emulator, req: Request) -> Response:
     emu.store.user(req.params["id"])
     items = [f for f in _factors(emu).values() if f["user_id"] == req.params["id"]]
-    page, meta = paginate(req, items, lambda f: str(f["id"]))
-    return list_response([_factor_api(f) for f in page], meta)
+    return list_page(req, items, _factor_api)
 
 
 @r.route("POST", "/auth/factors/enroll")
@@ -160,10 +152,7 @@ def enroll_factor(emu: Emulator, req: Request) -> Response:
 
 
 def _factor(emu: Emulator, factor_id: str) -> dict[str, Any]:
-    factor = _factors(emu).get(factor_id)
-    if factor is None:
-        raise NotFound("Authentication factor", factor_id)
-    return factor
+    return get_or_404(_factors(emu), factor_id, "Authentication factor")
 
 
 @r.route("GET", "/auth/factors/{id}")
@@ -184,9 +173,7 @@ def challenge_factor(emu: Emulator, req: Request) -> Response:
 
 @r.route("POST", "/auth/challenges/{id}/verify")
 def verify_challenge(emu: Emulator, req: Request) -> Response:
-    item = _challenges(emu).get(req.params["id"])
-    if item is None:
-        raise NotFound("Authentication challenge", req.params["id"])
+    item = get_or_404(_challenges(emu), req.params["id"], "Authentication challenge")
     valid = _verify(emu, req.params["id"], req.text("code"))
     if valid is None:
         return error(

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator import outbox
 from django_authkit.emulator.authenticate import GRANTS, PENDING_TTL, sign_in
+from django_authkit.emulator.crud import get_or_404, valid_email, without
 from django_authkit.emulator.ids import iso_now, new_id, token
 from django_authkit.emulator.models import Grant, check_password, hash_password
-from django_authkit.emulator.routing import Request, Response, error, json_response
+from django_authkit.emulator.routing import Refused, Request, Response, error, json_response
 from django_authkit.emulator.routing import router as r
 from django_authkit.emulator.state import NotFound, normalize_email
 
@@ -20,10 +21,11 @@ CODE_TTL = 600
 RESET_TTL = 1200
 MAGIC_GRANT = "urn:workos:oauth:grant-type:magic-auth:code"
 VERIFY_GRANT = "urn:workos:oauth:grant-type:email-verification:code"
+RESET_SECRETS = ("password_reset_token", "password_reset_url")
 
 
 def _kind(emu: Emulator, kind: str) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault(kind, {})
+    return emu.store.table(kind)
 
 
 def _code() -> str:
@@ -44,43 +46,46 @@ def _one_time(emu: Emulator, kind: str, prefix: str, user_id: str, email: str) -
         "used": False,
     }
     _kind(emu, kind)[item["id"]] = item
-    emu.store.emit(f"{kind}.created", {k: v for k, v in _api(item).items() if k != "code"})
+    emu.store.emit(f"{kind}.created", without(_api(item), "code"))
     outbox.send(emu, kind, email, code=item["code"])
     return item
 
 
 def _api(item: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in item.items() if k not in ("used",)}
+    data = without(item, "used")
     for key in ("expires_at", "created_at", "updated_at"):
         if key in data:
             data[key] = iso_now(data[key])
     return data
 
 
-def _check_code(emu: Emulator, item: dict[str, Any] | None, code: str | None) -> Response | None:
-    if item is None or not code or not secrets.compare_digest(str(item["code"]), code):
-        return error(400, "The one-time code is invalid.", "invalid_one_time_code")
-    if item["used"]:
-        return error(400, "The one-time code was already used.", "one_time_code_previously_used")
-    if item["expires_at"] < emu.store.now():
-        return error(400, "The one-time code has expired.", "one_time_code_expired")
-    return None
-
-
 def _get(emu: Emulator, kind: str, label: str, item_id: str) -> Response:
-    item = _kind(emu, kind).get(item_id)
-    if item is None:
-        raise NotFound(label, item_id)
-    return json_response(_api(item))
+    return json_response(_api(get_or_404(_kind(emu, kind), item_id, label)))
+
+
+def _newest_match(items: list[dict[str, Any]], code: str | None) -> dict[str, Any] | None:
+    """The newest of ``items`` with ``code``, else the newest (which the check then refuses)."""
+    return next((i for i in reversed(items) if i["code"] == code), items[-1] if items else None)
+
+
+def _redeem(emu: Emulator, item: dict[str, Any] | None, code: str | None) -> dict[str, Any]:
+    """Mark ``item`` used if ``code`` is its live, unused code; else refuse with a 400."""
+    if item is None or not code or not secrets.compare_digest(str(item["code"]), code):
+        raise Refused(error(400, "The one-time code is invalid.", "invalid_one_time_code"))
+    if item["used"]:
+        message = "The one-time code was already used."
+        raise Refused(error(400, message, "one_time_code_previously_used"))
+    if item["expires_at"] < emu.store.now():
+        raise Refused(error(400, "The one-time code has expired.", "one_time_code_expired"))
+    item["used"] = True
+    return item
 
 
 # -- magic auth -------------------------------------------------------------------------
 @r.route("POST", "/user_management/magic_auth")
 def create_magic_auth(emu: Emulator, req: Request) -> Response:
     store = emu.store
-    email = normalize_email(req.text("email") or "")
-    if "@" not in email:
-        return error(422, "A valid email is required.", "invalid_request_parameters")
+    email = valid_email(req)
     user = store.user_by_email(email) or store.create_user(email, email_verified=False)
     return json_response(_api(_one_time(emu, "magic_auth", "magic_auth", user.id, email)), 201)
 
@@ -94,12 +99,7 @@ def magic_auth_grant(emu: Emulator, req: Request) -> Response:
     email = normalize_email(req.text("email") or "")
     code = req.text("code")
     items = [i for i in _kind(emu, "magic_auth").values() if i["email"] == email]
-    item = next((i for i in reversed(items) if i["code"] == code), items[-1] if items else None)
-    refused = _check_code(emu, item, code)
-    if refused is not None:
-        return refused
-    assert item is not None
-    item["used"] = True
+    item = _redeem(emu, _newest_match(items, code), code)
     user = emu.store.user(item["user_id"])
     user.email_verified = True
     return sign_in(emu, Grant(user.id, None, "MagicAuth"), req)
@@ -119,12 +119,7 @@ def confirm_verification(emu: Emulator, req: Request) -> Response:
     user = store.user(req.params["id"])
     items = [i for i in _kind(emu, "email_verification").values() if i["user_id"] == user.id]
     code = req.text("code")
-    item = next((i for i in reversed(items) if i["code"] == code), items[-1] if items else None)
-    refused = _check_code(emu, item, code)
-    if refused is not None:
-        return refused
-    assert item is not None
-    item["used"] = True
+    _redeem(emu, _newest_match(items, code), code)
     user.email_verified = True
     user.updated_at = store.now()
     store.emit("user.updated", user.to_api())
@@ -177,12 +172,7 @@ def email_verification_grant(emu: Emulator, req: Request) -> Response:
             "The pending authentication token is invalid or expired.",
             "invalid_pending_authentication_token",
         )
-    item = _kind(emu, "email_verification").get(pending["verification_id"])
-    refused = _check_code(emu, item, req.text("code"))
-    if refused is not None:
-        return refused
-    assert item is not None
-    item["used"] = True
+    _redeem(emu, _kind(emu, "email_verification").get(pending["verification_id"]), req.text("code"))
     del store.pending_auth[pending_token]
     grant: Grant = pending["grant"]
     store.user(grant.user_id).email_verified = True
@@ -225,12 +215,7 @@ def create_password_reset(emu: Emulator, req: Request) -> Response:
     outbox.send(
         emu, "password_reset", user.email, url=link["password_reset_url"], token=item["token"]
     )
-    data = {
-        k: v
-        for k, v in _reset_api(emu, item).items()
-        if k not in ("password_reset_token", "password_reset_url")
-    }
-    store.emit("password_reset.created", data)
+    store.emit("password_reset.created", without(link, *RESET_SECRETS))
     return json_response(_reset_api(emu, item), 201)
 
 
@@ -254,22 +239,13 @@ def confirm_password_reset(emu: Emulator, req: Request) -> Response:
     user.password_hash = hash_password(new_password)
     user.email_verified = True
     user.updated_at = store.now()
-    store.emit(
-        "password_reset.succeeded",
-        {
-            k: v
-            for k, v in _reset_api(emu, item).items()
-            if k not in ("password_reset_token", "password_reset_url")
-        },
-    )
+    store.emit("password_reset.succeeded", without(_reset_api(emu, item), *RESET_SECRETS))
     return json_response({"user": user.to_api()})
 
 
 @r.route("GET", "/user_management/password_reset/{id}")
 def get_password_reset(emu: Emulator, req: Request) -> Response:
-    item = _kind(emu, "password_reset").get(req.params["id"])
-    if item is None:
-        raise NotFound("Password reset", req.params["id"])
+    item = get_or_404(_kind(emu, "password_reset"), req.params["id"], "Password reset")
     return json_response(_reset_api(emu, item))
 
 

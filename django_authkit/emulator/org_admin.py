@@ -10,17 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator import outbox
-from django_authkit.emulator.ids import iso_now, new_id, token
-from django_authkit.emulator.portal import INTENTS, LINK_TTL
-from django_authkit.emulator.routing import (
-    Request,
-    Response,
-    error,
-    json_response,
-)
+from django_authkit.emulator.crud import get_or_404, stamped, valid_email
+from django_authkit.emulator.ids import iso_now, new_id
+from django_authkit.emulator.portal import INTENTS, portal_link, revoke_links
+from django_authkit.emulator.routing import Request, Response, invalid, json_response, unpaged
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.sso import connections, seed_connection
-from django_authkit.emulator.state import Conflict, NotFound, normalize_email
+from django_authkit.emulator.sso import connection, seed_connection
+from django_authkit.emulator.state import Conflict, NotFound
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -45,9 +41,7 @@ def create_connection(emu: Emulator, req: Request) -> Response:
 
 @r.route("PATCH", "/connections/{id}")
 def update_connection(emu: Emulator, req: Request) -> Response:
-    conn = connections(emu).get(req.params["id"])
-    if conn is None:
-        raise NotFound("Connection", req.params["id"])
+    conn = connection(emu, req.params["id"])
     for name in ("name", "connection_type"):
         if req.text(name):
             conn[name] = req.text(name)
@@ -72,37 +66,22 @@ def _contacts(emu: Emulator, org_id: str) -> dict[str, dict[str, Any]]:
 
 
 def _contact(emu: Emulator, org_id: str, contact_id: str) -> dict[str, Any]:
-    try:
-        return _contacts(emu, org_id)[contact_id]
-    except KeyError:
-        raise NotFound("IT contact", contact_id) from None
+    return get_or_404(_contacts(emu, org_id), contact_id, "IT contact")
 
 
 @r.route("GET", "/organizations/{org}/it_contacts")
 def list_it_contacts(emu: Emulator, req: Request) -> Response:
-    items = list(_contacts(emu, req.params["org"]).values())
-    return json_response(
-        {"object": "list", "data": items, "list_metadata": {"before": None, "after": None}}
-    )
+    return unpaged(list(_contacts(emu, req.params["org"]).values()))
 
 
 @r.route("POST", "/organizations/{org}/it_contacts")
 def create_it_contact(emu: Emulator, req: Request) -> Response:
     contacts = _contacts(emu, req.params["org"])
-    email = normalize_email(req.text("email") or "")
-    if "@" not in email:
-        return error(422, "A valid email is required.", "invalid_request_parameters")
+    email = valid_email(req)
     if any(c["email"] == email for c in contacts.values()):
         raise Conflict("This IT contact already exists.", "conflict")
-    now = iso_now(emu.store.now())
-    contact = {
-        "object": "it_contact",
-        "id": new_id("it_contact"),
-        "email": email,
-        "created_at": now,
-        "updated_at": now,
-    }
-    contacts[contact["id"]] = contact
+    contact = {"object": "it_contact", "id": new_id("it_contact"), "email": email}
+    contacts[contact["id"]] = stamped(emu.store, contact, as_text=True)
     return json_response(contact, 201)
 
 
@@ -119,18 +98,8 @@ def invite_it_contact(emu: Emulator, req: Request) -> Response:
     contact = _contact(emu, org_id, req.params["id"])
     intents = req.field("intents")
     if not isinstance(intents, list) or not intents or not set(map(str, intents)) <= INTENTS:
-        return error(422, "intents must name Admin Portal intents.", "invalid_request_parameters")
-    secret = token(24)
-    emu.store.extra.setdefault("portal_links", {})[secret] = {
-        "organization_id": org_id,
-        "intent": str(intents[0]),
-        "return_url": None,
-        "success_url": None,
-        "external_user_id": contact["id"],
-        "expires_at": emu.store.now() + LINK_TTL,
-        "revoked": False,
-    }
-    url = f"{emu.base_url}/portal/launch?secret={secret}"
+        raise invalid("intents must name Admin Portal intents.")
+    url = portal_link(emu, org_id, str(intents[0]), None, None, contact["id"])
     outbox.send(emu, "it_contact_invite", contact["email"], url=url)
     return Response(204)
 
@@ -138,7 +107,5 @@ def invite_it_contact(emu: Emulator, req: Request) -> Response:
 @r.route("POST", "/organizations/{org}/it_contacts/{id}/revoke")
 def revoke_it_contact(emu: Emulator, req: Request) -> Response:
     contact = _contact(emu, req.params["org"], req.params["id"])
-    for link in emu.store.extra.get("portal_links", {}).values():
-        if link["external_user_id"] == contact["id"]:
-            link["revoked"] = True
+    revoke_links(emu, lambda link: link["external_user_id"] == contact["id"])
     return Response(204)

@@ -10,19 +10,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator import outbox
+from django_authkit.emulator.crud import get_or_404, valid_email
 from django_authkit.emulator.ids import iso_now, new_id, stable_id, token
 from django_authkit.emulator.pages import error_page
 from django_authkit.emulator.routing import (
     Request,
     Response,
     add_query,
-    error,
     html_response,
+    invalid,
     json_response,
     redirect,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound, normalize_email
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -31,7 +31,7 @@ CODE_TTL = 600
 
 
 def _sessions(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("passwordless", {})
+    return emu.store.table("passwordless")
 
 
 def _api(emu: Emulator, s: dict[str, Any]) -> dict[str, Any]:
@@ -46,17 +46,15 @@ def _api(emu: Emulator, s: dict[str, Any]) -> dict[str, Any]:
 
 @r.route("POST", "/passwordless/sessions")
 def create_session(emu: Emulator, req: Request) -> Response:
-    email = normalize_email(req.text("email") or "")
-    if "@" not in email:
-        return error(422, "A valid email is required.", "invalid_request_parameters")
+    email = valid_email(req)
     if (req.text("type") or "MagicLink") != "MagicLink":
-        return error(422, "type must be MagicLink.", "invalid_request_parameters")
+        raise invalid("type must be MagicLink.")
     expires_in = int(req.field("expires_in") or 900)
     if not 900 <= expires_in <= 86400:
-        return error(422, "expires_in must be between 900 and 86400.", "invalid_request_parameters")
+        raise invalid("expires_in must be between 900 and 86400.")
     redirect_uri = req.text("redirect_uri")
     if redirect_uri and not redirect_uri.startswith(("http://", "https://")):
-        return error(422, "redirect_uri must be an http(s) URL.", "invalid_request_parameters")
+        raise invalid("redirect_uri must be an http(s) URL.")
     session: dict[str, Any] = {
         "id": new_id("passwordless_session"),
         "email": email,
@@ -72,9 +70,7 @@ def create_session(emu: Emulator, req: Request) -> Response:
 
 @r.route("POST", "/passwordless/sessions/{id}/send")
 def send_session(emu: Emulator, req: Request) -> Response:
-    session = _sessions(emu).get(req.params["id"])
-    if session is None:
-        raise NotFound("Passwordless session", req.params["id"])
+    session = get_or_404(_sessions(emu), req.params["id"], "Passwordless session")
     outbox.send(emu, "magic_link", session["email"], url=_api(emu, session)["link"])
     return json_response({"success": True})
 

@@ -2,8 +2,9 @@
 
 Users (with their password hashes), organizations, memberships, sessions and their
 refresh tokens, roles and the other resources survive a restart, so a restarted
-``make demo`` keeps every user, and a signed-in browser keeps its session (the new
-process signs with a new key; the site's next refresh picks it up). One-time codes
+``make demo`` keeps every user, and a signed-in browser keeps its session. So do the
+signing keys: the process's own, and the key set after a rotation (the key signing
+new tokens and every one still published), so tokens keep verifying. One-time codes
 and pending sign-ins are not kept: they last minutes.
 """
 
@@ -16,19 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from django_authkit.emulator import keys
-from django_authkit.emulator.models import (
-    Domain,
-    Membership,
-    Organization,
-    RefreshToken,
-    Role,
-    Session,
-    User,
-)
+from django_authkit.emulator import keys, models
 from django_authkit.emulator.state import Store
 
 VERSION = 1
@@ -45,9 +34,9 @@ def _jsonable(value: Any) -> bool:
     return True
 
 
-def snapshot(store: Store) -> dict[str, Any]:
+def snapshot(store: Store, ring: keys.KeyRing | None = None) -> dict[str, Any]:
     extra = {k: v for k, v in store.extra.items() if k not in TRANSIENT and _jsonable(v)}
-    return {
+    data = {
         "version": VERSION,
         "custom_roles": store.custom_roles,
         "roles": [asdict(r) for r in store.roles.values()],
@@ -58,14 +47,12 @@ def snapshot(store: Store) -> dict[str, Any]:
         "refresh_tokens": {k: asdict(v) for k, v in store.refresh_tokens.items()},
         "events": store.events[-MAX_EVENTS:],
         "extra": extra,
-        "signing_key": _key_snapshot(),
+        # The process's signing key, so tokens keep verifying after a restart (same ``kid``).
+        "signing_key": keys.saved_key(keys.signing_key()),
     }
-
-
-def _key_snapshot() -> dict[str, str]:
-    """The process's signing key, so tokens keep verifying after a restart (same ``kid``)."""
-    key = keys.signing_key()
-    return {"kid": key.kid, "pem": key.private_pem.decode()}
+    if ring is not None:
+        data["key_ring"] = ring.saved()
+    return data
 
 
 def adopt_key(data: dict[str, Any] | None) -> None:
@@ -77,11 +64,16 @@ def adopt_key(data: dict[str, Any] | None) -> None:
     saved = (data or {}).get("signing_key")
     if not isinstance(saved, dict):
         return
-    private = serialization.load_pem_private_key(saved["pem"].encode(), password=None)
-    if not isinstance(private, rsa.RSAPrivateKey):
-        raise ValueError("the state file's signing key is not an RSA key")
+    key = keys.loaded_key(saved)
     with keys._lock:
-        keys._key[:] = [keys.SigningKey(private, str(saved["kid"]))]
+        keys._key[:] = [key]
+
+
+def adopt_key_ring(ring: keys.KeyRing, data: dict[str, Any] | None) -> None:
+    """Sign and publish with the key set a snapshot saved (files from before it: no change)."""
+    saved = (data or {}).get("key_ring")
+    if isinstance(saved, dict):
+        ring.load(saved)
 
 
 def restore(store: Store, data: dict[str, Any]) -> None:
@@ -89,16 +81,17 @@ def restore(store: Store, data: dict[str, Any]) -> None:
     if data.get("version") != VERSION:
         raise ValueError(f"unsupported state file version {data.get('version')!r}")
     store.custom_roles = bool(data.get("custom_roles"))
-    store.roles = {r["slug"]: Role(**r) for r in data.get("roles", [])}
-    store.users = {u["id"]: User(**u) for u in data.get("users", [])}
-    orgs: dict[str, Organization] = {}
+    store.roles = {r["slug"]: models.Role(**r) for r in data.get("roles", [])}
+    store.users = {u["id"]: models.User(**u) for u in data.get("users", [])}
+    orgs: dict[str, models.Organization] = {}
     for o in data.get("organizations", []):
-        domains = [Domain(**d) for d in o.pop("domains", [])]
-        orgs[o["id"]] = Organization(**o, domains=domains)
+        domains = [models.Domain(**d) for d in o.pop("domains", [])]
+        orgs[o["id"]] = models.Organization(**o, domains=domains)
     store.organizations = orgs
-    store.memberships = {m["id"]: Membership(**m) for m in data.get("memberships", [])}
-    store.sessions = {s["id"]: Session(**s) for s in data.get("sessions", [])}
-    store.refresh_tokens = {k: RefreshToken(**v) for k, v in data.get("refresh_tokens", {}).items()}
+    store.memberships = {m["id"]: models.Membership(**m) for m in data.get("memberships", [])}
+    store.sessions = {s["id"]: models.Session(**s) for s in data.get("sessions", [])}
+    tokens = data.get("refresh_tokens", {})
+    store.refresh_tokens = {k: models.RefreshToken(**v) for k, v in tokens.items()}
     store.events = list(data.get("events", []))
     store.extra = dict(data.get("extra", {}))
 
@@ -115,9 +108,9 @@ def load(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def save(path: Path, store: Store) -> None:
+def save(path: Path, store: Store, ring: keys.KeyRing | None = None) -> None:
     """Write atomically (a temporary file renamed over the old), so a crash never truncates it."""
-    data = json.dumps(snapshot(store), separators=(",", ":"))
+    data = json.dumps(snapshot(store, ring), separators=(",", ":"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -7,8 +7,9 @@ button leads somewhere a person can follow back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator.ids import token
 from django_authkit.emulator.pages import _page
@@ -16,8 +17,8 @@ from django_authkit.emulator.routing import (
     Request,
     Response,
     add_query,
-    error,
     html_response,
+    invalid,
     json_response,
 )
 from django_authkit.emulator.routing import router as r
@@ -39,52 +40,64 @@ INTENTS = frozenset(
 LINK_TTL = 5 * 60  # WorkOS portal links are valid for five minutes
 
 
+def portal_link(
+    emu: Emulator,
+    org_id: str,
+    intent: str,
+    return_url: str | None,
+    success_url: str | None,
+    external_user_id: str | None,
+) -> str:
+    """A new Admin Portal link (also what an IT contact's invitation carries)."""
+    secret = token(24)
+    emu.store.table("portal_links")[secret] = {
+        "organization_id": org_id,
+        "intent": intent,
+        "return_url": return_url,
+        "success_url": success_url,
+        "external_user_id": external_user_id,
+        "expires_at": emu.store.now() + LINK_TTL,
+        "revoked": False,
+    }
+    return f"{emu.base_url}/portal/launch?secret={secret}"
+
+
+def revoke_links(emu: Emulator, matches: Callable[[dict[str, Any]], bool]) -> None:
+    for link in emu.store.extra.get("portal_links", {}).values():
+        if matches(link):
+            link["revoked"] = True
+
+
 @r.route("POST", "/portal/generate_link")
 def generate_link(emu: Emulator, req: Request) -> Response:
     org_id = req.text("organization")
     if not org_id:
-        return error(
-            422,
-            "Validation failed.",
-            "invalid_request_parameters",
-            errors=[{"field": "organization", "code": "organization_required"}],
-        )
+        raise invalid("Validation failed.", "organization")
     emu.store.organization(org_id)
     intent = req.text("intent")
     if intent is not None and intent not in INTENTS:
-        return error(
-            422,
-            f"Invalid intent '{intent}'.",
-            "invalid_request_parameters",
-            errors=[{"field": "intent", "code": "invalid_intent"}],
-        )
+        raise invalid(f"Invalid intent '{intent}'.", "intent", "invalid_intent")
     emails = req.field("it_contact_emails")
     if emails is not None and (not isinstance(emails, list) or len(emails) > 20):
         raise ValueError("it_contact_emails must be a list of at most 20 e-mails")
-    secret = token(24)
-    emu.store.extra.setdefault("portal_links", {})[secret] = {
-        "organization_id": org_id,
-        "intent": intent or "sso",
-        "return_url": req.text("return_url"),
-        "success_url": req.text("success_url"),
-        "external_user_id": req.text("external_user_id"),
-        "expires_at": emu.store.now() + LINK_TTL,
-        "revoked": False,
-    }
-    return json_response({"link": f"{emu.base_url}/portal/launch?secret={secret}"}, 201)
+    link = portal_link(
+        emu,
+        org_id,
+        intent or "sso",
+        req.text("return_url"),
+        req.text("success_url"),
+        req.text("external_user_id"),
+    )
+    return json_response({"link": link}, 201)
 
 
 @r.route("POST", "/portal/revoke_link")
 def revoke_link(emu: Emulator, req: Request) -> Response:
-    org_id, external = req.text("organization"), req.text("external_user_id")
-    if not org_id or not external:
-        return error(
-            422, "organization and external_user_id are required.", "invalid_request_parameters"
-        )
+    org_id, external = req.required_all("organization", "external_user_id")
     emu.store.organization(org_id)
-    for link in emu.store.extra.get("portal_links", {}).values():
-        if link["organization_id"] == org_id and link["external_user_id"] == external:
-            link["revoked"] = True
+    revoke_links(
+        emu, lambda link: link["organization_id"] == org_id and link["external_user_id"] == external
+    )
     return Response(204)
 
 

@@ -47,6 +47,19 @@ class Request:
         value = str(value).strip()
         return value or None
 
+    def required(self, name: str, *, query: bool = False) -> str:
+        """A body field (or query value) that must be there, else a 422 "name is required."."""
+        return self.required_all(name, query=query)[0]
+
+    def required_all(self, *names: str, query: bool = False) -> list[str]:
+        """Several such values; one 422 naming them all ("a, b and c are required.")."""
+        values = [self.arg(n) if query else self.text(n) for n in names]
+        if not all(values):
+            last = names[-1]
+            listed = f"{', '.join(names[:-1])} and {last}" if len(names) > 1 else last
+            raise invalid(f"{listed} {'are' if len(names) > 1 else 'is'} required.")
+        return [str(v) for v in values]
+
 
 @dataclass
 class Response:
@@ -71,8 +84,18 @@ def oauth_error(error_code: str, description: str, status: int = 400, **extra: A
     return json_response({"error": error_code, "error_description": description, **extra}, status)
 
 
-def not_found(kind: str, key: str) -> Response:
-    return error(404, f"{kind} not found: '{key}'", "entity_not_found")
+class Refused(Exception):
+    """Raised by a handler (or a helper it calls) to answer with ``response`` at once."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def invalid(message: str, field: str | None = None, code: str | None = None) -> Refused:
+    """A 422 ``invalid_request_parameters``; with ``field``, also WorkOS's ``errors`` list."""
+    extra = {"errors": [{"field": field, "code": code or f"{field}_required"}]} if field else {}
+    return Refused(error(422, message, "invalid_request_parameters", **extra))
 
 
 def html_response(body: str, status: int = 200) -> Response:
@@ -127,11 +150,35 @@ def paginate(req: Request, items: Sequence[T], id_of: Callable[[T], str]) -> tup
     return page, meta
 
 
-def list_response(data: list[dict[str, Any]], meta: Any) -> Response:
+def list_response(data: list[Any], meta: Any) -> Response:
     return json_response({"object": "list", "data": data, "list_metadata": meta})
 
 
+def item_id(item: Any) -> str:
+    """The ``id`` of a stored dict or of a model object (the default page cursor)."""
+    return str(item["id"] if isinstance(item, dict) else item.id)
+
+
+def list_page(
+    req: Request,
+    items: Sequence[T],
+    to_api: Callable[[T], Any] | None = None,
+    id_of: Callable[[T], str] = item_id,
+) -> Response:
+    """One page of ``items`` (see :func:`paginate`) as a WorkOS list, each through ``to_api``."""
+    page, meta = paginate(req, items, id_of)
+    return list_response([to_api(i) for i in page] if to_api else list(page), meta)
+
+
+def unpaged(data: list[Any]) -> Response:
+    """A WorkOS list that is always whole (no cursors)."""
+    return list_response(data, {"before": None, "after": None})
+
+
 Handler = Callable[["Emulator", Request], Response]
+Finder = Callable[["Emulator", Request], Any]
+"""Finds the object a request's path names (or raises ``NotFound``)."""
+Action = Callable[["Emulator", Request, Any], Response]
 
 
 @dataclass
@@ -158,6 +205,22 @@ class Router:
         def decorator(handler: Handler) -> Handler:
             self.add(method, path, handler, public=public)
             return handler
+
+        return decorator
+
+    def each(
+        self, method: str, bases: Sequence[tuple[str, Finder]], suffix: str = ""
+    ) -> Callable[[Action], Action]:
+        """Serve ``action(emu, req, found)`` at ``base + suffix`` for each ``(base, finder)``:
+        one object addressed more than one way (by id and by external id, say)."""
+
+        def bind(action: Action, find: Finder) -> Handler:
+            return lambda emu, req: action(emu, req, find(emu, req))
+
+        def decorator(action: Action) -> Action:
+            for base, find in bases:
+                self.add(method, base + suffix, bind(action, find))
+            return action
 
         return decorator
 

@@ -18,7 +18,7 @@ from django_authkit.emulator.faults import CallLog, Fault, Faults
 from django_authkit.emulator.faults import render as render_fault
 from django_authkit.emulator.keys import KeyRing, SigningKey
 from django_authkit.emulator.routes import router, seed_sections
-from django_authkit.emulator.routing import Request, Response, error
+from django_authkit.emulator.routing import Refused, Request, Response, error
 from django_authkit.emulator.state import Config, Conflict, NotFound, Store, load_seed
 from django_authkit.emulator.webhooks import WebhookDispatcher
 
@@ -57,6 +57,7 @@ class Emulator:
         self.store = Store(config, None)
         self.store.seed_hooks.append(self._seed_extras)
         self.keys = KeyRing()
+        persist.adopt_key_ring(self.keys, saved)  # a rotated key set, as it was
         self.faults = Faults()
         self.calls = CallLog()
         self.webhooks = WebhookDispatcher(self)
@@ -72,7 +73,7 @@ class Emulator:
         """Write the store to ``state_file`` (if any); called under the store lock."""
         if self.state_file is not None:
             with self.store.lock:
-                persist.save(self.state_file, self.store)
+                persist.save(self.state_file, self.store, self.keys)
 
     def _seed_extras(self, seed: dict[str, Any], out: dict[str, Any]) -> None:
         """Seed sections owned by route modules (connections, directories, ...)."""
@@ -157,6 +158,8 @@ class Emulator:
         with self.store.lock:
             try:
                 return route.handler(self, req)
+            except Refused as exc:
+                return exc.response
             except NotFound as exc:
                 return error(404, str(exc), "entity_not_found")
             except Conflict as exc:

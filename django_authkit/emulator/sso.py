@@ -10,12 +10,11 @@ from django_authkit.emulator.authorize import (
     COMPLETERS,
     OAUTH_PROVIDERS,
     REQUEST_TTL,
-    _bad_request,
     _error_redirect,
-    redirect_allowed,
-    repeated,
+    checked_redirect,
 )
-from django_authkit.emulator.ids import iso_now, new_id, stable_id, token
+from django_authkit.emulator.crud import get_or_404, named_like, pop_or_404, seeded, stamped, where
+from django_authkit.emulator.ids import new_id, token
 from django_authkit.emulator.routing import (
     Request,
     Response,
@@ -23,13 +22,12 @@ from django_authkit.emulator.routing import (
     error,
     html_response,
     json_response,
-    list_response,
+    list_page,
     oauth_error,
-    paginate,
     redirect,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import NotFound, normalize_email
+from django_authkit.emulator.state import normalize_email
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -39,21 +37,14 @@ TOKEN_TTL = 600
 
 
 def connections(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("connections", {})
+    return emu.store.table("connections")
 
 
 def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     """A connection from the seed: ``{"organization", "name"?, "connection_type"?, ...}``."""
-    store = emu.store
-    ref = str(spec["organization"])
-    org = store.organizations.get(ref) or store.organization_by_name(ref)
-    if org is None:
-        raise NotFound("Organization", ref)
-    now = iso_now(store.now())
+    org, base = seeded(emu.store, spec, "connection", "conn")
     conn: dict[str, Any] = {
-        "object": "connection",
-        "id": spec.get("id") or stable_id("conn", org.id, str(spec.get("name") or "")),
-        "organization_id": org.id,
+        **base,
         "connection_type": spec.get("connection_type") or "GenericOIDC",
         "name": spec.get("name") or f"{org.name} SSO",
         "state": spec.get("state") or "active",
@@ -62,40 +53,31 @@ def seed_connection(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
             {"object": "connection_domain", "id": new_id("conn_domain"), "domain": d}
             for d in spec.get("domains", [d.domain for d in org.domains])
         ],
-        "created_at": now,
-        "updated_at": now,
     }
-    connections(emu)[conn["id"]] = conn
+    connections(emu)[conn["id"]] = stamped(emu.store, conn, as_text=True)
     return conn
 
 
 @r.route("GET", "/connections")
 def list_connections(emu: Emulator, req: Request) -> Response:
-    items = list(connections(emu).values())
-    for key in ("connection_type", "organization_id"):
-        if req.arg(key):
-            items = [c for c in items if c[key] == req.arg(key)]
+    items = where(req, list(connections(emu).values()), "connection_type", "organization_id")
     if req.arg("domain"):
         items = [c for c in items if any(d["domain"] == req.arg("domain") for d in c["domains"])]
-    if req.arg("search"):
-        items = [c for c in items if (req.arg("search") or "").casefold() in c["name"].casefold()]
-    page, meta = paginate(req, items, lambda c: str(c["id"]))
-    return list_response(page, meta)
+    return list_page(req, named_like(req, items))
+
+
+def connection(emu: Emulator, connection_id: str) -> dict[str, Any]:
+    return get_or_404(connections(emu), connection_id, "Connection")
 
 
 @r.route("GET", "/connections/{id}")
 def get_connection(emu: Emulator, req: Request) -> Response:
-    conn = connections(emu).get(req.params["id"])
-    if conn is None:
-        raise NotFound("Connection", req.params["id"])
-    return json_response(conn)
+    return json_response(connection(emu, req.params["id"]))
 
 
 @r.route("DELETE", "/connections/{id}")
 def delete_connection(emu: Emulator, req: Request) -> Response:
-    conn = connections(emu).pop(req.params["id"], None)
-    if conn is None:
-        raise NotFound("Connection", req.params["id"])
+    conn = pop_or_404(connections(emu), req.params["id"], "Connection")
     emu.store.emit("connection.deleted", conn)
     return Response(204)
 
@@ -103,20 +85,8 @@ def delete_connection(emu: Emulator, req: Request) -> Response:
 @r.route("GET", "/sso/authorize", public=True)
 def sso_authorize(emu: Emulator, req: Request) -> Response:
     store = emu.store
-    twice = repeated(req)
-    if {"client_id", "redirect_uri"} & set(twice):
-        return _bad_request("Invalid request", f"Repeated parameter(s): {', '.join(twice)}.")
-    redirect_uri, state = req.arg("redirect_uri"), req.arg("state")
-    if req.arg("client_id") != emu.client_id:
-        return _bad_request("Invalid client", f"Unknown client_id '{req.arg('client_id') or ''}'.")
-    if not redirect_allowed(emu, redirect_uri):
-        return _bad_request("Invalid redirect URI", f"'{redirect_uri or ''}' is not allowed.")
-    assert redirect_uri is not None
-    if twice:
-        message = f"Repeated parameter(s): {', '.join(twice)}."
-        return _error_redirect(
-            redirect_uri, "invalid_request", message, None if "state" in twice else state
-        )
+    redirect_uri = checked_redirect(emu, req, "is not allowed.")
+    state = req.arg("state")
     if req.arg("response_type") != "code":
         return _error_redirect(redirect_uri, "unsupported_response_type", "Use 'code'.", state)
     conn_id, org_id, provider = req.arg("connection"), req.arg("organization"), req.arg("provider")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import string
 import threading
 import time
 from collections.abc import Callable
@@ -66,8 +67,17 @@ def load_seed(seed: dict[str, Any] | str | Path | None) -> dict[str, Any] | None
     return data
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """Surrounding white space dropped and ``A-Z`` lower-cased, nothing else folded.
+
+    The app's e-mail rule (``django_authkit.identity``; the emulator imports nothing
+    from the app): Unicode case mapping would make look-alikes one address, e.g. the
+    KELVIN SIGN (U+212A) lower-cases to ``k``.
+    """
+    return email.strip().translate(_ASCII_LOWER)
 
 
 class Store:
@@ -129,6 +139,11 @@ class Store:
             self.on_event(event)
 
     # -- lookups -----------------------------------------------------------------------
+    def table(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The ``extra`` records of one resource kind by id (made empty on first use)."""
+        found: dict[str, dict[str, Any]] = self.extra.setdefault(kind, {})
+        return found
+
     def user(self, user_id: str) -> User:
         try:
             return self.users[user_id]
@@ -148,6 +163,13 @@ class Store:
     def organization_by_name(self, name: str) -> Organization | None:
         wanted = name.strip().casefold()
         return next((o for o in self.organizations.values() if o.name.casefold() == wanted), None)
+
+    def organization_named(self, ref: str) -> Organization:
+        """The organization a seed entry names by id or by name."""
+        org = self.organizations.get(ref) or self.organization_by_name(ref)
+        if org is None:
+            raise NotFound("Organization", ref)
+        return org
 
     def membership(self, membership_id: str) -> Membership:
         try:
@@ -381,11 +403,9 @@ class Store:
         for ms in seed.get("memberships", []):
             user_ref, org_ref = str(ms["user"]), str(ms["organization"])
             member = self.users.get(user_ref) or self.user_by_email(user_ref)
-            org_of = self.organizations.get(org_ref) or self.organization_by_name(org_ref)
             if member is None:
                 raise NotFound("User", user_ref)
-            if org_of is None:
-                raise NotFound("Organization", org_ref)
+            org_of = self.organization_named(org_ref)
             roles = ms.get("roles") or [ms.get("role") or "member"]
             m = self.create_membership(
                 member.id,

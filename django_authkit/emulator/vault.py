@@ -16,17 +16,20 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from django_authkit.emulator.crud import first_or_404, get_or_404, named_like
 from django_authkit.emulator.ids import iso_now, new_id, stable_id
 from django_authkit.emulator.routing import (
+    Refused,
     Request,
     Response,
     error,
+    invalid,
     json_response,
-    list_response,
-    paginate,
+    list_page,
+    unpaged,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import Conflict, NotFound
+from django_authkit.emulator.state import Conflict
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
@@ -103,14 +106,11 @@ def rekey(emu: Emulator, req: Request) -> Response:
 
 
 def _objects(emu: Emulator) -> dict[str, dict[str, Any]]:
-    return emu.store.extra.setdefault("vault_objects", {})
+    return emu.store.table("vault_objects")
 
 
 def _object(emu: Emulator, object_id: str) -> dict[str, Any]:
-    try:
-        return _objects(emu)[object_id]
-    except KeyError:
-        raise NotFound("Object", object_id) from None
+    return get_or_404(_objects(emu), object_id, "Object")
 
 
 def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
@@ -143,18 +143,18 @@ def _version(emu: Emulator, value: str) -> dict[str, Any]:
     }
 
 
-def _check_version(obj: dict[str, Any], req: Request) -> Response | None:
+def _check_version(obj: dict[str, Any], req: Request) -> None:
     wanted = req.text("version_check") or req.arg("version_check")  # body (PUT), query (DELETE)
     if wanted and wanted != obj["versions"][-1]["id"]:
-        return error(409, "The object changed since that version.", "version_check_failed")
-    return None
+        message = "The object changed since that version."
+        raise Refused(error(409, message, "version_check_failed"))
 
 
 @r.route("POST", KV)
 def create_kv(emu: Emulator, req: Request) -> Response:
     name, value = req.text("name"), req.field("value")
     if not name or not isinstance(value, str):
-        return error(422, "name and value are required.", "invalid_request_parameters")
+        raise invalid("name and value are required.")
     if any(o["name"] == name for o in _objects(emu).values()):
         raise Conflict(f"An object named '{name}' already exists.", "conflict")
     obj: dict[str, Any] = {
@@ -169,24 +169,19 @@ def create_kv(emu: Emulator, req: Request) -> Response:
 
 @r.route("GET", KV)
 def list_kv(emu: Emulator, req: Request) -> Response:
-    items = list(_objects(emu).values())
-    search = (req.arg("search") or "").casefold()
-    if search:
-        items = [o for o in items if search in o["name"].casefold()]
-    page, meta = paginate(req, items, lambda o: str(o["id"]))
-    data = [
-        {"id": o["id"], "name": o["name"], "updated_at": iso_now(o["versions"][-1]["created_at"])}
-        for o in page
-    ]
-    return list_response(data, meta)
+    items = named_like(req, list(_objects(emu).values()))
+    return list_page(req, items, _listed)
+
+
+def _listed(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"id": obj["id"], "name": obj["name"], "updated_at": _metadata(obj)["updated_at"]}
 
 
 @r.route("GET", f"{KV}/name/{{name}}")
 def get_by_name(emu: Emulator, req: Request) -> Response:
-    for obj in _objects(emu).values():
-        if obj["name"] == req.params["name"]:
-            return json_response(_with_value(obj))
-    raise NotFound("Object", req.params["name"])
+    wanted = req.params["name"]
+    found = (o for o in _objects(emu).values() if o["name"] == wanted)
+    return json_response(_with_value(first_or_404(found, "Object", wanted)))
 
 
 @r.route("GET", f"{KV}/{{id}}")
@@ -213,7 +208,7 @@ def kv_versions(emu: Emulator, req: Request) -> Response:
         }
         for v in reversed(obj["versions"])
     ]
-    return list_response(data, {"before": None, "after": None})
+    return unpaged(data)
 
 
 @r.route("PUT", f"{KV}/{{id}}")
@@ -221,10 +216,8 @@ def update_kv(emu: Emulator, req: Request) -> Response:
     obj = _object(emu, req.params["id"])
     value = req.field("value")
     if not isinstance(value, str):
-        return error(422, "value is required.", "invalid_request_parameters")
-    refused = _check_version(obj, req)
-    if refused is not None:
-        return refused
+        raise invalid("value is required.")
+    _check_version(obj, req)
     obj["versions"].append(_version(emu, value))
     return json_response(_without_value(obj))
 
@@ -232,8 +225,6 @@ def update_kv(emu: Emulator, req: Request) -> Response:
 @r.route("DELETE", f"{KV}/{{id}}")
 def delete_kv(emu: Emulator, req: Request) -> Response:
     obj = _object(emu, req.params["id"])
-    refused = _check_version(obj, req)
-    if refused is not None:
-        return refused
+    _check_version(obj, req)
     del _objects(emu)[obj["id"]]
     return Response(204)

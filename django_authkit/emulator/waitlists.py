@@ -10,69 +10,64 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_authkit.emulator.ids import iso, iso_now, new_id, stable_id
+from django_authkit.emulator.crud import (
+    fields,
+    get_or_404,
+    pop_or_404,
+    stamped,
+    stamps,
+    valid_email,
+    where,
+)
+from django_authkit.emulator.ids import iso, new_id, stable_id
 from django_authkit.emulator.routing import (
     Request,
     Response,
-    error,
+    invalid,
     json_response,
-    list_response,
-    paginate,
+    list_page,
+    unpaged,
 )
 from django_authkit.emulator.routing import router as r
-from django_authkit.emulator.state import Conflict, NotFound, normalize_email
+from django_authkit.emulator.state import Conflict
 
 if TYPE_CHECKING:
     from django_authkit.emulator.context import Emulator
 
 
 def _waitlists(emu: Emulator) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = emu.store.extra.setdefault("waitlists", {})
-    return found
+    return emu.store.table("waitlists")
 
 
 def _entries(emu: Emulator) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = emu.store.extra.setdefault("waitlist_entries", {})
-    return found
+    return emu.store.table("waitlist_entries")
 
 
 def seed(emu: Emulator, spec: dict[str, Any]) -> dict[str, Any]:
     """The ``waitlists`` seed section."""
-    now = emu.store.now()
-    item = {
-        "object": "waitlist",
-        "id": spec.get("id") or stable_id("waitlist", str(spec.get("name") or "default")),
-        "created_at": iso_now(now),
-        "updated_at": iso_now(now),
-    }
+    wid = spec.get("id") or stable_id("waitlist", str(spec.get("name") or "default"))
+    item = stamped(emu.store, {"object": "waitlist", "id": wid}, as_text=True)
     _waitlists(emu)[item["id"]] = item
     return item
 
 
 def _waitlist(emu: Emulator, waitlist_id: str) -> dict[str, Any]:
-    try:
-        return _waitlists(emu)[waitlist_id]
-    except KeyError:
-        raise NotFound("Waitlist", waitlist_id) from None
+    return get_or_404(_waitlists(emu), waitlist_id, "Waitlist")
 
 
 def _entry_api(e: dict[str, Any]) -> dict[str, Any]:
     return {
         "object": "waitlist_entry",
-        "id": e["id"],
-        "waitlist_id": e["waitlist_id"],
-        "email": e["email"],
-        "state": e["state"],
+        **fields(e, "id", "waitlist_id", "email", "state"),
         "additional_fields": dict(e["additional_fields"]),
         "approved_at": iso(e["approved_at"]),
-        "created_at": iso_now(e["created_at"]),
-        "updated_at": iso_now(e["updated_at"]),
+        **stamps(e),
     }
 
 
 @r.route("GET", "/user_management/waitlists")
 def list_waitlists(emu: Emulator, req: Request) -> Response:
-    return list_response(list(_waitlists(emu).values()), {"before": None, "after": None})
+    return unpaged(list(_waitlists(emu).values()))
 
 
 @r.route("GET", "/user_management/waitlists/{id}")
@@ -84,48 +79,35 @@ def get_waitlist(emu: Emulator, req: Request) -> Response:
 def list_entries(emu: Emulator, req: Request) -> Response:
     waitlist = _waitlist(emu, req.params["id"])
     items = [e for e in _entries(emu).values() if e["waitlist_id"] == waitlist["id"]]
-    if req.arg("state"):
-        items = [e for e in items if e["state"] == req.arg("state")]
-    if req.arg("email"):
-        items = [e for e in items if e["email"] == normalize_email(req.arg("email") or "")]
-    page, meta = paginate(req, items, lambda e: str(e["id"]))
-    return list_response([_entry_api(e) for e in page], meta)
+    return list_page(req, where(req, items, "state", "email"), _entry_api)
 
 
 @r.route("POST", "/user_management/waitlists/{id}/entries")
 def create_entry(emu: Emulator, req: Request) -> Response:
     waitlist = _waitlist(emu, req.params["id"])
-    email = normalize_email(req.text("email") or "")
-    if "@" not in email:
-        return error(422, "A valid email is required.", "invalid_request_parameters")
+    email = valid_email(req)
     if any(
         e["email"] == email and e["waitlist_id"] == waitlist["id"] for e in _entries(emu).values()
     ):
         raise Conflict("This e-mail is already on the waitlist.", "conflict")
-    fields = req.field("additional_fields") or {}
-    if not isinstance(fields, dict):
+    extra = req.field("additional_fields") or {}
+    if not isinstance(extra, dict):
         raise ValueError("additional_fields must be an object")
-    now = emu.store.now()
     entry = {
         "id": new_id("waitlist_entry"),
         "waitlist_id": waitlist["id"],
         "email": email,
         "state": "pending",
-        "additional_fields": {str(k): str(v) for k, v in fields.items()},
+        "additional_fields": {str(k): str(v) for k, v in extra.items()},
         "approved_at": None,
-        "created_at": now,
-        "updated_at": now,
     }
-    _entries(emu)[entry["id"]] = entry
+    _entries(emu)[entry["id"]] = stamped(emu.store, entry)
     emu.store.emit("waitlist_user.created", _entry_api(entry))
     return json_response(_entry_api(entry), 201)
 
 
 def _entry(emu: Emulator, entry_id: str) -> dict[str, Any]:
-    try:
-        return _entries(emu)[entry_id]
-    except KeyError:
-        raise NotFound("Waitlist entry", entry_id) from None
+    return get_or_404(_entries(emu), entry_id, "Waitlist entry")
 
 
 def _decide(emu: Emulator, entry_id: str, state: str) -> Response:
@@ -158,21 +140,19 @@ def delete_entry(emu: Emulator, req: Request) -> Response:
 
 
 def _resources(emu: Emulator) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = emu.store.extra.setdefault("authkit_oauth_resources", {})
-    return found
+    return emu.store.table("authkit_oauth_resources")
 
 
 @r.route("GET", "/user_management/authkit_oauth_resources")
 def list_oauth_resources(emu: Emulator, req: Request) -> Response:
-    page, meta = paginate(req, list(_resources(emu).values()), lambda x: str(x["id"]))
-    return list_response(page, meta)
+    return list_page(req, list(_resources(emu).values()))
 
 
 @r.route("POST", "/user_management/authkit_oauth_resources")
 def create_oauth_resource(emu: Emulator, req: Request) -> Response:
     uri = req.text("uri")
     if not uri or "://" not in uri:
-        return error(422, "An absolute uri is required.", "invalid_request_parameters")
+        raise invalid("An absolute uri is required.")
     items = _resources(emu)
     if any(x["uri"] == uri for x in items.values()):
         raise Conflict("This resource already exists.", "conflict")
@@ -180,21 +160,17 @@ def create_oauth_resource(emu: Emulator, req: Request) -> Response:
     if default:
         for x in items.values():
             x["default"] = False
-    now = iso_now(emu.store.now())
     item: dict[str, Any] = {
         "object": "authkit_oauth_resource",
         "id": new_id("oauth_resource"),
         "uri": uri,
         "default": default,
-        "created_at": now,
-        "updated_at": now,
     }
-    items[item["id"]] = item
+    items[item["id"]] = stamped(emu.store, item, as_text=True)
     return json_response(item, 201)
 
 
 @r.route("DELETE", "/user_management/authkit_oauth_resources/{id}")
 def delete_oauth_resource(emu: Emulator, req: Request) -> Response:
-    if _resources(emu).pop(req.params["id"], None) is None:
-        raise NotFound("OAuth resource", req.params["id"])
+    pop_or_404(_resources(emu), req.params["id"], "OAuth resource")
     return Response(204)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import jwt
 
 from django_authkit.emulator.ids import ulid
-from django_authkit.emulator.routing import Request, Response, error, json_response
+from django_authkit.emulator.routing import Request, Response, error, invalid, json_response
 from django_authkit.emulator.routing import router as r
 
 if TYPE_CHECKING:
@@ -36,11 +36,11 @@ def create_token(emu: Emulator, req: Request) -> Response:
     user_id, org_id = req.text("user_id"), req.text("organization_id")
     scopes = req.field("scopes") or []
     if not user_id:
-        return error(422, "user_id is required.", "invalid_request_parameters")
+        raise invalid("user_id is required.")
     if not isinstance(scopes, list) or not set(map(str, scopes)) <= SCOPES:
-        return error(422, "Unknown widget scope.", "invalid_request_parameters")
+        raise invalid("Unknown widget scope.")
     if scopes and not org_id:
-        return error(422, "organization_id is required with scopes.", "invalid_request_parameters")
+        raise invalid("organization_id is required with scopes.")
     store.user(user_id)
     if org_id:
         store.organization(org_id)

@@ -103,26 +103,18 @@ def get_code(emu: EmulatorServer, challenge: str | None = None, **choice: Any) -
     return query_of(location)["code"]
 
 
-def exchange(api: Api, code: str, **extra: Any) -> requests.Response:
-    body = {
-        "grant_type": "authorization_code",
-        "client_id": CLIENT_ID,
-        "client_secret": API_KEY,
-        "code": code,
-        **extra,
-    }
+def authenticate(api: Api, grant_type: str, **fields: Any) -> requests.Response:
+    """``POST /user_management/authenticate`` as a confidential client."""
+    body = {"grant_type": grant_type, "client_id": CLIENT_ID, "client_secret": API_KEY, **fields}
     return api.post("/user_management/authenticate", json=body)
+
+
+def exchange(api: Api, code: str, **extra: Any) -> requests.Response:
+    return authenticate(api, "authorization_code", code=code, **extra)
 
 
 def refresh(api: Api, token: str, **extra: Any) -> requests.Response:
-    body = {
-        "grant_type": "refresh_token",
-        "client_id": CLIENT_ID,
-        "client_secret": API_KEY,
-        "refresh_token": token,
-        **extra,
-    }
-    return api.post("/user_management/authenticate", json=body)
+    return authenticate(api, "refresh_token", refresh_token=token, **extra)
 
 
 def sign_in(emu: EmulatorServer, api: Api, **choice: Any) -> dict[str, Any]:

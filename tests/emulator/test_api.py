@@ -94,6 +94,17 @@ def test_user_filters(emu, api: Api) -> None:
     ] == ["b@x.co"]
 
 
+def test_emails_fold_ascii_case_only(emu, api: Api) -> None:
+    """As the app's identity rule: ``A-Z`` fold; a look-alike (KELVIN SIGN, U+212A) stays."""
+    plain = api.post("/user_management/users", json={"email": "Kim@Acme.test"})
+    assert plain.status_code == 201 and plain.json()["email"] == "kim@acme.test"
+    kelvin = api.post("/user_management/users", json={"email": "\u212aim@acme.test"})
+    assert kelvin.status_code == 201, kelvin.text
+    assert kelvin.json()["email"] == "\u212aim@acme.test"
+    found = api.get("/user_management/users", params={"email": "\u212aIM@ACME.test"}).json()
+    assert [u["id"] for u in found["data"]] == [kelvin.json()["id"]]
+
+
 def test_pagination(emu, api: Api) -> None:
     ids = [api.post(USERS, json={"email": f"u{i}@x.co"}).json()["id"] for i in range(7)]
     newest_first = list(reversed(ids))

@@ -68,3 +68,28 @@ def test_a_broken_state_file_is_refused(tmp_path) -> None:
     path.write_text('{"version": 99}')
     with pytest.raises(ValueError):
         EmulatorServer(seed=SEED, state_file=path)
+
+
+def test_state_file_keeps_a_rotated_key_set(tmp_path) -> None:
+    import jwt
+
+    path = tmp_path / "state.json"
+    opts = {"seed": SEED, "state_file": path, "client_id": CLIENT_ID, "api_key": API_KEY}
+    with EmulatorServer(**opts) as one:
+        one.control.rotate_keys()
+        keys = one.control.keys()
+        auth = exchange(Api(one.url), get_code(one, email="ada@acme.test")).json()
+    kid = jwt.get_unverified_header(auth["access_token"])["kid"]
+    assert kid == keys["current"] and len(keys["published"]) == 2
+    with EmulatorServer(**opts) as two:
+        api = Api(two.url)
+        assert two.control.keys() == keys  # the rotated key still signs; the old is still served
+        jwks = api.get(f"/sso/jwks/{CLIENT_ID}").json()
+        assert [k["kid"] for k in jwks["keys"]] == keys["published"]
+        public = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid)).key
+        claims = jwt.decode(
+            auth["access_token"], public, algorithms=["RS256"], options={"verify_aud": False}
+        )
+        assert claims["sid"]
+        again = refresh(api, auth["refresh_token"]).json()
+        assert jwt.get_unverified_header(again["access_token"])["kid"] == kid
