@@ -99,6 +99,27 @@ def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int 
             "workos_calls": child["workos_calls"]}
 
 
+def _rsa_floor(emu: Any) -> Any:
+    """One RS256 signature check of a real access token by ``cryptography`` alone: the
+    floor any verifier of a first-seen token pays (no decoding, no claims)."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from bench import scenarios
+    from django_authkit import keyset, tokens
+
+    token = scenarios._api_token(emu, "rsa-floor@example.test")
+    head, payload, signature = token.split(".")
+    kid = keyset.loads_strict(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["kid"]
+    key = tokens.signing_key(kid)
+    raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    signed = f"{head}.{payload}".encode()
+    pad, sha = padding.PKCS1v15(), hashes.SHA256()
+    return lambda: key.verify(raw, signed, pad, sha)
+
+
 def _child(args: argparse.Namespace) -> None:
     from bench import scenarios
     from bench.common import EmulatorProcess
@@ -113,6 +134,7 @@ def _child(args: argparse.Namespace) -> None:
     emu.control = EmulatorControl(args.emulator)
     variants = scenarios.setup(emu, diagnostics=True)
     queries = scenarios.query_counts(variants)
+    variants["rsa_floor"], queries["rsa_floor"] = _rsa_floor(emu), 0
     helper = ctypes.CDLL(args.lib)
     for fn in variants.values():  # warm every cache a steady request meets
         for _ in range(30):
