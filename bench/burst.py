@@ -25,7 +25,7 @@ CATEGORIES = (
     ("WorkOS refresh call (HTTP round trip to the emulator)", "authenticate_with_refresh_token"),
     ("token verification (RS256)", "verify_access_token"),
     ("token encryption (crypto.encrypt/decrypt)", "crypto.py"),
-    ("session row lock + refresh transaction (DB)", "_refresh_row"),
+    ("session row lock + refresh transaction (DB)", "_refresh_locked_row"),
     ("waiting for another request's refresh (poll)", "_refresh_with_cache_lock"),
     ("Django session save (new claims)", "SessionStore.save"),
     ("signals and membership sync after refresh", "sync_membership"),

@@ -20,6 +20,17 @@ HOT_CLAIMS = (
 )
 KEPT = ("started", "seen", "key", "policy")  # bookkeeping that survives a refresh
 MEMBERSHIP_CLAIMS = ("org_id", "role", "roles", "permissions")
+#: How much of the Django session key the session keeps to notice the key was cycled
+#: (16 of 32 random characters: a new key never looks like the old one by chance).
+KEY_MARK_LENGTH = 16
+
+
+def session_key_mark(key: str) -> str:
+    """What the session keeps of its own Django session key (see ``track_session_key``).
+
+    Only a prefix: every request decodes the session, and a shorter one costs less.
+    """
+    return key[:KEY_MARK_LENGTH]
 
 
 def hot_data(

@@ -29,6 +29,7 @@ from django_authkit.session_data import (
     expiry,
     hot_data,
     needs_refresh,
+    session_key_mark,
 )
 
 logger = logging.getLogger("django_authkit.sessions")
@@ -70,9 +71,10 @@ def start(
         },
     )
     now = int(time.time())
-    request.session[HOT_KEY] = {
-        **hot_data(claims, impersonator), "started": now, "seen": now, "key": key,
-    }
+    hot = {**hot_data(claims, impersonator), "started": now, "key": session_key_mark(key)}
+    if authkit_settings.IDLE_TIMEOUT:
+        hot["seen"] = now  # only an idle timeout reads it (an organization's: apply_policy)
+    request.session[HOT_KEY] = hot
     return row
 
 
@@ -111,7 +113,10 @@ def apply_policy(request: HttpRequest, organization: Any | None) -> None:
         if value
     }
     if policy != (hot.get("policy") or {}):  # no empty policy in every session
-        request.session[HOT_KEY] = {**hot, "policy": policy}
+        hot = {**hot, "policy": policy}
+        if policy.get("idle") and "seen" not in hot:
+            hot["seen"] = int(time.time())
+        request.session[HOT_KEY] = hot
 
 
 def limits(hot: dict[str, Any]) -> tuple[int | None, int | None]:
@@ -152,7 +157,7 @@ def record_activity(
         hot = touch(request, hot, now, idle)
     if track_key:
         key = request.session.session_key
-        if key and key != hot.get("key"):
+        if key and session_key_mark(key) != hot.get("key"):
             hot = track_session_key(request, hot)
     return hot
 
@@ -178,9 +183,9 @@ def track_session_key(request: HttpRequest, hot: dict[str, Any]) -> dict[str, An
     Returns the claims as stored now.
     """
     key = request.session.session_key
-    if key and key != hot.get("key"):
+    if key and session_key_mark(key) != hot.get("key"):
         AuthKitSession.objects.filter(session_id=hot["sid"]).update(django_session_key=key)
-        hot = request.session[HOT_KEY] = {**hot, "key": key}
+        hot = request.session[HOT_KEY] = {**hot, "key": session_key_mark(key)}
     return hot
 
 

@@ -141,3 +141,33 @@ def test_sign_out_keeps_a_safe_next(signed_in: Client) -> None:
 def _sessions(state: dict[str, Any]) -> list[dict[str, Any]]:
     raw = state.get("sessions", [])
     return list(raw.values()) if isinstance(raw, dict) else list(raw)
+
+
+def test_a_cycled_session_key_is_followed_so_revocation_deletes_the_right_row(
+    signed_in: Client,
+) -> None:
+    """A site's own ``cycle_key()`` (e.g. after a privilege change): the next request
+    records the new key, and ending the WorkOS session deletes that Django session."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from django_authkit.models import AuthKitSession
+    from django_authkit.revocation import end_session
+    from django_authkit.session_data import HOT_KEY
+
+    old = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+    store = SessionStore(old)
+    store.load()
+    store.cycle_key()
+    new = store.session_key
+    assert new and new != old
+    signed_in.cookies[settings.SESSION_COOKIE_NAME] = new
+    assert signed_in.get("/private/").status_code == 200
+    row = AuthKitSession.objects.get()
+    assert row.django_session_key == new
+    hot = SessionStore(new).load()[HOT_KEY]
+    assert new.startswith(hot["key"]) and len(hot["key"]) < len(new)  # a mark, not the key
+    assert signed_in.get("/private/").status_code == 200  # no second write for the same key
+    end_session(row, "test", at_workos=False)
+    assert not Session.objects.filter(session_key=new).exists()
