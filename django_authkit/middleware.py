@@ -243,11 +243,10 @@ def _mark_private(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if "HTTP_AUTHORIZATION" in request.META:
         patch_vary_headers(response, ("Authorization",))
     if request.authkit is not ANONYMOUS:  # type: ignore[attr-defined]  # (no __bool__ call)
-        headers = response.headers
-        policy = headers.get("Cache-Control")
-        if policy is None:  # the usual case: what patch_cache_control would write, directly
-            headers["Cache-Control"] = "private"
-        elif not any(word in policy for word in ("public", "private", "no-store")):
+        if not response.has_header("Cache-Control"):
+            # The usual case: what patch_cache_control would write, written directly.
+            response.headers["Cache-Control"] = "private"
+        elif not any(w in response["Cache-Control"] for w in ("public", "private", "no-store")):
             patch_cache_control(response, private=True)
     return response
 
