@@ -119,47 +119,26 @@ def apply_policy(request: HttpRequest, organization: Any | None) -> None:
         request.session[HOT_KEY] = hot
 
 
-def limits(hot: dict[str, Any]) -> tuple[int | None, int | None]:
-    """(idle timeout, max age) in seconds: the organization's, else the site's."""
-    policy = hot.get("policy") or {}
+def request_checks(hot: dict[str, Any], now: float) -> tuple[str | None, bool, int | None]:
+    """What the middleware asks of every request, in one call:
+    (``"max_age"``/``"idle"`` when the session has outlived its limits, else None;
+    whether the access token is due for a refresh; the idle timeout in seconds).
+
+    Limits are the organization's (``policy``), else the site's.
+    """
+    policy = hot.get("policy") or _NO_POLICY
     idle = policy.get("idle") or authkit_settings.IDLE_TIMEOUT
     max_age = policy.get("max_age") or authkit_settings.SESSION_MAX_AGE
-    return (int(idle) if idle else None, int(max_age) if max_age else None)
-
-
-def lifetime_exceeded(
-    hot: dict[str, Any], now: float, idle: int | None, max_age: int | None
-) -> str | None:
-    """``"idle"`` or ``"max_age"`` when the session has outlived its :func:`limits`."""
-    if max_age and now - int(hot.get("started", now)) > max_age:
-        return "max_age"
-    if idle and now - int(hot.get("seen", now)) > idle:
-        return "idle"
-    return None
-
-
-def request_checks(hot: dict[str, Any], now: float) -> tuple[str | None, bool, int | None]:
-    """The middleware's one call per request: (:func:`lifetime_exceeded`'s answer,
-    :func:`needs_refresh`'s, the idle timeout)."""
-    idle, max_age = limits(hot)
+    expired = None
+    if max_age and now - int(hot.get("started", now)) > int(max_age):
+        expired = "max_age"
+    elif idle and now - int(hot.get("seen", now)) > int(idle):
+        expired = "idle"
     refresh_due = int(hot.get("exp", 0)) - now <= int(authkit_settings.REFRESH_AHEAD)
-    return lifetime_exceeded(hot, now, idle, max_age), refresh_due, idle
+    return expired, refresh_due, int(idle) if idle else None
 
 
-def record_activity(
-    request: HttpRequest, hot: dict[str, Any], now: float, idle: int | None, *, track_key: bool
-) -> dict[str, Any]:
-    """After the checks: :func:`touch`, and :func:`track_session_key` where keys are real.
-
-    Returns the session's claims as they now stand (one session read for the caller).
-    """
-    if idle:
-        hot = touch(request, hot, now, idle)
-    if track_key:
-        key = request.session.session_key
-        if key and session_key_mark(key) != hot.get("key"):
-            hot = track_session_key(request, hot)
-    return hot
+_NO_POLICY: dict[str, Any] = {}
 
 
 def touch(
