@@ -179,6 +179,8 @@ def _segments(token: Any) -> list[str]:
     """The three compact-serialization segments of a bounded, ASCII token (RFC 7515 §7.1)."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
         raise InvalidAccessToken("malformed")
+    if not token.isascii():  # every segment is base64url: the signing input is ASCII
+        raise InvalidAccessToken("malformed")
     parts = token.split(".")
     if len(parts) != 3:
         raise InvalidAccessToken("malformed")

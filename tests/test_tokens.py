@@ -252,3 +252,13 @@ def test_verification_decodes_the_header_once_and_never_calls_pyjwt(emu: Any) ->
     assert not [where for where in calls if "/jwt/" in where[0]]
     segments = sum(n for (path, name), n in calls.items() if name == "_json_segment")
     assert segments == 2  # the header once, the payload once
+
+
+@pytest.mark.parametrize("index", [1, 2])
+def test_a_non_ascii_segment_after_a_valid_header_is_refused(emu: Any, index: int) -> None:
+    """Only the header is decoded before the key is looked up: the other segments must
+    still end as InvalidAccessToken, never as an encoding error."""
+    parts = _signed(emu, _claims(emu)).split(".")
+    parts[index] = parts[index][:-1] + "\u00e9"
+    with pytest.raises(InvalidAccessToken):
+        verify_access_token(".".join(parts))
