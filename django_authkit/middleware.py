@@ -39,7 +39,6 @@ from django_authkit.auth_state import (
     set_active_permissions,
 )
 from django_authkit.jsonresponses import json_error
-from django_authkit.session_data import KEY_MARK_LENGTH
 
 Handler = Callable[[HttpRequest], Any]
 logger = logging.getLogger("django_authkit.middleware")
@@ -141,9 +140,7 @@ class AuthKitMiddleware:
         if idle:
             hot = sessions.touch(request, hot, now, idle)
         if not cookie_sessions:  # a cycled Django session key is followed (rare)
-            key = session.session_key
-            if key and key[:KEY_MARK_LENGTH] != hot.get("key"):
-                hot = sessions.track_session_key(request, hot)
+            hot = sessions.track_session_key(request, hot)
         state = AuthKitState(request, hot, sessions.current_access_token)
         state.user_pk = user_pk  # read once here, for _bind_permissions
         request.authkit = state  # type: ignore[attr-defined]
