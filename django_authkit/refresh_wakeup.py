@@ -38,19 +38,21 @@ def _done_key(key: str) -> str:
 def redis_client() -> Any | None:
     """The raw Redis client behind Django's cache, or None for any other cache."""
     backend = caches[DEFAULT_CACHE_ALIAS]
-    raw = getattr(backend, "_cache", None)  # django.core.cache.backends.redis.RedisCache
-    if raw is not None and hasattr(raw, "get_client"):
-        try:
-            return raw.get_client(write=True)
-        except Exception:  # an unusable connection: fall back to polling
-            return None
-    client = getattr(backend, "client", None)  # django-redis
-    if client is not None and hasattr(client, "get_client"):
-        try:
-            return client.get_client(write=True)
-        except Exception:
-            return None
+    # Django's RedisCache keeps it behind ``_cache``, django-redis behind ``client``.
+    for holder in (getattr(backend, "_cache", None), getattr(backend, "client", None)):
+        if holder is not None and hasattr(holder, "get_client"):
+            try:
+                return holder.get_client(write=True)
+            except Exception:  # an unusable connection: fall back to polling
+                return None
     return None
+
+
+def _push_token(client: Any, key: str) -> None:
+    """Leave one wake-up token on ``key``'s list (it expires by itself)."""
+    done_key = _done_key(key)
+    client.rpush(done_key, 1)
+    client.expire(done_key, TOKEN_SECONDS)
 
 
 def begin(key: str) -> None:
@@ -74,9 +76,7 @@ def done(key: str) -> None:
     client = redis_client()
     if client is not None:
         try:
-            done_key = _done_key(key)
-            client.rpush(done_key, 1)
-            client.expire(done_key, TOKEN_SECONDS)
+            _push_token(client, key)
         except Exception:
             logger.debug("Could not push the refresh wake-up token.", exc_info=True)
 
@@ -99,13 +99,10 @@ def wait(key: str, timeout: float) -> bool | None:
     client = redis_client()
     if client is None:
         return None
-    done_key = _done_key(key)
     try:
-        token = client.blpop([done_key], timeout=timeout)
-        if token is None:
+        if client.blpop([_done_key(key)], timeout=timeout) is None:
             return False
-        client.rpush(done_key, 1)  # for the next waiter
-        client.expire(done_key, TOKEN_SECONDS)
+        _push_token(client, key)  # for the next waiter
     except Exception:
         logger.debug("Could not wait on the refresh wake-up list.", exc_info=True)
         return None
