@@ -143,9 +143,7 @@ class AuthKitBackend(ModelBackend):
                 values[email_field] = email
             elif reason and workos_user.email and not getattr(user, "_authkit_email_checked", 0):
                 identity.email_refused(user, workos_user, reason, sender=type(self))
-        changed = [name for name, value in values.items() if getattr(user, name) != value]
-        for name in changed:
-            setattr(user, name, values[name])
+        changed = identity.assign_changed(user, values)
         if changed:
             try:
                 with transaction.atomic():
@@ -162,7 +160,7 @@ class AuthKitBackend(ModelBackend):
         ``get_username`` and ``create_user`` both need it; Django makes a backend per
         ``authenticate()`` call, so the answer cannot outlive this sign-in.
         """
-        memo = getattr(self, "_new_email", None)
+        memo = self._new_email
         if memo is None or memo[0] is not workos_user:
             memo = (workos_user, identity.assignable_email(workos_user))
             self._new_email = memo
@@ -269,7 +267,4 @@ def _copy_to_link(link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: b
     }
     if signed_in:
         values["last_sign_in_at"] = timezone.now()
-    changed = [name for name, value in values.items() if getattr(link, name) != value]
-    for name in changed:
-        setattr(link, name, values[name])
-    return changed
+    return identity.assign_changed(link, values)

@@ -192,6 +192,14 @@ def max_length_of(model: Any, name: str) -> int | None:
         return None
 
 
+def assign_changed(obj: Any, values: dict[str, Any]) -> list[str]:
+    """Set on ``obj`` the ``values`` that differ; their names, for ``save(update_fields=...)``."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    return changed
+
+
 def cleaned(model: Any, values: dict[str, Any]) -> dict[str, str]:
     """``values`` cleaned and bounded for the fields of ``model`` that exist."""
     return {

@@ -21,7 +21,13 @@ from django_authkit.adapter import get_adapter
 from django_authkit.client.models import Organization as RemoteOrganization
 from django_authkit.client.models import OrganizationMembership as RemoteMembership
 from django_authkit.client.models import User as RemoteUser
-from django_authkit.identity import IdentityRefused, clean_json, clean_text, max_length_of
+from django_authkit.identity import (
+    IdentityRefused,
+    assign_changed,
+    clean_json,
+    clean_text,
+    max_length_of,
+)
 from django_authkit.models import Membership, Organization, WorkOSUser
 
 logger = logging.getLogger("django_authkit.provisioning")
@@ -141,14 +147,10 @@ def upsert_membership(
     if not created:
         if is_stale(membership.workos_updated_at, updated_at):
             return membership
-        changed = [k for k, v in values.items() if getattr(membership, k) != v]
-        if updated_at is not None and membership.workos_updated_at != updated_at:
-            membership.workos_updated_at = updated_at
-            changed.append("workos_updated_at")
+        if updated_at is not None:
+            values["workos_updated_at"] = updated_at
+        changed = assign_changed(membership, values)
         if changed:
-            for key in changed:
-                if key != "workos_updated_at":
-                    setattr(membership, key, values[key])
             membership.save(update_fields=[*changed, "updated_at"])
     apply_role_mapping(user)
     return membership
@@ -212,10 +214,8 @@ def apply_role_mapping(user: Any) -> None:
         if current - wanted:
             user.groups.remove(*Group.objects.filter(name__in=current - wanted))
     flags = {k: v for k, v in adapter.staff_flags(active_roles).items() if hasattr(user, k)}
-    changed = [k for k, v in flags.items() if getattr(user, k) != v]
+    changed = assign_changed(user, flags)
     if changed:
-        for key in changed:
-            setattr(user, key, flags[key])
         user.save(update_fields=changed)
 
 
