@@ -45,63 +45,55 @@ class ExchangeTimer:
         self._cls._authenticate = self._original  # type: ignore[method-assign]
 
 
-def one_callback(emu: Any, timer: ExchangeTimer, around: Any = None, **choice: Any
-                 ) -> dict[str, Any]:
-    """Sign a fresh client in; the callback's queries, total and app-side milliseconds.
+def _timed_get(client: Any, path: str, around: Any, timer: ExchangeTimer | None,
+               data: dict[str, str] | None = None) -> dict[str, Any]:
+    """One GET that must redirect: its statements, total, app-side and CPU milliseconds.
 
-    ``around`` (start, stop) callables bracket the callback request alone (Valgrind).
+    ``timer``'s wall and CPU time inside the code exchange are taken out of "app";
+    ``around`` (start, stop) callables bracket the request alone (Valgrind).
     """
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
-    start = client.get("/auth/sign-in/")
-    location = emu.control.complete_sign_in(start["Location"], **choice)
-    parts = urlsplit(location)
-    timer.spent = timer.cpu = 0.0
+    if timer is not None:
+        timer.spent = timer.cpu = 0.0
     with CaptureQueriesContext(connection) as ctx:
         if around is not None:
             around[0]()
-        t0 = time.perf_counter()
-        cpu0 = time.thread_time()
-        response = client.get(f"{parts.path}?{parts.query}")
-        cpu = time.thread_time() - cpu0
-        total = time.perf_counter() - t0
+        t0, cpu0 = time.perf_counter(), time.thread_time()
+        response = client.get(path, data)
+        cpu, total = time.thread_time() - cpu0, time.perf_counter() - t0
         if around is not None:
             around[1]()
     assert response.status_code == 302, response.content[:300]
+    spent, spent_cpu = (timer.spent, timer.cpu) if timer is not None else (0.0, 0.0)
     return {"queries": [q["sql"] for q in ctx.captured_queries], "total_ms": total * 1e3,
-            "app_ms": (total - timer.spent) * 1e3, "exchange_ms": timer.spent * 1e3,
-            "cpu_ms": (cpu - timer.cpu) * 1e3}
+            "app_ms": (total - spent) * 1e3, "exchange_ms": spent * 1e3,
+            "cpu_ms": (cpu - spent_cpu) * 1e3}
+
+
+def one_callback(emu: Any, timer: ExchangeTimer, around: Any = None, **choice: Any
+                 ) -> dict[str, Any]:
+    """Sign a fresh client in; the callback's queries, total and app-side milliseconds."""
+    from django.test import Client
+
+    client = Client()
+    start = client.get("/auth/sign-in/")
+    parts = urlsplit(emu.control.complete_sign_in(start["Location"], **choice))
+    return _timed_get(client, f"{parts.path}?{parts.query}", around, timer)
 
 
 def plain_login(username: str, around: Any = None) -> dict[str, Any]:
-    """A plain Django sign-in from an anonymous session (``bench/urls.py``), measured alike.
-
-    ``around`` (start, stop) callables bracket the sign-in request alone (Valgrind).
-    """
+    """A plain Django sign-in from an anonymous session (``bench/urls.py``), measured alike."""
     from django.contrib.auth import get_user_model
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     user_model = get_user_model()
     if not user_model._default_manager.filter(username=username).exists():
         user_model._default_manager.create_user(username, f"{username}@example.test", None)
     client = Client()
     client.get("/bench/plain-start/")
-    with CaptureQueriesContext(connection) as ctx:
-        if around is not None:
-            around[0]()
-        t0, cpu0 = time.perf_counter(), time.thread_time()
-        response = client.get("/bench/plain-login/", {"username": username})
-        cpu, total = time.thread_time() - cpu0, time.perf_counter() - t0
-        if around is not None:
-            around[1]()
-    assert response.status_code == 302
-    return {"queries": [q["sql"] for q in ctx.captured_queries], "total_ms": total * 1e3,
-            "app_ms": total * 1e3, "exchange_ms": 0.0, "cpu_ms": cpu * 1e3}
+    return _timed_get(client, "/bench/plain-login/", around, None, {"username": username})
 
 
 def measure(emu: Any, repeats: int = 9, prefix: str = "cb") -> dict[str, Any]:

@@ -102,19 +102,16 @@ def measure(emulator_url: str, workdir: Path, requests: int = 40, segments: int 
 def _rsa_floor(emu: Any) -> Any:
     """One RS256 signature check of a real access token by ``cryptography`` alone: the
     floor any verifier of a first-seen token pays (no decoding, no claims)."""
-    import base64
-
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
     from bench import scenarios
-    from django_authkit import keyset, tokens
+    from django_authkit import tokens
 
     token = scenarios._api_token(emu, "rsa-floor@example.test")
     head, payload, signature = token.split(".")
-    kid = keyset.loads_strict(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["kid"]
-    key = tokens.signing_key(kid)
-    raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    key = tokens.signing_key(tokens._json_segment(head)["kid"])
+    raw = tokens._decode_segment(signature)
     signed = f"{head}.{payload}".encode()
     pad, sha = padding.PKCS1v15(), hashes.SHA256()
     return lambda: key.verify(raw, signed, pad, sha)
