@@ -49,6 +49,9 @@ def test_burst_on_one_expiring_session_refreshes_once(cluster: Cluster, emu: Any
     browser = sign_in(cluster.url, emu, email="burst@example.test")
     emu.control.set_clock(offset=0)
     emu.control.clear_calls()
+    # The one refresh answers slowly, so the other requests surely find it in progress.
+    emu.control.fault("/user_management/authenticate", method="POST", status=None,
+                      delay=wait(1.0), count=1)
 
     def hit(_: int) -> tuple[int, str]:
         r = browser.get(cluster.url + "/private/", allow_redirects=False, timeout=30)
