@@ -159,7 +159,7 @@ def describe(exc: BaseException, failure: Failure, during: str) -> str:
         accepted = tuple(getattr(exc, "accepted_issuers", ()) or accepted_issuers())
         return (
             f"WorkOS returned an access token at {during} that does not verify here "
-            f"({reason}; issuer received: {received!r}; issuers accepted: "
+            f"({reason}; issuer received: {received or 'not reported'!r}; issuers accepted: "
             f"{', '.join(repr(i) for i in accepted) or 'none'}). This is the site's "
             f"configuration or WorkOS, not the visitor: "
             f"{_FIX.get(reason.split(':')[0], _FIX['invalid'])}; "
