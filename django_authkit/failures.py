@@ -15,7 +15,7 @@ a token WorkOS returned that does not verify      502    ``invalid_token``      
 WorkOS refused the visitor's code/credential      4xx    the entry point's      INFO
 ===============================================  ======  =====================  =======
 
-503s carry ``Retry-After`` (WorkOS's hint, capped). The result is a value; the web
+Outages carry ``Retry-After`` (WorkOS's hint, capped). The result is a value; the web
 layer renders it as a page or JSON. Only failures below 500 are the client's and
 count against rate limits.
 """
@@ -83,7 +83,7 @@ CONFIGURATION_FAILURE = Failure(
     CONFIGURATION, "configuration",
     _("Sign-in is not set up correctly on this site. This is not something you did: "
       "the site's administrators need to fix its WorkOS settings."),
-    503, RETRY_AFTER, logging.ERROR, _("Sign-in unavailable"),
+    503, None, logging.ERROR, _("Sign-in unavailable"),  # no retry fixes it
     _("Administrators: check AUTHKIT['API_KEY'] and AUTHKIT['CLIENT_ID'] "
       "(manage.py authkit_doctor)."),
 )
