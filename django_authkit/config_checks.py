@@ -1,8 +1,8 @@
 """System checks for settings that are present but wrong (typos, types, paths, URLs).
 
-A wrong value otherwise surfaces only at the first sign-in (a 500, or a rate limit
-that silently turns off). Ids ``authkit.E1xx`` / ``authkit.W1xx``; each message
-names the fix.
+A wrong value otherwise surfaces only at the first sign-in (a 500, a rate limit
+that silently turns off, or every token refused for its issuer). Ids
+``authkit.E1xx`` / ``authkit.W1xx``; each message names the fix.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from django_authkit.conf import SETTINGS, Setting, authkit_settings, default_of
+from django_authkit.conf import SETTINGS, Setting, authkit_settings, default_of, split_issuers
 
 DOTTED = ("ADAPTER", "ON_SUCCESS", "ON_ERROR", "RATE_LIMIT_CLIENT")
 #: The limits each rate setting knows: the keys of its documented default.
@@ -212,6 +212,84 @@ def check_cache_for_deployment(app_configs: Any = None, **kwargs: Any) -> list[C
     if backend is None or _processes() > 1:
         return []  # nothing to say, or already said by the check above
     return [_cache_warning(backend)]
+
+
+@register(Tags.security, "authkit")
+def check_issuers_and_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Hosts that disagree make every sign-in fail (``wrong_issuer``, ``state_mismatch``)."""
+    return [*_issuer_problems(), *_redirect_host_problems()]
+
+
+def _issuer_problems() -> list[CheckMessage]:
+    value = _safe("ISSUER")
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str) and not (
+        isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    ):
+        return [Error(f"AUTHKIT['ISSUER'] = {value!r} is not a string or a list of strings.",
+                      hint="Set it to the issuer your WorkOS environment mints, or a list "
+                      "of them (a comma-separated string works too).", id="authkit.E102")]
+    try:
+        api = urlsplit(authkit_settings.api_base_url)
+    except ValueError:
+        return []
+    wrong = [i for i in split_issuers(value) if _other_host_by_mistake(urlsplit(i), api)]
+    if not wrong:
+        return []
+    return [Warning(
+        f"AUTHKIT['ISSUER'] names {', '.join(map(repr, wrong))} but the WorkOS API is "
+        f"{authkit_settings.api_base_url!r}: tokens from that API never carry such an issuer, "
+        "so every sign-in would fail with wrong_issuer.",
+        hint="Use the same host in both (localhost and 127.0.0.1 are different names), or "
+        "leave ISSUER unset to accept the issuers WorkOS mints for this API and client. Only "
+        "a custom authentication domain needs an issuer on another host.",
+        id="authkit.W112")]
+
+
+def _other_host_by_mistake(issuer: Any, api: Any) -> bool:
+    """An issuer on another origin than the API that cannot be a custom domain.
+
+    A custom authentication domain is the one legitimate other host; an issuer on a
+    loopback name, or on a WorkOS API host while the API is elsewhere, is a typo or a
+    leftover (``localhost`` vs ``127.0.0.1``, an emulator vs ``api.workos.com``).
+    """
+    try:
+        same = (issuer.hostname, issuer.port) == (api.hostname, api.port)
+        host, api_host = issuer.hostname or "", api.hostname or ""
+    except ValueError:  # a malformed port
+        return True
+    if same or not host:
+        return False
+    return _loopback(host) or _loopback(api_host) or host == "workos.com" or host.endswith(
+        ".workos.com")
+
+
+def _loopback(host: str) -> bool:
+    return host in LOOPBACK or host.endswith(".localhost")
+
+
+def _redirect_host_problems() -> list[CheckMessage]:
+    from django.http.request import validate_host
+
+    uri = _safe("REDIRECT_URI")
+    try:
+        host = urlsplit(str(uri)).hostname if uri else None
+    except ValueError:
+        return []
+    if not host:
+        return []  # E107 reports a REDIRECT_URI that is not absolute
+    allowed = list(getattr(settings, "ALLOWED_HOSTS", []) or [])
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # what Django allows then
+    if validate_host(f"[{host}]" if ":" in host else host, allowed):
+        return []
+    return [Warning(f"The host of AUTHKIT['REDIRECT_URI'] ({host}) is not in ALLOWED_HOSTS: "
+                    "Django refuses the callback WorkOS sends the browser to (400), so every "
+                    "sign-in would fail.",
+                    hint=f"Add {host!r} to ALLOWED_HOSTS, or use the site's own host in "
+                    "REDIRECT_URI (and register it in the WorkOS dashboard).",
+                    id="authkit.W113")]
 
 
 def _processes() -> int:
