@@ -28,6 +28,7 @@ from django_authkit.client.errors import (
     ServerError,
     WorkOSError,
 )
+from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
 from django_authkit.csrf import csrf_token_field
 from django_authkit.jsonresponses import json_error
@@ -241,8 +242,7 @@ class CallbackView(View):
             auth = get_workos().user_management.authenticate_with_code(
                 code=code,
                 code_verifier=pending.code_verifier,
-                ip_address=request.META.get("REMOTE_ADDR"),
-                user_agent=request.headers.get("User-Agent", "")[:512] or None,
+                **client_info(request),
             )
         except (ServerError, RateLimitExceededError) as exc:
             return self.unavailable(exc)
