@@ -98,16 +98,17 @@ def check_dotted_paths_and_providers(app_configs: Any = None, **kwargs: Any) -> 
                 messages.append(Error(f"AUTHKIT[{name!r}] = {value!r} cannot be imported: {exc}",
                                       hint="Give the dotted path of an importable object "
                                       "(module.attribute).", id="authkit.E103"))
-    from django_authkit.providers import PROVIDERS  # owns the set of provider ids
+    from django_authkit.providers import PROVIDERS, accepts  # owns what a provider id is
 
     entries = _safe("PROVIDERS")
     entries = entries if isinstance(entries, list) else []
     ids = [e.get("id") if isinstance(e, dict) else e for e in entries]
     default = _safe("DEFAULT_PROVIDER")
     for pid in [*ids, *([default] if default else [])]:
-        if pid not in PROVIDERS:
+        if not (isinstance(pid, str) and accepts(pid)):
             messages.append(Error(f"Unknown AuthKit provider {pid!r}.",
-                                  hint=f"Use one of {', '.join(sorted(PROVIDERS))} in "
+                                  hint=f"Use 'authkit' or a WorkOS '<Name>OAuth' provider "
+                                  f"({', '.join(sorted(PROVIDERS - {'authkit'}))}, ...) in "
                                   "AUTHKIT['PROVIDERS'] and AUTHKIT['DEFAULT_PROVIDER'].",
                                   id="authkit.E104"))
     return messages
