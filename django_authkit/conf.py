@@ -257,8 +257,11 @@ SETTINGS: tuple[Setting, ...] = (
         "PROVIDERS",
         ["authkit"],
         "Providers listed by the sign-in page, ``{% authkit_providers %}`` and the "
-        "``providers`` endpoint: ids (``authkit``, ``GoogleOAuth``, ``MicrosoftOAuth``, "
-        "``GitHubOAuth``, ``AppleOAuth``) or dicts ``{'id': ..., 'name': ...}``.",
+        "``providers`` endpoint (only these are shown): ids (``authkit`` or any WorkOS "
+        "``<Name>OAuth``: ``GoogleOAuth``, ``MicrosoftOAuth``, ``GitHubOAuth``, "
+        "``GitLabOAuth``, ...) or dicts ``{'id': ..., 'name': ...}``. ``sign-in`` accepts "
+        "any well-formed provider, listed here or not; see "
+        ":ref:`the providers list <providers>`.",
         None,
         list,
     ),
