@@ -265,7 +265,8 @@ def check_client_ip_behind_a_proxy(app_configs: Any = None, **kwargs: Any) -> li
                               "e.g. 'X-Forwarded-For' or 'X-Real-IP'.", id="authkit.E121"))
     proxied = _behind_a_proxy()
     if proxied and not count and not _safe("RATE_LIMIT_CLIENT"):
-        messages.append(Warning(f"{' and '.join(proxied)} say the site runs behind a proxy, but "
+        says = "says" if len(proxied) == 1 else "say"
+        messages.append(Warning(f"{' and '.join(proxied)} {says} the site runs behind a proxy, but "
                                 "AUTHKIT['TRUSTED_PROXY_COUNT'] is 0, so the client IP is the "
                                 "proxy's: rate limits count every visitor as one client (one "
                                 "abuser locks everyone out), and WorkOS sessions, Radar and "

@@ -16,6 +16,7 @@ from django.test import Client, RequestFactory
 
 from django_authkit.clientip import client_info, client_ip, header_key, parse_ip, user_agent
 from django_authkit.ratelimit import client_of
+from tests.test_api_mode import app  # noqa: F401  (the API-mode 'mobile app' fixture)
 from tests.test_native_helpers import seed_user, sign_in_post
 
 PROXY = "10.0.0.1"
@@ -223,6 +224,22 @@ def test_workos_gets_the_client_on_a_native_password_sign_in(
     seed_user(native)
     assert sign_in_post(_browser(), "ada@acme.test").status_code == 302
     assert _told(native, "password") == (ALICE, AGENT)
+
+
+def test_api_mode_tells_workos_the_client(app: Any, settings: Any) -> None:  # noqa: F811
+    """Over real HTTP (live server): the app's exchange and refresh carry the client."""
+    settings.AUTHKIT = {**settings.AUTHKIT, "TRUSTED_PROXY_COUNT": 1}
+    headers = {"X-Forwarded-For": f"{BOB}, {ALICE}", "User-Agent": AGENT}
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        return app.session.post(app.base + path, json=body, headers=headers, timeout=10)
+
+    first = post("/auth/api/callback/", app.authorize(**ADA))
+    assert first.status_code == 200, first.text
+    assert _told(app.emu, "authorization_code") == (ALICE, AGENT)
+    second = post("/auth/api/refresh/", {"refreshToken": first.json()["refreshToken"]})
+    assert second.status_code == 200, second.text
+    assert _told(app.emu, "refresh_token") == (ALICE, AGENT)
 
 
 def test_without_a_proxy_setting_workos_gets_remote_addr(
