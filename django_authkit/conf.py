@@ -262,8 +262,11 @@ SETTINGS: tuple[Setting, ...] = (
         "PROVIDERS",
         ["authkit"],
         "Providers listed by the sign-in page, ``{% authkit_providers %}`` and the "
-        "``providers`` endpoint: ids (``authkit``, ``GoogleOAuth``, ``MicrosoftOAuth``, "
-        "``GitHubOAuth``, ``AppleOAuth``) or dicts ``{'id': ..., 'name': ...}``.",
+        "``providers`` endpoint (only these are shown): ids (``authkit`` or any WorkOS "
+        "``<Name>OAuth``: ``GoogleOAuth``, ``MicrosoftOAuth``, ``GitHubOAuth``, "
+        "``GitLabOAuth``, ...) or dicts ``{'id': ..., 'name': ...}``. ``sign-in`` accepts "
+        "any well-formed provider, listed here or not; see "
+        ":ref:`the providers list <providers>`.",
         None,
         list,
     ),
@@ -404,7 +407,30 @@ SETTINGS: tuple[Setting, ...] = (
         "RATE_LIMIT_CLIENT",
         None,
         "Dotted path of ``f(request) -> str`` naming the client a limit applies to. Default: "
-        "``REMOTE_ADDR`` (behind a proxy, return the client address your proxy reports).",
+        "the client IP (see ``TRUSTED_PROXY_COUNT``). Rate limits only: WorkOS and audit logs "
+        "always get the client IP.",
+    ),
+    Setting(
+        "TRUSTED_PROXY_COUNT",
+        0,
+        "How many proxies (load balancer, CDN, ingress) in front of the site append the "
+        "address they received from to ``CLIENT_IP_HEADER``. ``0``: no proxy is trusted and "
+        "the client IP is ``REMOTE_ADDR``. ``N``: the client IP is the ``N``-th entry from "
+        "the right of that header (the one the outermost trusted proxy wrote); entries left "
+        "of it are the client's own and are never read. A missing or shorter header, or an "
+        "entry that is not an IP address, falls back to ``REMOTE_ADDR``. The one client IP is "
+        "used by rate limits, the ``ip_address`` sent with every WorkOS ``authenticate`` call "
+        "and audit-log events; see :ref:`behind-a-proxy`.",
+        None,
+        int,
+    ),
+    Setting(
+        "CLIENT_IP_HEADER",
+        "X-Forwarded-For",
+        "The HTTP header the trusted proxies write the client address into, as an HTTP "
+        "header name (``X-Forwarded-For``, ``X-Real-IP``: a single value, use it with "
+        "``TRUSTED_PROXY_COUNT = 1``) or a ``request.META`` key (``HTTP_X_FORWARDED_FOR``). "
+        "Read only when ``TRUSTED_PROXY_COUNT`` is above 0.",
     ),
     # -- native sign-in forms (headless AuthKit) ------------------------------------------
     Setting(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,8 @@ PER_PROCESS_CACHES = (
     "django.core.cache.backends.dummy.DummyCache",
 )
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+#: An HTTP header name (RFC 9110 token) or its ``request.META`` key.
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 
 def _user() -> dict[str, Any]:
@@ -95,16 +98,17 @@ def check_dotted_paths_and_providers(app_configs: Any = None, **kwargs: Any) -> 
                 messages.append(Error(f"AUTHKIT[{name!r}] = {value!r} cannot be imported: {exc}",
                                       hint="Give the dotted path of an importable object "
                                       "(module.attribute).", id="authkit.E103"))
-    from django_authkit.providers import PROVIDERS  # owns the set of provider ids
+    from django_authkit.providers import PROVIDERS, accepts  # owns what a provider id is
 
     entries = _safe("PROVIDERS")
     entries = entries if isinstance(entries, list) else []
     ids = [e.get("id") if isinstance(e, dict) else e for e in entries]
     default = _safe("DEFAULT_PROVIDER")
     for pid in [*ids, *([default] if default else [])]:
-        if pid not in PROVIDERS:
+        if not (isinstance(pid, str) and accepts(pid)):
             messages.append(Error(f"Unknown AuthKit provider {pid!r}.",
-                                  hint=f"Use one of {', '.join(sorted(PROVIDERS))} in "
+                                  hint=f"Use 'authkit' or a WorkOS '<Name>OAuth' provider "
+                                  f"({', '.join(sorted(PROVIDERS - {'authkit'}))}, ...) in "
                                   "AUTHKIT['PROVIDERS'] and AUTHKIT['DEFAULT_PROVIDER'].",
                                   id="authkit.E104"))
     return messages
@@ -305,3 +309,48 @@ def _safe(name: str) -> Any:
         return getattr(authkit_settings, name)
     except ImproperlyConfigured:
         return None
+
+
+# -- the client IP behind a proxy ----------------------------------------------------------
+
+
+def _behind_a_proxy() -> list[str]:
+    """The Django settings that say a proxy sits in front of the site."""
+    found = []
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        found.append("SECURE_PROXY_SSL_HEADER")
+    for name in ("USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"):
+        if getattr(settings, name, False) is True:
+            found.append(name)
+    return found
+
+
+@register(Tags.security, "authkit")
+def check_client_ip_behind_a_proxy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Behind a proxy, ``REMOTE_ADDR`` is the proxy: one client for every visitor."""
+    messages: list[CheckMessage] = []
+    count = _safe("TRUSTED_PROXY_COUNT")
+    header = _safe("CLIENT_IP_HEADER")
+    if isinstance(count, int) and not isinstance(count, bool) and count < 0:
+        messages.append(Error(f"AUTHKIT['TRUSTED_PROXY_COUNT'] = {count!r} is negative.",
+                              hint="Set it to the number of proxies in front of the site "
+                              "that append to CLIENT_IP_HEADER, or 0 for none.",
+                              id="authkit.E121"))
+    if header is not None and not (isinstance(header, str) and HEADER_NAME.match(header.strip())):
+        messages.append(Error(f"AUTHKIT['CLIENT_IP_HEADER'] = {header!r} is not an HTTP header "
+                              "name.",
+                              hint="Name the header your proxy writes the client address into, "
+                              "e.g. 'X-Forwarded-For' or 'X-Real-IP'.", id="authkit.E121"))
+    proxied = _behind_a_proxy()
+    if proxied and not count and not _safe("RATE_LIMIT_CLIENT"):
+        says = "says" if len(proxied) == 1 else "say"
+        messages.append(Warning(f"{' and '.join(proxied)} {says} the site runs behind a proxy, but "
+                                "AUTHKIT['TRUSTED_PROXY_COUNT'] is 0, so the client IP is the "
+                                "proxy's: rate limits count every visitor as one client (one "
+                                "abuser locks everyone out), and WorkOS sessions, Radar and "
+                                "audit logs see the proxy's address.",
+                                hint="Set AUTHKIT['TRUSTED_PROXY_COUNT'] to the number of proxies "
+                                "that append to X-Forwarded-For (and CLIENT_IP_HEADER if they "
+                                "use another header); or name your own client function in "
+                                "RATE_LIMIT_CLIENT.", id="authkit.W120"))
+    return messages
