@@ -45,6 +45,7 @@ from django_authkit.api_views import session_config
 from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, WorkOSError
 from django_authkit.client.models import AuthenticationResponse, ProfileAndToken, User
+from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
 from django_authkit.jsonresponses import json_error, json_failure, json_ok
 from django_authkit.models import Organization
@@ -135,10 +136,7 @@ class ApiView(View):
 
     def _client_info(self) -> dict[str, Any]:
         """Where the exchange comes from, as WorkOS records it on the session."""
-        return {
-            "ip_address": self.request.META.get("REMOTE_ADDR"),
-            "user_agent": self.request.headers.get("User-Agent", "")[:512] or None,
-        }
+        return client_info(self.request)
 
     def tokens(self, auth: AuthenticationResponse) -> HttpResponse:
         """Rotated tokens (``api-refresh``): provision the user, answer the token response.

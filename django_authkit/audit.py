@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from django_authkit import signals
 from django_authkit.client.errors import WorkOSError
+from django_authkit.clientip import client_ip, user_agent
 from django_authkit.conf import authkit_settings
 
 logger = logging.getLogger("django_authkit.audit")
@@ -49,8 +50,8 @@ def actor_for(user: Any) -> dict[str, Any]:
 def _context(request: HttpRequest | None) -> dict[str, str]:
     context = {"location": "0.0.0.0"}  # noqa: S104  (WorkOS requires a location)
     if request is not None:
-        context["location"] = request.META.get("REMOTE_ADDR") or context["location"]
-        agent = request.headers.get("User-Agent", "")[:512]
+        context["location"] = client_ip(request) or context["location"]
+        agent = user_agent(request)
         if agent:
             context["user_agent"] = agent
     return context

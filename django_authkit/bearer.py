@@ -1,7 +1,7 @@
 """``Authorization: Bearer <WorkOS access token>``: authentication for API clients.
 
 The token is verified like any access token (RS256 against the WorkOS JWKS,
-exact issuer, expiry; see :mod:`django_authkit.tokens`). Verified claims are
+an accepted issuer, expiry; see :mod:`django_authkit.tokens`). Verified claims are
 kept in a bounded in-process LRU until the token's ``exp``, keyed by the
 SHA-256 of the token (the token itself is never stored or logged), so a client
 repeating its token pays one dictionary lookup instead of an RSA verification.
@@ -32,7 +32,7 @@ from django_authkit.jsonresponses import json_error
 from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
 
 logger = logging.getLogger("django_authkit.bearer")
-_verified: OrderedDict[bytes, tuple[dict[str, Any], float, str]] = OrderedDict()
+_verified: OrderedDict[bytes, tuple[dict[str, Any], float, frozenset[str]]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -95,19 +95,19 @@ def verify(token: str) -> dict[str, Any]:
     size = int(authkit_settings.BEARER_CACHE_SIZE)
     if size <= 0:
         return verify_access_token(token)
-    issuer = authkit_settings.issuer
+    issuers = authkit_settings.issuers  # a claim verified under other issuers is re-checked
     key = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
     now = time.time()
     with _lock:
         entry = _verified.get(key)
         if entry is not None:
-            if entry[1] > now and entry[2] == issuer:
+            if entry[1] > now and entry[2] == issuers:
                 _verified.move_to_end(key)
                 return entry[0]
             del _verified[key]
     claims = verify_access_token(token)
     with _lock:
-        _verified[key] = (claims, float(claims["exp"]), issuer)
+        _verified[key] = (claims, float(claims["exp"]), issuers)
         while len(_verified) > size:
             _verified.popitem(last=False)
     return claims

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,19 @@ def check_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                 id="authkit.E002",
             )
         )
+    for name, value in (("CLIENT_ID", authkit_settings.CLIENT_ID),
+                        ("API_KEY", authkit_settings.API_KEY)):
+        if is_placeholder(value):
+            messages.append(
+                Error(
+                    f"AUTHKIT[{name!r}] = {value!r} is a placeholder from the documentation; "
+                    "WorkOS refuses it, so every sign-in would fail.",
+                    hint="Copy the client id (client_01…) and secret API key (sk_test_… or "
+                    "sk_live_…) of your environment from the WorkOS dashboard (API Keys), or "
+                    "point the site at the emulator (see the quickstart's offline settings).",
+                    id="authkit.E008",
+                )
+            )
     if not authkit_settings.REDIRECT_URI and not authkit_settings.BASE_URL:
         messages.append(
             Warning(
@@ -53,6 +67,19 @@ def check_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             )
         )
     return messages
+
+
+#: Values the documentation and examples show in place of real credentials.
+_PLACEHOLDER = re.compile(
+    r"[.…<>{}\s]|your|changeme|placeholder|xxx"  # client_..., sk_…, <client id>, your_key
+    r"|^(client|sk|sk_test|sk_live)_(0|12|123|1234|12345|123456|id|key|secret|example)$",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(value: object) -> bool:
+    """Whether a credential is one of the documentation's stand-ins (``client_...``)."""
+    return isinstance(value, str) and bool(value) and bool(_PLACEHOLDER.search(value))
 
 
 @register(Tags.compatibility, "authkit")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -61,9 +62,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ISSUER",
         None,
-        "Expected ``iss`` of access tokens. "
-        "Default: ``<API base URL>/user_management/<CLIENT_ID>``. "
-        "Set it for a custom authentication domain; it is never taken from the token.",
+        "Accepted ``iss`` of access tokens: a string or a list; a string (and "
+        "``WORKOS_ISSUER``) is split on commas, as the official SDKs read it. When unset, "
+        "the shapes WorkOS mints for this client are accepted: the bare API origin "
+        "(legacy environments, with or without a trailing slash) and "
+        "``<API origin>/user_management/<CLIENT_ID>``. Set it for a custom authentication "
+        "domain or the ``/sso/<CLIENT_ID>`` shape; the issuer is never taken from the token "
+        "and the signature is always checked against this client's own key set.",
         "WORKOS_ISSUER",
     ),
     Setting("JWT_LEEWAY", 5, "Seconds of clock skew tolerated on ``exp``/``iat``.", None, int),
@@ -257,8 +262,11 @@ SETTINGS: tuple[Setting, ...] = (
         "PROVIDERS",
         ["authkit"],
         "Providers listed by the sign-in page, ``{% authkit_providers %}`` and the "
-        "``providers`` endpoint: ids (``authkit``, ``GoogleOAuth``, ``MicrosoftOAuth``, "
-        "``GitHubOAuth``, ``AppleOAuth``) or dicts ``{'id': ..., 'name': ...}``.",
+        "``providers`` endpoint (only these are shown): ids (``authkit`` or any WorkOS "
+        "``<Name>OAuth``: ``GoogleOAuth``, ``MicrosoftOAuth``, ``GitHubOAuth``, "
+        "``GitLabOAuth``, ...) or dicts ``{'id': ..., 'name': ...}``. ``sign-in`` accepts "
+        "any well-formed provider, listed here or not; see "
+        ":ref:`the providers list <providers>`.",
         None,
         list,
     ),
@@ -399,7 +407,30 @@ SETTINGS: tuple[Setting, ...] = (
         "RATE_LIMIT_CLIENT",
         None,
         "Dotted path of ``f(request) -> str`` naming the client a limit applies to. Default: "
-        "``REMOTE_ADDR`` (behind a proxy, return the client address your proxy reports).",
+        "the client IP (see ``TRUSTED_PROXY_COUNT``). Rate limits only: WorkOS and audit logs "
+        "always get the client IP.",
+    ),
+    Setting(
+        "TRUSTED_PROXY_COUNT",
+        0,
+        "How many proxies (load balancer, CDN, ingress) in front of the site append the "
+        "address they received from to ``CLIENT_IP_HEADER``. ``0``: no proxy is trusted and "
+        "the client IP is ``REMOTE_ADDR``. ``N``: the client IP is the ``N``-th entry from "
+        "the right of that header (the one the outermost trusted proxy wrote); entries left "
+        "of it are the client's own and are never read. A missing or shorter header, or an "
+        "entry that is not an IP address, falls back to ``REMOTE_ADDR``. The one client IP is "
+        "used by rate limits, the ``ip_address`` sent with every WorkOS ``authenticate`` call "
+        "and audit-log events; see :ref:`behind-a-proxy`.",
+        None,
+        int,
+    ),
+    Setting(
+        "CLIENT_IP_HEADER",
+        "X-Forwarded-For",
+        "The HTTP header the trusted proxies write the client address into, as an HTTP "
+        "header name (``X-Forwarded-For``, ``X-Real-IP``: a single value, use it with "
+        "``TRUSTED_PROXY_COUNT = 1``) or a ``request.META`` key (``HTTP_X_FORWARDED_FOR``). "
+        "Read only when ``TRUSTED_PROXY_COUNT`` is above 0.",
     ),
     # -- native sign-in forms (headless AuthKit) ------------------------------------------
     Setting(
@@ -496,10 +527,62 @@ class AuthKitSettings:
         host = self.API_HOSTNAME
         return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
 
+    @cached_property
+    def issuers(self) -> frozenset[str]:
+        """Every ``iss`` an access token may carry (computed once, like resolved settings).
+
+        Kept in the instance ``__dict__``, which ``setting_changed`` clears.
+        """
+        return frozenset(self.issuer_list)
+
+    @cached_property
+    def issuer_list(self) -> tuple[str, ...]:
+        """The accepted issuers in a stable order, for messages (``ISSUER`` or the defaults)."""
+        explicit = split_issuers(self.ISSUER)
+        return explicit or default_issuers(self.api_base_url, self.CLIENT_ID)
+
     @property
     def issuer(self) -> str:
-        """The exact ``iss`` an access token must carry."""
-        return str(self.ISSUER or f"{self.api_base_url}/user_management/{self.CLIENT_ID}")
+        """The first accepted issuer (the per-client shape by default), for callers needing one.
+
+        Verification accepts every one of :attr:`issuers`.
+        """
+        explicit = split_issuers(self.ISSUER)
+        return explicit[0] if explicit else f"{self.api_base_url}/user_management/{self.CLIENT_ID}"
+
+
+def split_issuers(value: Any) -> tuple[str, ...]:
+    """``ISSUER`` as a tuple: strings split on commas, trimmed, empties and repeats dropped.
+
+    The official SDKs read ``WORKOS_ISSUER`` this way (a Next.js front end may share
+    the value); a list given in settings may hold comma-separated strings too.
+    """
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value) if _iterable(value) else [value]
+    found: list[str] = []
+    for item in items:
+        for part in str(item).split(","):
+            part = part.strip()
+            if part and part not in found:
+                found.append(part)
+    return tuple(found)
+
+
+def _iterable(value: Any) -> bool:
+    return isinstance(value, list | tuple | set | frozenset)
+
+
+def default_issuers(api_base_url: str, client_id: Any) -> tuple[str, ...]:
+    """The issuer shapes WorkOS mints for ``client_id`` on the API at ``api_base_url``.
+
+    The bare origin (legacy environments; Convex's docs spell it with a trailing
+    slash) and ``/user_management/<client_id>`` (environments created since mid-2025).
+    Accepting several is safe: the signature must still verify against this
+    client's own JWKS, which is what binds a token to this client.
+    """
+    origin = api_base_url.rstrip("/")
+    return (f"{origin}/user_management/{client_id}", origin, f"{origin}/")
 
 
 def _coerce(spec: Setting, raw: str) -> Any:

@@ -1,14 +1,15 @@
 """System checks for settings that are present but wrong (typos, types, paths, URLs).
 
-A wrong value otherwise surfaces only at the first sign-in (a 500, or a rate limit
-that silently turns off). Ids ``authkit.E1xx`` / ``authkit.W1xx``; each message
-names the fix.
+A wrong value otherwise surfaces only at the first sign-in (a 500, a rate limit
+that silently turns off, or every token refused for its issuer). Ids
+``authkit.E1xx`` / ``authkit.W1xx``; each message names the fix.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from django_authkit.conf import SETTINGS, Setting, authkit_settings, default_of
+from django_authkit.conf import SETTINGS, Setting, authkit_settings, default_of, split_issuers
 
 DOTTED = ("ADAPTER", "ON_SUCCESS", "ON_ERROR", "RATE_LIMIT_CLIENT")
 #: The limits each rate setting knows: the keys of its documented default.
@@ -29,6 +30,8 @@ PER_PROCESS_CACHES = (
     "django.core.cache.backends.dummy.DummyCache",
 )
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+#: An HTTP header name (RFC 9110 token) or its ``request.META`` key.
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 
 def _user() -> dict[str, Any]:
@@ -95,16 +98,17 @@ def check_dotted_paths_and_providers(app_configs: Any = None, **kwargs: Any) -> 
                 messages.append(Error(f"AUTHKIT[{name!r}] = {value!r} cannot be imported: {exc}",
                                       hint="Give the dotted path of an importable object "
                                       "(module.attribute).", id="authkit.E103"))
-    from django_authkit.providers import PROVIDERS  # owns the set of provider ids
+    from django_authkit.providers import PROVIDERS, accepts  # owns what a provider id is
 
     entries = _safe("PROVIDERS")
     entries = entries if isinstance(entries, list) else []
     ids = [e.get("id") if isinstance(e, dict) else e for e in entries]
     default = _safe("DEFAULT_PROVIDER")
     for pid in [*ids, *([default] if default else [])]:
-        if pid not in PROVIDERS:
+        if not (isinstance(pid, str) and accepts(pid)):
             messages.append(Error(f"Unknown AuthKit provider {pid!r}.",
-                                  hint=f"Use one of {', '.join(sorted(PROVIDERS))} in "
+                                  hint=f"Use 'authkit' or a WorkOS '<Name>OAuth' provider "
+                                  f"({', '.join(sorted(PROVIDERS - {'authkit'}))}, ...) in "
                                   "AUTHKIT['PROVIDERS'] and AUTHKIT['DEFAULT_PROVIDER'].",
                                   id="authkit.E104"))
     return messages
@@ -214,6 +218,84 @@ def check_cache_for_deployment(app_configs: Any = None, **kwargs: Any) -> list[C
     return [_cache_warning(backend)]
 
 
+@register(Tags.security, "authkit")
+def check_issuers_and_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Hosts that disagree make every sign-in fail (``wrong_issuer``, ``state_mismatch``)."""
+    return [*_issuer_problems(), *_redirect_host_problems()]
+
+
+def _issuer_problems() -> list[CheckMessage]:
+    value = _safe("ISSUER")
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str) and not (
+        isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    ):
+        return [Error(f"AUTHKIT['ISSUER'] = {value!r} is not a string or a list of strings.",
+                      hint="Set it to the issuer your WorkOS environment mints, or a list "
+                      "of them (a comma-separated string works too).", id="authkit.E102")]
+    try:
+        api = urlsplit(authkit_settings.api_base_url)
+    except ValueError:
+        return []
+    wrong = [i for i in split_issuers(value) if _other_host_by_mistake(urlsplit(i), api)]
+    if not wrong:
+        return []
+    return [Warning(
+        f"AUTHKIT['ISSUER'] names {', '.join(map(repr, wrong))} but the WorkOS API is "
+        f"{authkit_settings.api_base_url!r}: tokens from that API never carry such an issuer, "
+        "so every sign-in would fail with wrong_issuer.",
+        hint="Use the same host in both (localhost and 127.0.0.1 are different names), or "
+        "leave ISSUER unset to accept the issuers WorkOS mints for this API and client. Only "
+        "a custom authentication domain needs an issuer on another host.",
+        id="authkit.W112")]
+
+
+def _other_host_by_mistake(issuer: Any, api: Any) -> bool:
+    """An issuer on another origin than the API that cannot be a custom domain.
+
+    A custom authentication domain is the one legitimate other host; an issuer on a
+    loopback name, or on a WorkOS API host while the API is elsewhere, is a typo or a
+    leftover (``localhost`` vs ``127.0.0.1``, an emulator vs ``api.workos.com``).
+    """
+    try:
+        same = (issuer.hostname, issuer.port) == (api.hostname, api.port)
+        host, api_host = issuer.hostname or "", api.hostname or ""
+    except ValueError:  # a malformed port
+        return True
+    if same or not host:
+        return False
+    return _loopback(host) or _loopback(api_host) or host == "workos.com" or host.endswith(
+        ".workos.com")
+
+
+def _loopback(host: str) -> bool:
+    return host in LOOPBACK or host.endswith(".localhost")
+
+
+def _redirect_host_problems() -> list[CheckMessage]:
+    from django.http.request import validate_host
+
+    uri = _safe("REDIRECT_URI")
+    try:
+        host = urlsplit(str(uri)).hostname if uri else None
+    except ValueError:
+        return []
+    if not host:
+        return []  # E107 reports a REDIRECT_URI that is not absolute
+    allowed = list(getattr(settings, "ALLOWED_HOSTS", []) or [])
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # what Django allows then
+    if validate_host(f"[{host}]" if ":" in host else host, allowed):
+        return []
+    return [Warning(f"The host of AUTHKIT['REDIRECT_URI'] ({host}) is not in ALLOWED_HOSTS: "
+                    "Django refuses the callback WorkOS sends the browser to (400), so every "
+                    "sign-in would fail.",
+                    hint=f"Add {host!r} to ALLOWED_HOSTS, or use the site's own host in "
+                    "REDIRECT_URI (and register it in the WorkOS dashboard).",
+                    id="authkit.W113")]
+
+
 def _processes() -> int:
     try:
         return int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
@@ -227,3 +309,48 @@ def _safe(name: str) -> Any:
         return getattr(authkit_settings, name)
     except ImproperlyConfigured:
         return None
+
+
+# -- the client IP behind a proxy ----------------------------------------------------------
+
+
+def _behind_a_proxy() -> list[str]:
+    """The Django settings that say a proxy sits in front of the site."""
+    found = []
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        found.append("SECURE_PROXY_SSL_HEADER")
+    for name in ("USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"):
+        if getattr(settings, name, False) is True:
+            found.append(name)
+    return found
+
+
+@register(Tags.security, "authkit")
+def check_client_ip_behind_a_proxy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Behind a proxy, ``REMOTE_ADDR`` is the proxy: one client for every visitor."""
+    messages: list[CheckMessage] = []
+    count = _safe("TRUSTED_PROXY_COUNT")
+    header = _safe("CLIENT_IP_HEADER")
+    if isinstance(count, int) and not isinstance(count, bool) and count < 0:
+        messages.append(Error(f"AUTHKIT['TRUSTED_PROXY_COUNT'] = {count!r} is negative.",
+                              hint="Set it to the number of proxies in front of the site "
+                              "that append to CLIENT_IP_HEADER, or 0 for none.",
+                              id="authkit.E121"))
+    if header is not None and not (isinstance(header, str) and HEADER_NAME.match(header.strip())):
+        messages.append(Error(f"AUTHKIT['CLIENT_IP_HEADER'] = {header!r} is not an HTTP header "
+                              "name.",
+                              hint="Name the header your proxy writes the client address into, "
+                              "e.g. 'X-Forwarded-For' or 'X-Real-IP'.", id="authkit.E121"))
+    proxied = _behind_a_proxy()
+    if proxied and not count and not _safe("RATE_LIMIT_CLIENT"):
+        says = "says" if len(proxied) == 1 else "say"
+        messages.append(Warning(f"{' and '.join(proxied)} {says} the site runs behind a proxy, but "
+                                "AUTHKIT['TRUSTED_PROXY_COUNT'] is 0, so the client IP is the "
+                                "proxy's: rate limits count every visitor as one client (one "
+                                "abuser locks everyone out), and WorkOS sessions, Radar and "
+                                "audit logs see the proxy's address.",
+                                hint="Set AUTHKIT['TRUSTED_PROXY_COUNT'] to the number of proxies "
+                                "that append to X-Forwarded-For (and CLIENT_IP_HEADER if they "
+                                "use another header); or name your own client function in "
+                                "RATE_LIMIT_CLIENT.", id="authkit.W120"))
+    return messages

@@ -65,6 +65,7 @@ def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
         yield Finding(False, f"The JWKS could not be fetched: {type(exc).__name__}.")
         return
     yield Finding(bool(keys), f"JWKS reachable with {len(keys)} signing key(s).")
+    yield from _issuer()
     yield from _code_exchange(workos)
     yield from _clock(base)
     uri = redirect_uri or authkit_settings.REDIRECT_URI
@@ -111,6 +112,94 @@ def _sign_in_endpoint(redirect_uri: str | None) -> Iterator[Finding]:
         yield Finding(False, title + "<your origin>" + reverse("authkit:initiate-login"),
                       "Set AUTHKIT['BASE_URL'] or pass --redirect-uri to print the full URL.",
                       warning=True)
+
+
+def _issuer() -> Iterator[Finding]:
+    """The ``iss`` WorkOS writes for this client, compared with the issuers accepted here.
+
+    A real token first: the newest stored session's access token, its signature
+    checked against this client's key set (expiry does not matter for this). Else
+    the issuer WorkOS advertises in the client's OpenID discovery document.
+    """
+    accepted = authkit_settings.issuer_list
+    seen, source = _stored_token_issuer(), "the newest stored access token"
+    if seen is None:
+        seen, source = _advertised_issuer(), "WorkOS's discovery document for this client"
+    listed = ", ".join(map(repr, accepted))
+    if seen is None:
+        yield Finding(False, f"Could not learn which issuer WorkOS mints; this site accepts "
+                      f"{listed}.", "Sign in once and run authkit_doctor again: it then "
+                      "reads the issuer of a real token.", warning=True)
+    elif seen in authkit_settings.issuers:
+        yield Finding(True, f"Access tokens carry iss {seen!r} ({source}); this site "
+                      "accepts it.")
+    else:
+        yield Finding(False, f"Access tokens carry iss {seen!r} ({source}) but this site "
+                      f"accepts {listed}: every sign-in fails with wrong_issuer.",
+                      _issuer_fix(seen))
+
+
+def _issuer_fix(seen: str) -> str:
+    """Name the setting that makes ``seen`` accepted: the API base when only its host is off."""
+    from django_authkit.conf import default_issuers
+
+    try:
+        parts = urlsplit(seen)
+    except ValueError:
+        parts = urlsplit("")
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    shapes = default_issuers(origin, authkit_settings.CLIENT_ID) if origin else ()
+    api_host = urlsplit(authkit_settings.api_base_url).hostname or ""
+    # The API under another name: the per-client shape on another origin, or any
+    # hosted shape when both names are loopback ones. A custom domain mints its origin.
+    renamed = (bool(shapes) and seen == shapes[0]) or (
+        seen in shapes and _loopback(parts.hostname) and _loopback(api_host))
+    if renamed and origin != authkit_settings.api_base_url and not authkit_settings.ISSUER:
+        return (f"WorkOS names itself {origin!r} while AUTHKIT['API_BASE_URL'] says "
+                f"{authkit_settings.api_base_url!r} (localhost and 127.0.0.1 are different "
+                f"names): set AUTHKIT['API_BASE_URL'] = {origin!r}, or AUTHKIT['ISSUER'] = "
+                f"{seen!r}.")
+    return (f"Set AUTHKIT['ISSUER'] (or WORKOS_ISSUER) to {seen!r}, or add it to the list "
+            "there (a custom authentication domain needs this).")
+
+
+def _loopback(host: str | None) -> bool:
+    return bool(host) and (host in ("localhost", "127.0.0.1", "::1")
+                           or str(host).endswith(".localhost"))
+
+
+def _stored_token_issuer() -> str | None:
+    """``iss`` of the newest stored access token whose signature verifies, if any."""
+    from django.db import DatabaseError
+
+    from django_authkit import crypto, tokens
+    from django_authkit.models import AuthKitSession
+
+    try:
+        rows = list(AuthKitSession.objects.order_by("-created_at")
+                    .values_list("access_token", flat=True)[:5])
+    except DatabaseError:  # not migrated yet
+        return None
+    for stored in rows:
+        token = crypto.decrypt(stored)  # None under a changed SECRET_KEY: try the next
+        try:
+            iss = tokens.signed_payload(token, from_workos=True).get("iss") if token else None
+        except tokens.InvalidAccessToken:  # e.g. signed by a key rotated away since
+            iss = None
+        if isinstance(iss, str) and iss:
+            return iss
+    return None
+
+
+def _advertised_issuer() -> str | None:
+    base, client_id = authkit_settings.api_base_url, authkit_settings.CLIENT_ID
+    try:
+        answer = requests.get(
+            f"{base}/user_management/{client_id}/.well-known/openid-configuration", timeout=10)
+        issuer = answer.json().get("issuer") if answer.status_code == 200 else None
+    except (requests.RequestException, ValueError, AttributeError):
+        return None
+    return issuer if isinstance(issuer, str) and issuer else None
 
 
 def _code_exchange(workos: Any) -> Iterator[Finding]:

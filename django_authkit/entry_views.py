@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 
 from django_authkit.conf import authkit_settings
 from django_authkit.jsonresponses import json_ok
-from django_authkit.providers import PROVIDERS
+from django_authkit.providers import accepts, unknown_provider_message
 from django_authkit.views import SignInView, WorkOSRedirect, error_response
 
 
@@ -53,8 +53,10 @@ class ProviderSignInView(SignInView):
 
     def start_for(self, request: HttpRequest, params: QueryDict, name: str) -> HttpResponse:
         provider = PROVIDER_ALIASES.get(name.lower(), name)
-        if provider not in PROVIDERS:
-            return error_response(request, "invalid_request", "Unknown provider.", status=404)
+        if not accepts(provider):
+            return error_response(
+                request, "invalid_request", unknown_provider_message(), status=404
+            )
         self.provider = provider
         return self.start(request, params)
 

@@ -181,7 +181,7 @@ def describe(exc: BaseException, failure: Failure, during: str) -> str:
 def accepted_issuers() -> tuple[str, ...]:
     """The issuers the settings accept, whichever shape ``ISSUER`` has."""
     try:
-        value = getattr(authkit_settings, "issuers", None) or authkit_settings.issuer
+        value = getattr(authkit_settings, "issuer_list", None) or authkit_settings.issuer
     except Exception:  # unset settings: the configuration check names it
         return ()
     if isinstance(value, str):

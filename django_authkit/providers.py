@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -11,22 +12,63 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from django_authkit import flow
 from django_authkit.conf import authkit_settings
 
-NAMES = {
-    "authkit": "Email or single sign-on",
-    "GoogleOAuth": "Google",
-    "MicrosoftOAuth": "Microsoft",
-    "GitHubOAuth": "GitHub",
+#: Display names of the providers WorkOS documents: ``authkit`` and the values of the
+#: official SDK's ``UserManagementAuthenticationProvider``. Others are accepted too.
+NAMES: dict[str, Any] = {
+    "authkit": gettext_lazy("Email or single sign-on"),
     "AppleOAuth": "Apple",
+    "BitbucketOAuth": "Bitbucket",
+    "GitHubOAuth": "GitHub",
+    "GitLabOAuth": "GitLab",
+    "GoogleOAuth": "Google",
+    "IntuitOAuth": "Intuit",
+    "LinkedInOAuth": "LinkedIn",
+    "MicrosoftOAuth": "Microsoft",
+    "SalesforceOAuth": "Salesforce",
+    "SlackOAuth": "Slack",
+    "VercelMarketplaceOAuth": "Vercel Marketplace",
+    "VercelOAuth": "Vercel",
+    "XeroOAuth": "Xero",
 }
 TYPES = {"authkit": "authkit"}
-#: The providers sign-in accepts.
+#: The providers known by name. Sign-in accepts more: see :func:`accepts`.
 PROVIDERS = frozenset(NAMES)
+#: Any ``<Name>OAuth`` WorkOS may add: sign-in passes it on, as the official SDK does.
+OAUTH = re.compile(r"[A-Z][A-Za-z0-9]{0,40}OAuth")
+
+
+def accepts(provider: str | None) -> bool:
+    """Whether ``provider`` may be sent to WorkOS: ``authkit``, or a well-formed ``<Name>OAuth``.
+
+    WorkOS adds OAuth providers over time and its SDK passes unknown values
+    through; a closed list here would refuse them. The shape check keeps
+    anything else (and any injection) out of the authorization URL.
+    """
+    return provider == "authkit" or (
+        isinstance(provider, str) and OAUTH.fullmatch(provider) is not None
+    )
+
+
+def unknown_provider_message() -> str:
+    """What a sign-in with a malformed ``provider`` answers (400), in the visitor's language."""
+    return gettext(
+        "Unknown provider: use 'authkit' or a WorkOS OAuth provider such as 'GoogleOAuth'."
+    )
+
+
+def display_name(provider: str) -> str:
+    """The name shown on a button: a known provider's, else the ``<Name>`` of ``<Name>OAuth``."""
+    known = NAMES.get(provider)
+    if known is not None:
+        return str(known)
+    return provider[: -len("OAuth")] if provider.endswith("OAuth") else provider
 
 
 @dataclass(frozen=True)
@@ -54,14 +96,21 @@ class Provider:
 
 
 def configured_providers() -> list[Provider]:
-    """``AUTHKIT["PROVIDERS"]`` as :class:`Provider` values, validated."""
+    """``AUTHKIT["PROVIDERS"]`` as :class:`Provider` values, validated.
+
+    Only these are shown (sign-in page, tag, ``providers`` JSON): a site lists what
+    it enabled at WorkOS, not everything WorkOS could offer.
+    """
     found: list[Provider] = []
     for entry in authkit_settings.PROVIDERS or []:
         spec = entry if isinstance(entry, dict) else {"id": entry}
         pid = str(spec.get("id", ""))
-        if pid not in PROVIDERS:
-            raise ImproperlyConfigured(f"AUTHKIT['PROVIDERS']: unknown provider {pid!r}.")
-        name = str(spec.get("name") or NAMES[pid])
+        if not accepts(pid):
+            raise ImproperlyConfigured(
+                f"AUTHKIT['PROVIDERS']: {pid!r} is not a WorkOS provider "
+                "('authkit' or '<Name>OAuth', e.g. 'GoogleOAuth')."
+            )
+        name = str(spec.get("name") or display_name(pid))
         found.append(Provider(pid, name, TYPES.get(pid, "oauth")))
     return found
 
@@ -78,5 +127,5 @@ class SignInPageView(View):
         return render(
             request,
             self.template_name,
-            {"providers": configured_providers(), "next": next_url, "title": "Sign in"},
+            {"providers": configured_providers(), "next": next_url, "title": gettext("Sign in")},
         )

@@ -1,8 +1,9 @@
 """Fixed-window rate limits for the sensitive endpoints, kept in the Django cache.
 
 Limits come from ``AUTHKIT["RATE_LIMITS"]`` (``{"callback": "30/m", ...}``) and
-apply per client (``REMOTE_ADDR`` unless ``RATE_LIMIT_CLIENT`` names a
-function). The counter is a cache key per (scope, client, window), created with
+apply per client (the client IP of :mod:`django_authkit.clientip`, which
+``TRUSTED_PROXY_COUNT`` makes right behind a proxy, unless ``RATE_LIMIT_CLIENT``
+names a function). The counter is a cache key per (scope, client, window), created with
 ``cache.add`` and bumped with ``cache.incr`` (atomic on Redis and Memcached),
 so every worker process shares it. The client's address is hashed into the key.
 """
@@ -20,6 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
+from django_authkit.clientip import client_ip
 from django_authkit.conf import authkit_settings, default_of
 from django_authkit.jsonresponses import json_error
 
@@ -61,10 +63,11 @@ def rate_for(scope: str) -> Rate | None:
 
 
 def client_of(request: HttpRequest) -> str:
+    """Who a limit counts: ``RATE_LIMIT_CLIENT``'s answer, else the one client IP."""
     path = authkit_settings.RATE_LIMIT_CLIENT
     if path:
         return str(import_string(str(path))(request))
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return client_ip(request)
 
 
 def _key(scope: str, request: HttpRequest, rate: Rate, now: float) -> tuple[str, float]:

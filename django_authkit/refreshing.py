@@ -42,6 +42,7 @@ from django_authkit.client.errors import (
     WorkOSError,
 )
 from django_authkit.client.models import AuthenticationResponse
+from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
 from django_authkit.models import AuthKitSession
 from django_authkit.revocation import end_session
@@ -109,7 +110,7 @@ def _refresh_locked_row(
         early = _before_spending(request, hot, row, organization_id)
         if early is not None or row is None:
             return early or Outcome.ENDED
-        answer = _spend(row, organization_id)
+        answer = _spend(row, organization_id, request)
         if isinstance(answer, Outcome):
             return answer
         _store_pair(row, answer)
@@ -167,7 +168,7 @@ def _spend_unlocked(
     early = _before_spending(request, hot, row, organization_id)
     if early is not None or row is None:
         return early or Outcome.ENDED
-    answer = _spend(row, organization_id)
+    answer = _spend(row, organization_id, request)
     if isinstance(answer, Outcome):
         return answer
     _locked_retry(lambda: _store_pair(row, answer))
@@ -203,8 +204,14 @@ def _before_spending(
     return None
 
 
-def _spend(row: AuthKitSession, organization_id: str | None) -> AuthenticationResponse | Outcome:
-    """Call WorkOS with the stored refresh token; an Outcome when there is nothing to store."""
+def _spend(
+    row: AuthKitSession, organization_id: str | None, request: HttpRequest | None = None
+) -> AuthenticationResponse | Outcome:
+    """Call WorkOS with the stored refresh token; an Outcome when there is nothing to store.
+
+    WorkOS records the client IP and user agent on the session at each refresh too,
+    so the request's are sent; a refresh without a request (background) sends none.
+    """
     refresh_token = crypto.decrypt(row.refresh_token)
     if refresh_token is None:  # SECRET_KEY rotated without a fallback
         end_session(row, "undecryptable")
@@ -216,7 +223,8 @@ def _spend(row: AuthKitSession, organization_id: str | None) -> AuthenticationRe
             time.sleep(LOST_ANSWER_PAUSE * attempt)
         try:
             return api.authenticate_with_refresh_token(
-                refresh_token=refresh_token, organization_id=organization_id
+                refresh_token=refresh_token, organization_id=organization_id,
+                **client_info(request),
             )
         except WorkOSConnectionError as exc:
             # The answer may have been lost after WorkOS rotated the token: ask again now,

@@ -30,6 +30,7 @@ from django_authkit import failures, flow, hooks, identity, provisioning, sessio
 from django_authkit.client import get_workos
 from django_authkit.client.errors import WorkOSError
 from django_authkit.client.models import AuthenticationResponse
+from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
 from django_authkit.tokens import InvalidAccessToken, verify_access_token
 from django_authkit.urlhelpers import after_sign_in_path
@@ -122,7 +123,9 @@ def finish(
         raise SignInRefused(*identity.refusal(request))  # the e-mail rule may say why
     created = bool(getattr(user, "_authkit_created", False))
     if not trusted:
-        auth, claims = assign_organization(auth, claims, organization_id, created=created)
+        auth, claims = assign_organization(
+            auth, claims, organization_id, created=created, request=request
+        )
     if browser:
         login(request, user, backend=backend)
         sessions.start(request, user, auth, claims)
@@ -181,6 +184,7 @@ def assign_organization(
     organization_id: str | None,
     *,
     created: bool,
+    request: HttpRequest | None = None,
 ) -> tuple[AuthenticationResponse, dict[str, Any]]:
     """Tokens for the organization the rule picks: explicit, else the site default.
 
@@ -194,10 +198,10 @@ def assign_organization(
     if organization_id:
         if organization_id == current:
             return auth, claims
-        switched = _switch(auth, organization_id)
+        switched = _switch(auth, organization_id, request)
         if switched is None and created and may_join(organization_id):
             if _join(auth.user.id, organization_id):
-                switched = _switch(auth, organization_id)
+                switched = _switch(auth, organization_id, request)
         if switched is None:
             raise SignInRefused(
                 "organization_not_allowed", "You are not a member of that organization.", 403
@@ -207,7 +211,7 @@ def assign_organization(
     if current or not created or not default:
         return auth, claims
     if _join(auth.user.id, str(default)):
-        switched = _switch(auth, str(default))
+        switched = _switch(auth, str(default), request)
         if switched is not None:
             return switched
         logger.warning("Could not refresh a new user's session into the default organization.")
@@ -215,12 +219,16 @@ def assign_organization(
 
 
 def _switch(
-    auth: AuthenticationResponse, organization_id: str
+    auth: AuthenticationResponse, organization_id: str, request: HttpRequest | None = None
 ) -> tuple[AuthenticationResponse, dict[str, Any]] | None:
-    """Fresh tokens in ``organization_id``, or ``None`` when WorkOS refuses the move."""
+    """Fresh tokens in ``organization_id``, or ``None`` when WorkOS refuses the move.
+
+    The move is a refresh grant for the visitor signing in: it carries their IP and agent.
+    """
     try:
         moved = get_workos().user_management.authenticate_with_refresh_token(
-            refresh_token=auth.refresh_token, organization_id=organization_id
+            refresh_token=auth.refresh_token, organization_id=organization_id,
+            **client_info(request),
         )
     except WorkOSError as exc:
         failure = failures.report(exc, during="a move into an organization")

@@ -2,9 +2,11 @@
 
 Keys come from :mod:`django_authkit.keyset` (one validated set shared across
 processes). Header-supplied keys (``jwk``, ``jku``, ``x5u``, ``x5c``) and ``crit``
-are refused outright (RFC 8725 §3.1, §2.5). Whatever the input (deep nesting,
-huge numbers, duplicate keys, bytes that are not UTF-8, claims of the wrong
-type) the outcome is verified claims or :class:`InvalidAccessToken`, never
+are refused outright (RFC 8725 §3.1, §2.5), and so is every member that would change
+how the payload is read (``b64``, RFC 7797 §6; ``zip``; ``cty``, which announces a
+nested token): the payload is always the base64url of a JSON claims set. Whatever
+the input (deep nesting, huge numbers, duplicate keys, bytes that are not UTF-8,
+claims of the wrong type) the outcome is verified claims or :class:`InvalidAccessToken`, never
 another exception.
 
 The checks are written out here rather than delegated to ``jwt.decode``: with one
@@ -34,8 +36,10 @@ logger = logging.getLogger("django_authkit.tokens")
 
 MAX_TOKEN_BYTES = 16 * 1024
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "sub", "sid")
-FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c", "crit")
+FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c", "crit", "b64", "zip", "cty")
 MAX_TIMESTAMP = 253402300799  # 9999-12-31: anything later cannot be a datetime
+OPTIONAL_TIMES = ("auth_time",)  # read by ``recent_auth_required``: a number or absent
+MAX_ISSUER_SHOWN = 200  # characters of a received ``iss`` kept for the log line
 STRING_CLAIMS = ("iss", "sub", "sid")
 OPTIONAL_STRINGS = ("org_id", "role", "jti")
 STRING_LISTS = ("roles", "permissions", "entitlements", "feature_flags")
@@ -50,11 +54,24 @@ _SHA256 = hashes.SHA256()
 
 
 class InvalidAccessToken(Exception):
-    """The token must not be trusted; ``reason`` is safe to log (no token data)."""
+    """The token must not be trusted; ``reason`` is safe to log (no token data).
 
-    def __init__(self, reason: str) -> None:
+    A ``wrong_issuer`` refusal also carries ``received_issuer`` (the ``iss`` of a token
+    whose signature verified, so WorkOS wrote it) and ``accepted_issuers``, so the one
+    log line can name the fix; :func:`describe` renders them.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        received_issuer: str | None = None,
+        accepted_issuers: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.received_issuer = received_issuer
+        self.accepted_issuers = accepted_issuers
 
 
 class KeysUnavailable(InvalidAccessToken):
@@ -89,6 +106,18 @@ def verify_access_token(token: str, *, from_workos: bool = False) -> dict[str, A
     the signature is checked with ``cryptography`` (PKCS#1 v1.5, SHA-256) against
     the key the header's ``kid`` names, and only then is the payload read.
     """
+    claims = signed_payload(token, from_workos=from_workos)
+    check_registered_claims(claims)
+    check_claim_types(claims)
+    return claims
+
+
+def signed_payload(token: str, *, from_workos: bool = False) -> dict[str, Any]:
+    """The payload of a token whose header and signature check out, claims not yet checked.
+
+    Only for diagnostics (``authkit_doctor`` reads the ``iss`` WorkOS wrote into an
+    expired token); anything that grants access uses :func:`verify_access_token`.
+    """
     head, payload, signature = _segments(token)
     header = _json_segment(head)
     if header.get("alg") != "RS256":
@@ -106,10 +135,7 @@ def verify_access_token(token: str, *, from_workos: bool = False) -> dict[str, A
                    _PKCS1V15, _SHA256)
     except (InvalidSignature, InvalidAccessToken):
         raise InvalidAccessToken("invalid") from None
-    claims = _json_segment(payload, reason="invalid")
-    check_registered_claims(claims)
-    check_claim_types(claims)
-    return claims
+    return _json_segment(payload, reason="invalid")
 
 
 def check_registered_claims(claims: dict[str, Any]) -> None:
@@ -131,8 +157,13 @@ def check_registered_claims(claims: dict[str, Any]) -> None:
     if exp <= now - leeway:
         raise InvalidAccessToken("expired")
     iss = claims["iss"]
-    if not isinstance(iss, str) or iss != authkit_settings.issuer:
-        raise InvalidAccessToken("wrong_issuer")
+    accepted = authkit_settings.issuers
+    if not isinstance(iss, str) or iss not in accepted:
+        raise InvalidAccessToken(
+            "wrong_issuer",
+            received_issuer=iss[:MAX_ISSUER_SHOWN] if isinstance(iss, str) else None,
+            accepted_issuers=authkit_settings.issuer_list,
+        )
     for name in ("sub", "jti"):
         if name in claims and not isinstance(claims[name], str):
             raise InvalidAccessToken("invalid")
@@ -152,8 +183,10 @@ def check_claim_types(claims: Any) -> None:
     """Every claim the app reads has the type it expects, so nothing downstream can crash."""
     if not isinstance(claims, dict):
         raise InvalidAccessToken("invalid")
-    for name in ("exp", "iat"):
+    for name in ("exp", "iat", "auth_time"):
         value = claims.get(name)
+        if name in OPTIONAL_TIMES and value is None:
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < MAX_TIMESTAMP:
             raise InvalidAccessToken(f"bad_claim:{name}")
     for name in STRING_CLAIMS:
@@ -226,3 +259,19 @@ def unverified_expiry(token: Any) -> int | None:
     if isinstance(exp, bool) or not isinstance(exp, int) or not 0 < exp < MAX_TIMESTAMP:
         return None
     return exp
+
+
+def describe(exc: InvalidAccessToken) -> str:
+    """A one-line, log-safe description of a refusal (no token data beyond the issuer).
+
+    ``wrong_issuer`` names the issuer WorkOS wrote, the issuers this site accepts
+    and the setting that fixes it.
+    """
+    if exc.reason != "wrong_issuer":
+        return exc.reason
+    received = ("an iss that is not a string" if exc.received_issuer is None
+                else repr(exc.received_issuer))
+    accepted = ", ".join(repr(i) for i in exc.accepted_issuers) or "nothing"
+    return (f"wrong_issuer: received {received} but this site accepts {accepted} "
+            "(set AUTHKIT['ISSUER'] or WORKOS_ISSUER to the issuer your WorkOS environment "
+            "mints)")

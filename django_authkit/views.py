@@ -25,11 +25,13 @@ from django.views.decorators.cache import never_cache
 from django_authkit import failures, flow, hooks, provisioning, ratelimit, sessions, signals
 from django_authkit.client import get_workos
 from django_authkit.client.errors import WorkOSError
+from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
 from django_authkit.csrf import csrf_token_field
 from django_authkit.jsonresponses import json_error
-from django_authkit.providers import PROVIDERS
 from django_authkit.providers import SignInPageView as SignInPageView
+from django_authkit.providers import accepts as provider_accepted
+from django_authkit.providers import unknown_provider_message
 from django_authkit.reauth import REAUTH_CODES, authorization_url, referring_path
 from django_authkit.refreshing import last_failure, last_refusal
 from django_authkit.signin import SignInRefused, complete_sign_in
@@ -178,8 +180,8 @@ class SignInView(View):
                     return error_response(self.request, "invalid_request", f"Invalid {name}.")
                 options[name] = value
         provider = params.get("provider") or self.provider
-        if provider and provider not in PROVIDERS:
-            return error_response(self.request, "invalid_request", "Unknown provider.")
+        if provider and not provider_accepted(provider):
+            return error_response(self.request, "invalid_request", unknown_provider_message())
         if not options:
             options["provider"] = provider or authkit_settings.DEFAULT_PROVIDER
         for name in ("login_hint", "domain_hint"):
@@ -261,8 +263,7 @@ class CallbackView(View):
             auth = get_workos().user_management.authenticate_with_code(
                 code=code,
                 code_verifier=pending.code_verifier,
-                ip_address=request.META.get("REMOTE_ADDR"),
-                user_agent=request.headers.get("User-Agent", "")[:512] or None,
+                **client_info(request),
             )
         except (WorkOSError, ImproperlyConfigured) as exc:
             return self.render_failure(failures.report(exc, during="the code exchange"))

@@ -207,7 +207,7 @@ def test_unknown_provider_setting_is_a_configuration_error(emu: Any, settings: A
 
     from django_authkit.providers import configured_providers
 
-    settings.AUTHKIT = {**settings.AUTHKIT, "PROVIDERS": ["FacebookOAuth"]}
+    settings.AUTHKIT = {**settings.AUTHKIT, "PROVIDERS": ["facebook"]}
     with pytest.raises(ImproperlyConfigured):
         configured_providers()
 

@@ -124,7 +124,7 @@ def test_no_new_users_when_creation_is_off(
 @pytest.mark.parametrize(
     "params",
     [
-        {"provider": "EvilOAuth"},
+        {"provider": "evil<OAuth>"},  # not a well-formed <Name>OAuth
         {"organization_id": "org_<script>"},
         {"connection_id": "x"},
         {"login_hint": "a\x00b"},

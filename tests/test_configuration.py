@@ -48,7 +48,7 @@ def test_unknown_setting_is_an_error() -> None:
 @CHECKS_NEED_DB
 def test_checks_pass_for_a_complete_configuration() -> None:
     complete = {"CLIENT_ID": "c", "API_KEY": "k", "REDIRECT_URI": "https://x/auth/callback/"}
-    with override_settings(AUTHKIT=complete):
+    with override_settings(AUTHKIT=complete, ALLOWED_HOSTS=["x"]):
         assert _ids() == set()
 
 

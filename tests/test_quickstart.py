@@ -86,7 +86,9 @@ def test_quickstart_builds_a_working_site(tmp_path: Path) -> None:
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "home.html").write_text(blocks["templates/home.html"])
     checked = manage("check", "--fail-level", "WARNING")
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # Its credentials are the docs' placeholders (client_..., sk_...): check must name them.
+    assert checked.returncode != 0, checked.stdout + checked.stderr
+    assert "authkit.E008" in checked.stderr and "'client_...'" in checked.stderr, checked.stderr
     settings_py.write_text(settings_py.read_text() + "\n" + blocks["mysite/settings.py (offline)"])
     checked = manage("check", "--fail-level", "WARNING")  # no W003 with the offline settings
     assert checked.returncode == 0, checked.stdout + checked.stderr

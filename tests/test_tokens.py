@@ -262,3 +262,119 @@ def test_a_non_ascii_segment_after_a_valid_header_is_refused(emu: Any, index: in
     parts[index] = parts[index][:-1] + "\u00e9"
     with pytest.raises(InvalidAccessToken):
         verify_access_token(".".join(parts))
+
+
+# -- issue 22: header members that change how the payload is read; auth_time; issuers ----
+
+
+def _signed_with_header(emu: Any, claims: dict[str, Any], **header: Any) -> str:
+    """A token signed by the emulator's key whose header carries extra members."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key = emu.emulator.key
+    head = _b64({"alg": "RS256", "kid": key.kid, "typ": "JWT", **header})
+    body = _b64(claims)
+    signature = key.private_key.sign(f"{head}.{body}".encode(), padding.PKCS1v15(),
+                                     hashes.SHA256())
+    return f"{head}.{body}." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"b64": False},  # RFC 7797: the payload would be read unencoded
+        {"b64": True},  # still a member only RFC 7797 knows (and it needs crit)
+        {"b64": False, "crit": ["b64"]},
+        {"zip": "DEF"},  # a compressed payload
+        {"cty": "JWT"},  # a nested token: the payload would be another JWT
+    ],
+    ids=["b64-false", "b64-true", "b64-crit", "zip", "cty"],
+)
+def test_header_members_that_change_how_the_payload_is_read_are_refused(
+    emu: Any, header: dict[str, Any]
+) -> None:
+    """Signed by the real key, claims fine: only the header member is wrong."""
+    with pytest.raises(InvalidAccessToken) as info:
+        verify_access_token(_signed_with_header(emu, _claims(emu), **header))
+    assert info.value.reason == "forbidden_header"
+
+
+@pytest.mark.parametrize("auth_time", ["yesterday", 1.5, True, [1], {"t": 1}, -1, 10**13])
+def test_auth_time_is_type_checked_like_iat(emu: Any, auth_time: Any) -> None:
+    with pytest.raises(InvalidAccessToken) as info:
+        verify_access_token(_signed(emu, _claims(emu, auth_time=auth_time)))
+    assert info.value.reason == "bad_claim:auth_time"
+
+
+def test_a_numeric_auth_time_and_none_at_all_both_verify(emu: Any) -> None:
+    now = int(time.time())
+    assert verify_access_token(_signed(emu, _claims(emu, auth_time=now)))["auth_time"] == now
+    assert "auth_time" not in verify_access_token(_signed(emu, _claims(emu)))
+
+
+def test_a_signed_non_numeric_auth_time_never_makes_a_step_up_view_answer_500(
+    signed_in: Client, emu: Any
+) -> None:
+    """``@recent_auth_required`` reads ``auth_time``: the verifier refuses a bad one first."""
+    sub = _parts(crypto.decrypt(AuthKitSession.objects.get().access_token) or "")[1]["sub"]
+    token = _signed(emu, _claims(emu, sub=sub, auth_time="yesterday"))
+    response = Client().get("/sensitive/", HTTP_AUTHORIZATION=f"Bearer {token}",
+                            HTTP_ACCEPT="application/json")
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
+
+
+def test_by_default_the_legacy_and_per_client_issuers_are_accepted(emu: Any) -> None:
+    for iss in (emu.url, f"{emu.url}/", f"{emu.url}/user_management/{emu.client_id}"):
+        assert verify_access_token(_signed(emu, _claims(emu, iss=iss)))["iss"] == iss
+
+
+@pytest.mark.parametrize(
+    "iss",
+    [
+        "https://api.workos.com",  # the real API's origin, while this site uses another
+        "{url}/user_management/client_other",  # another client's per-client shape
+        "{url}/sso/{client_id}",  # flag-gated: only when ISSUER names it
+        "{url}/user_management/{client_id}/",
+        "https://auth.example.com",  # a custom domain nobody configured
+    ],
+)
+def test_other_issuers_are_refused_by_default(emu: Any, iss: str) -> None:
+    iss = iss.format(url=emu.url, client_id=emu.client_id)
+    with pytest.raises(InvalidAccessToken) as info:
+        verify_access_token(_signed(emu, _claims(emu, iss=iss)))
+    assert info.value.reason == "wrong_issuer"
+    assert info.value.received_issuer == iss
+    assert f"{emu.url}/user_management/{emu.client_id}" in info.value.accepted_issuers
+
+
+def test_a_wrong_issuer_refusal_names_what_was_seen_and_what_is_accepted(
+    emu: Any, settings: Any
+) -> None:
+    from django_authkit.tokens import describe
+
+    settings.AUTHKIT = {**settings.AUTHKIT, "ISSUER": "https://a.test, https://b.test"}
+    with pytest.raises(InvalidAccessToken) as info:
+        verify_access_token(_signed(emu, _claims(emu, iss="https://x.test")))
+    exc = info.value
+    assert (exc.received_issuer, exc.accepted_issuers) == (
+        "https://x.test", ("https://a.test", "https://b.test"))
+    line = describe(exc)
+    assert line.startswith("wrong_issuer: received 'https://x.test' but this site accepts "
+                           "'https://a.test', 'https://b.test'")
+    assert "AUTHKIT['ISSUER']" in line and "\n" not in line
+    assert describe(InvalidAccessToken("expired")) == "expired"
+    assert InvalidAccessToken("invalid").received_issuer is None
+    assert InvalidAccessToken("invalid").accepted_issuers == ()
+
+
+def test_an_issuer_setting_given_as_a_list_or_a_comma_string_accepts_each(
+    emu: Any, settings: Any
+) -> None:
+    for value in (["https://a.test", "https://b.test"], " https://a.test ,, https://b.test,"):
+        settings.AUTHKIT = {**settings.AUTHKIT, "ISSUER": value}
+        for iss in ("https://a.test", "https://b.test"):
+            assert verify_access_token(_signed(emu, _claims(emu, iss=iss)))["iss"] == iss
+        with pytest.raises(InvalidAccessToken):  # an explicit list replaces the defaults
+            verify_access_token(_signed(emu, _claims(emu)))

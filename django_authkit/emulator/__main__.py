@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from django_authkit.emulator import issuers
 from django_authkit.emulator.server import EmulatorServer
 
 
@@ -29,7 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(created from the seed on first start)",
     )
     parser.add_argument(
-        "--issuer", help="the iss claim (default <url>/user_management/<client_id>)"
+        "--issuer-shape",
+        "--issuer",
+        dest="issuer",
+        metavar="SHAPE_OR_URL",
+        help="the iss claim: per-client (<url>/user_management/<client_id>, the default), "
+        "legacy (<url>, the bare origin), sso (<url>/sso/<client_id>), or any URL "
+        "(a custom authentication domain)",
     )
     parser.add_argument("--access-token-ttl", type=int, default=300)
     parser.add_argument(
@@ -53,7 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.issuer = issuers.check(args.issuer)
+    except ValueError as exc:
+        parser.error(str(exc))
     server = EmulatorServer(
         host=args.host,
         port=args.port,
@@ -69,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server.start()
     print(f"WorkOS emulator on {server.url}  (client_id={server.client_id})", flush=True)
     print(f"  WORKOS_BASE_URL={server.url}", flush=True)
+    print(f"  access tokens carry iss={server.issuer}", flush=True)
     try:
         assert server._thread is not None
         while server._thread.is_alive():

@@ -128,3 +128,25 @@ def jwks(emu: Emulator, req: Request) -> Response:
     if req.params["client_id"] != emu.client_id:
         raise NotFound("Client", req.params["client_id"])
     return json_response(emu.keys.jwks())
+
+
+@r.route("GET", "/user_management/{client_id}/.well-known/openid-configuration", public=True)
+def openid_configuration(emu: Emulator, req: Request) -> Response:
+    """The issuer and key set this client's tokens carry, as OpenID discovery spells them.
+
+    ``authkit_doctor`` reads ``issuer`` from here to compare it with what a site accepts.
+    """
+    if req.params["client_id"] != emu.client_id:
+        raise NotFound("Client", req.params["client_id"])
+    base = emu.base_url
+    return json_response({
+        "issuer": emu.issuer,
+        "authorization_endpoint": f"{base}/user_management/authorize",
+        "token_endpoint": f"{base}/user_management/authenticate",
+        "jwks_uri": f"{base}/sso/jwks/{emu.client_id}",
+        "end_session_endpoint": f"{base}/user_management/sessions/logout",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "code_challenge_methods_supported": ["S256"],
+    })

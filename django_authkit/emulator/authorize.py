@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ OAUTH_PROVIDERS = {
     "LinkedInOAuth", "MicrosoftOAuth", "SalesforceOAuth", "SlackOAuth", "VercelMarketplaceOAuth",
     "VercelOAuth", "XeroOAuth",
 }  # fmt: skip
+#: WorkOS adds OAuth providers over time; like the API, take any well-formed one.
+OAUTH_NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,40}OAuth")
 REQUEST_TTL = 600
 # Other flows that reuse the hosted page (standalone SSO) finish the form post here.
 COMPLETERS: dict[str, Callable[[Emulator, Request, str, dict[str, Any]], Response]] = {}
@@ -45,6 +48,13 @@ FINISHERS: dict[
     ],
 ] = {}
 CODE_TTL = 600
+
+
+def is_oauth(provider: str | None) -> bool:
+    """A known OAuth provider, or any ``<Name>OAuth`` (the SDK passes unknown values through)."""
+    return bool(provider) and (
+        provider in OAUTH_PROVIDERS or OAUTH_NAME.fullmatch(provider or "") is not None
+    )
 
 
 def redirect_allowed(emu: Emulator, url: str | None) -> bool:
@@ -131,7 +141,7 @@ def authorize(emu: Emulator, req: Request) -> Response:
             "One of provider, connection_id or organization_id is required.",
             state,
         )
-    if provider and provider != "authkit" and provider not in OAUTH_PROVIDERS:
+    if provider and provider != "authkit" and not is_oauth(provider):
         return _error_redirect(
             redirect_uri, "invalid_request", f"Unknown provider '{provider}'.", state
         )
@@ -152,7 +162,7 @@ def authorize(emu: Emulator, req: Request) -> Response:
         "redirect_uri": redirect_uri,
         "state": state,
         "code_challenge": challenge,
-        "provider": provider if provider in OAUTH_PROVIDERS else None,
+        "provider": provider if is_oauth(provider) else None,
         "connection_id": connection_id,
         "organization_id": org_id,
         "login_hint": req.arg("login_hint")
@@ -251,7 +261,7 @@ def complete(emu: Emulator, req: Request) -> Response:
         except (ValueError, Conflict, NotFound) as exc:
             return _page_error(emu, req, request_id, str(exc))
         provider = req.text("provider") or pending["provider"]
-        provider = provider if provider in OAUTH_PROVIDERS else None
+        provider = provider if is_oauth(provider) else None
         impersonator = req.text("impersonator_email")
         if impersonator:
             method = "Impersonation"

@@ -97,6 +97,17 @@ class EmulatorControl:
     def configure(self, **options: Any) -> dict[str, Any]:
         return self._object("POST", "/_emulator/config", json=options)
 
+    def set_issuer(self, shape: str | None) -> str:
+        """Mint ``iss`` in ``shape`` from now on; returns the issuer tokens will carry.
+
+        ``per-client`` (the default, also ``None``), ``legacy`` (the bare origin),
+        ``sso`` (``/sso/<client_id>``) or any http(s) URL (a custom domain).
+        Reset restores the issuer the emulator started with.
+        """
+        self.configure(issuer=shape)
+        issuer: str = self.state()["issuer"]
+        return issuer
+
     def fault(
         self,
         path: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from django_authkit.emulator import issuers
 from django_authkit.emulator.events import create_endpoint
 from django_authkit.emulator.ids import iso_now
 from django_authkit.emulator.routing import Request, Response, error, json_response
@@ -83,8 +84,8 @@ def config(emu: Emulator, req: Request) -> Response:
         cfg.mfa_required = bool(req.body["mfa_required"])
     if "email_verification_required" in req.body:
         cfg.email_verification_required = bool(req.body["email_verification_required"])
-    if "issuer" in req.body:
-        cfg.issuer = req.body["issuer"] or None
+    if "issuer" in req.body:  # a shape (per-client, legacy, sso) or a literal URL
+        cfg.issuer = issuers.check(req.body["issuer"])
     return json_response(asdict(cfg))
 
 

@@ -245,6 +245,11 @@ class CallLog:
             "dropped": dropped,
             "time": iso_now(now),
         }
+        # Where the end user is, as the caller reported it (authenticate grants, magic auth):
+        # tests check that WorkOS is told the client's address, not a proxy's.
+        for name in ("ip_address", "user_agent"):
+            value = body.get(name)
+            entry[name] = value if isinstance(value, str) else None
         with self.lock:
             self.items.append(entry)
             del self.items[:-10000]

@@ -102,8 +102,11 @@ def _create_form(store: Store, pending: dict[str, Any], values: dict[str, str]) 
         f'<div><label for="role">Role</label><select id="role" name="role">{options}</select></div>'
     )
     preferred = pending.get("provider")
+    offered = dict(PROVIDERS)
+    if preferred and preferred not in offered:  # any other OAuth provider the site asked for
+        offered[preferred] = preferred.removesuffix("OAuth")
     buttons = []
-    for slug, label in sorted(PROVIDERS.items(), key=lambda kv: kv[0] != preferred):
+    for slug, label in sorted(offered.items(), key=lambda kv: kv[0] != preferred):
         cls = ' class="preferred"' if slug == preferred else ""
         buttons.append(
             f'<button type="submit" name="provider" value="{slug}"{cls}>'

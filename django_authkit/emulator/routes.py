@@ -7,7 +7,7 @@ to it at a glance:
 ``authorize``              User Management: authorize URL, hosted sign-in page
 ``authenticate``           User Management: ``/user_management/authenticate``
 ``onetime``, ``mfa``       Magic Auth, e-mail verification, password reset; MFA
-``api_users``              Users, sessions, logout, JWKS
+``api_users``              Users, sessions, logout, JWKS, OpenID discovery
 ``api_orgs``               Organizations, domains, organization memberships
 ``invitations``            Invitations
 ``authorization``          Roles, permissions, access checks (RBAC / FGA)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from django_authkit.emulator import persist
+from django_authkit.emulator import issuers, persist
 from django_authkit.emulator.control import EmulatorControl
 from django_authkit.emulator.faults import CallLog, Fault, Faults, reissue
 from django_authkit.emulator.faults import render as render_fault
@@ -87,7 +87,8 @@ class Emulator:
 
     @property
     def issuer(self) -> str:
-        return self.store.config.issuer or f"{self.base_url}/user_management/{self.client_id}"
+        """The ``iss`` minted now: ``config.issuer`` is a shape name or a literal URL."""
+        return issuers.resolve(self.store.config.issuer, self.base_url, self.client_id)
 
     def authorized(self, headers: dict[str, str]) -> bool:
         value = headers.get("authorization", "")
@@ -254,7 +255,7 @@ class EmulatorServer:
             access_token_ttl=access_token_ttl,
             refresh_grace_seconds=refresh_grace_seconds,
             redirect_uris=list(redirect_uris or []),
-            issuer=issuer,
+            issuer=issuers.check(issuer),
         )
         self.emulator = Emulator(client_id, api_key, config, seed, state_file)
         self._httpd: _HTTPServer | None = None

@@ -37,6 +37,7 @@ from django_authkit.client.errors import (
     WorkOSError,
 )
 from django_authkit.client.models import AuthenticationResponse
+from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
 from django_authkit.csrf import csrf_token_field
 from django_authkit.native import pending, throttle
@@ -183,10 +184,8 @@ class NativeView(View):
             raise RateLimited(wait, "Too many attempts for this account.")
 
     def client_info(self) -> dict[str, str | None]:
-        return {
-            "ip_address": self.request.META.get("REMOTE_ADDR") or None,
-            "user_agent": self.request.headers.get("User-Agent", "")[:512] or None,
-        }
+        """Where the grant comes from, as WorkOS records it (the one client IP)."""
+        return client_info(self.request)
 
     def send_email(
         self,

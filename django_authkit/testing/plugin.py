@@ -10,6 +10,11 @@ Fixtures:
     ``authkit_sign_in(client, email=..., organization_name=..., role=...)`` signs a
     Django test client in through the real flow (sign-in view, hosted page,
     callback) and returns the final response.
+``authkit_issuer_shape``
+    ``authkit_issuer_shape(shape, accept=False)`` makes the emulator mint ``iss`` in
+    ``shape`` (``per-client``, ``legacy``, ``sso`` or a custom-domain URL) and returns
+    that issuer; ``accept=True`` also sets ``AUTHKIT['ISSUER']`` to it, as a site on
+    a custom authentication domain does. The next test starts per-client again.
 ``authkit_rotate_keys``
     ``authkit_rotate_keys(retire_old=False)`` rotates the emulator's signing key
     (old and new both published unless ``retire_old``); the next test starts
@@ -75,6 +80,17 @@ def authkit_sign_in(authkit_emulator: Any) -> Callable[..., Any]:
         return sign_in_through_emulator(client, authkit_emulator, **choice)
 
     return sign_in
+
+
+@pytest.fixture
+def authkit_issuer_shape(authkit_emulator: Any, settings: Any) -> Callable[..., str]:
+    def set_shape(shape: str, accept: bool = False) -> str:
+        issuer: str = authkit_emulator.control.set_issuer(shape)
+        if accept:
+            settings.AUTHKIT = {**settings.AUTHKIT, "ISSUER": issuer}
+        return issuer
+
+    return set_shape
 
 
 @pytest.fixture

@@ -19,6 +19,9 @@ AUTHKIT = {
     "SUPERUSER_ROLES": ["admin"],
     "ADMIN_LOGIN_VIA_AUTHKIT": True,  # no password back door into the admin
     "IDLE_TIMEOUT": 8 * 3600,
+    # Behind one load balancer that appends to X-Forwarded-For (as SECURE_PROXY_SSL_HEADER
+    # below assumes): the client IP for rate limits, WorkOS and audit logs (authkit.W120).
+    "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "1")),
 }
 
 SECURE_SSL_REDIRECT = True

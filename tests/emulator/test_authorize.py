@@ -87,7 +87,7 @@ def test_error_redirects(emu, api: Api) -> None:
     assert q["error"] == "invalid_request"
     q = _redirect_error(api, emu, provider=None)
     assert q["error"] == "invalid_request" and q["error_description"]
-    q = _redirect_error(api, emu, provider="NopeOAuth")
+    q = _redirect_error(api, emu, provider="nope")  # any well-formed <Name>OAuth is taken
     assert q["error"] == "invalid_request"
     q = _redirect_error(api, emu, provider=None, organization_id="org_missing")
     assert q["error"] == "organization_invalid"
@@ -215,3 +215,10 @@ def test_authorize_is_public_and_html_escapes(emu, api: Api) -> None:
     r = Api(emu.url, key=None).get(authorize_url(emu)[len(emu.url) :])
     assert r.status_code == 200
     assert "<script>x</script>" not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_any_well_formed_oauth_provider_is_taken(emu, api: Api) -> None:
+    """WorkOS adds providers; the emulator, like the SDK, passes a new ``<Name>OAuth`` through."""
+    page = api.get(authorize_url(emu, provider="SomeFutureOAuth")[len(emu.url) :])
+    assert page.status_code == 200
+    assert 'value="SomeFutureOAuth"' in page.text  # offered on the hosted page

@@ -10,7 +10,8 @@ from django_authkit.doctor import diagnose
 
 
 class Command(BaseCommand):
-    help = "Check credentials, JWKS, redirect URI and clock against WorkOS (or the emulator)."
+    help = ("Check credentials, JWKS, the token issuer, redirect URI and clock against WorkOS "
+            "(or the emulator).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--redirect-uri", help="Callback URL to check (default: REDIRECT_URI)")

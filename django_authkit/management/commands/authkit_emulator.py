@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from django_authkit.conf import authkit_settings
+from django_authkit.conf import authkit_settings, split_issuers
 
 
 class Command(BaseCommand):
@@ -18,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", help="JSON seed file (users, organizations, memberships)")
         parser.add_argument("--access-token-ttl", type=int, default=None)
         parser.add_argument("--state", help="JSON file that keeps the emulator's state")
+        parser.add_argument(
+            "--issuer-shape",
+            help="iss of minted tokens: per-client, legacy, sso or a URL (default: the first "
+            "of AUTHKIT['ISSUER'] when set, else per-client)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django_authkit.emulator.__main__ import main
@@ -31,6 +36,9 @@ class Command(BaseCommand):
             argv += ["--seed", options["seed"]]
         if options["state"]:
             argv += ["--state", options["state"]]
+        shape = options["issuer_shape"] or (split_issuers(authkit_settings.ISSUER) or [None])[0]
+        if shape:
+            argv += ["--issuer-shape", shape]
         if options["access_token_ttl"] is not None:
             argv += ["--access-token-ttl", str(options["access_token_ttl"])]
         main(argv)
