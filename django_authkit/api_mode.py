@@ -27,25 +27,28 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from django_authkit import app_tokens, identity, provisioning, ratelimit, signin, sso_identity
+from django_authkit import (
+    app_tokens,
+    failures,
+    identity,
+    provisioning,
+    ratelimit,
+    signin,
+    sso_identity,
+)
 from django_authkit.api_views import session_config
 from django_authkit.client import get_workos
-from django_authkit.client.errors import (
-    APIError,
-    RateLimitExceededError,
-    ServerError,
-    WorkOSError,
-)
+from django_authkit.client.errors import APIError, WorkOSError
 from django_authkit.client.models import AuthenticationResponse, ProfileAndToken, User
 from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
-from django_authkit.jsonresponses import json_error, json_ok
+from django_authkit.jsonresponses import json_error, json_failure, json_ok
 from django_authkit.models import Organization
-from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
 from django_authkit.urlhelpers import absolute
 
 logger = logging.getLogger("django_authkit.api_mode")
@@ -55,16 +58,42 @@ _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 _ORG = re.compile(r"^org_[0-9A-Za-z]{1,64}$")
 
 
-class Refusal(Exception):
+class Refusal(failures.Refusal):
     """A JSON error to answer: ``code``, ``message``, HTTP ``status``."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: Any, status: int = 400) -> None:
+        super().__init__(failures.Failure(
+            failures.REFUSED if status < 500 else failures.UNAVAILABLE, code, message, status,
+            failures.RETRY_AFTER if status == 503 else None,
+        ))
         self.code, self.message, self.status = code, message, status
 
+    @staticmethod
+    def because(
+        exc: BaseException, *, during: str, refused: failures.Failure | None = None
+    ) -> failures.Refusal:
+        """A WorkOS failure as the one mapping classes it (logged once there)."""
+        return failures.Refusal(failures.report(exc, during=during, refused=refused))
+
     def response(self) -> HttpResponse:
-        headers = {"Retry-After": "5"} if self.status == 503 else None
-        return json_error(self.code, self.message, self.status, headers)
+        return json_failure(self.failure)
+
+
+INVALID_CODE = failures.Failure(
+    failures.REFUSED, "invalid_code", _("The authorization code is invalid or has expired."),
+    400, level=logging.INFO,
+)
+INVALID_REFRESH_TOKEN = failures.Failure(
+    failures.REFUSED, "invalid_refresh_token",
+    _("The refresh token is invalid, used or expired."), 401, level=logging.INFO,
+)
+ORGANIZATION_NOT_ALLOWED = failures.Failure(
+    failures.REFUSED, "organization_not_allowed",
+    _("You are not a member of that organization."), 403, level=logging.INFO,
+)
+ACCOUNT_NOT_ALLOWED = failures.Failure(
+    failures.REFUSED, "account_not_allowed", _("This account cannot sign in here."), 403,
+)
 
 
 @method_decorator([csrf_exempt, never_cache], name="dispatch")
@@ -95,11 +124,10 @@ class ApiView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
             return self.handle(self.body())
-        except Refusal as refusal:
-            return refusal.response()
+        except failures.Refusal as refusal:  # ours, the pipeline's, the mapping's
+            return json_failure(refusal.failure)
         except ImproperlyConfigured as exc:
-            logger.error("AuthKit is misconfigured (%s); run manage.py check.", exc)
-            return json_error("configuration", "Sign-in is not configured on this site.", 503)
+            return json_failure(failures.report(exc, during="an API-mode request"))
 
     def handle(self, data: dict[str, Any]) -> HttpResponse:
         raise NotImplementedError
@@ -110,23 +138,12 @@ class ApiView(View):
         """Where the exchange comes from, as WorkOS records it on the session."""
         return client_info(self.request)
 
-    def verified(self, auth: AuthenticationResponse) -> dict[str, Any]:
-        try:
-            return verify_access_token(auth.access_token, from_workos=True)
-        except KeysUnavailable:
-            raise Refusal("workos_unavailable", "Signing keys are unavailable.", 503) from None
-        except InvalidAccessToken as exc:
-            logger.warning("WorkOS returned an unusable access token: %s", exc.reason)
-            raise Refusal("invalid_token", "The sign-in could not be verified.", 400) from None
-
     def tokens(self, auth: AuthenticationResponse) -> HttpResponse:
         """Rotated tokens (``api-refresh``): provision the user, answer the token response.
 
         A refresh is not a sign-in: no ``signed_in`` signal, no ``on_success`` hook.
         """
-        claims = self.verified(auth)
-        if claims["sub"] != auth.user.id:
-            raise Refusal("invalid_token", "The sign-in could not be verified.", 400)
+        claims = signin.verify(auth, during="an API-mode refresh")
         user = authenticate(self.request, workos_user=auth.user, claims=claims)
         if user is None:
             raise Refusal(*identity.refusal(self.request))  # the e-mail rule may say why
@@ -136,13 +153,10 @@ class ApiView(View):
 
     def sign_in(self, auth: AuthenticationResponse, organization_id: str | None) -> HttpResponse:
         """A finished code exchange through the one sign-in pipeline, without a session."""
-        try:
-            done = signin.finish(
-                self.request, auth, entry_point="api", organization_id=organization_id,
-                sender=type(self), browser=False,
-            )
-        except signin.SignInRefused as exc:
-            raise Refusal(exc.code, exc.message, exc.status) from None
+        done = signin.finish(  # a refusal (signin.SignInRefused) is answered by post()
+            self.request, auth, entry_point="api", organization_id=organization_id,
+            sender=type(self), browser=False,
+        )
         if isinstance(done.hook_answer, HttpResponse):
             done.hook_answer.setdefault("Cache-Control", "no-store")
             return done.hook_answer
@@ -195,11 +209,6 @@ def api_redirect_uri(reported: str | None) -> str | None:
     if reported not in allowed:
         raise Refusal("invalid_redirect_uri", "This redirect_uri is not allowed.")
     return reported
-
-
-def _unavailable(exc: Exception) -> Refusal:
-    logger.warning("WorkOS unavailable in API mode: %s", type(exc).__name__)
-    return Refusal("workos_unavailable", "The sign-in service did not answer. Try again.", 503)
 
 
 def _organization_id(data: dict[str, Any]) -> str | None:
@@ -266,27 +275,20 @@ class ApiCallbackView(ApiView):
                 code_verifier=verifier,
                 **self._client_info(),
             )
-        except (ServerError, RateLimitExceededError) as exc:
-            raise _unavailable(exc) from None
-        except APIError as exc:
-            logger.info("WorkOS refused an authorization code (%s).", exc.error or exc.code)
-            raise Refusal(
-                "invalid_code", "The authorization code is invalid or has expired."
-            ) from None
         except WorkOSError as exc:
-            raise _unavailable(exc) from None
+            raise Refusal.because(
+                exc, during="the code exchange (API mode)", refused=INVALID_CODE
+            ) from None
         return self.sign_in(auth, organization_id)
 
     def sso_exchange(self, code: str, verifier: str | None) -> ProfileAndToken | None:
         """The SSO API's exchange; ``None`` when WorkOS says the code is not an SSO code."""
         try:
             return get_workos().sso.get_profile_and_token(code=code, code_verifier=verifier)
-        except (ServerError, RateLimitExceededError) as exc:
-            raise _unavailable(exc) from None
-        except APIError:
-            return None
         except WorkOSError as exc:
-            raise _unavailable(exc) from None
+            if failures.classify(exc).kind == failures.REFUSED:
+                return None  # not an SSO code: try it as a User Management code
+            raise Refusal.because(exc, during="the SSO exchange (API mode)") from None
 
     def sso_tokens(self, result: ProfileAndToken) -> HttpResponse:
         """An SSO profile through the one pipeline; answers an app token (no refresh token).
@@ -299,24 +301,18 @@ class ApiCallbackView(ApiView):
             workos_user, claims = sso_identity.resolve(result.profile)
         except sso_identity.UnusableProfile as exc:
             raise Refusal("account_not_allowed", exc.message, 403) from None
-        except (ServerError, RateLimitExceededError) as exc:
-            raise _unavailable(exc) from None
-        except APIError as exc:
-            logger.warning("WorkOS refused to resolve an SSO profile (%s).", exc.code)
-            raise Refusal("account_not_allowed", "This account cannot sign in here.", 403) from None
         except WorkOSError as exc:
-            raise _unavailable(exc) from None
+            raise Refusal.because(
+                exc, during="resolving an SSO profile", refused=ACCOUNT_NOT_ALLOWED
+            ) from None
         auth = AuthenticationResponse(
             user=workos_user, access_token="", refresh_token="",
             organization_id=claims.get("org_id"), authentication_method="SSO",
         )
-        try:
-            done = signin.finish(
-                self.request, auth, entry_point="sso", sender=type(self), browser=False,
-                claims=claims,
-            )
-        except signin.SignInRefused as exc:
-            raise Refusal(exc.code, exc.message, exc.status) from None
+        done = signin.finish(  # a refusal is answered by post()
+            self.request, auth, entry_point="sso", sender=type(self), browser=False,
+            claims=claims,
+        )
         if isinstance(done.hook_answer, HttpResponse):
             done.hook_answer.setdefault("Cache-Control", "no-store")
             return done.hook_answer
@@ -362,17 +358,10 @@ class ApiRefreshView(ApiView):
                 organization_id=organization_id,
                 **self._client_info(),
             )
-        except (ServerError, RateLimitExceededError) as exc:
-            raise _unavailable(exc) from None
-        except APIError as exc:
-            if organization_id and not exc.is_invalid_grant and exc.status_code in (403, 404):
-                raise Refusal(
-                    "organization_not_allowed", "You are not a member of that organization.", 403
-                ) from None
-            logger.info("WorkOS refused a refresh token (%s).", exc.error or exc.code)
-            raise Refusal(
-                "invalid_refresh_token", "The refresh token is invalid, used or expired.", 401
-            ) from None
         except WorkOSError as exc:
-            raise _unavailable(exc) from None
+            refused = INVALID_REFRESH_TOKEN
+            if (organization_id and isinstance(exc, APIError) and not exc.is_invalid_grant
+                    and exc.status_code in (403, 404)):
+                refused = ORGANIZATION_NOT_ALLOWED
+            raise Refusal.because(exc, during="an API-mode refresh", refused=refused) from None
         return self.tokens(auth)

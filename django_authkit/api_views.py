@@ -25,12 +25,13 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from django_authkit import ratelimit, sessions
+from django_authkit import failures, ratelimit, sessions
 from django_authkit.conf import authkit_settings
 from django_authkit.csrf import csrf_token_field
-from django_authkit.jsonresponses import json_error, json_ok
+from django_authkit.jsonresponses import json_error, json_failure, json_ok
 from django_authkit.models import Organization
 from django_authkit.providers import configured_providers
+from django_authkit.refreshing import last_failure
 from django_authkit.urlhelpers import absolute
 
 
@@ -154,16 +155,14 @@ class RefreshView(View):
             return json_error(
                 "organization_not_allowed", "You are no longer a member of this organization.", 403
             )
+        failure = last_failure.get()  # why it failed, as the one mapping classes it
         if outcome is sessions.Outcome.ENDED:
             logout(request)
+            if failure is not None:  # ended because WorkOS's token did not verify here
+                return json_failure(failure)
             return json_error("session_ended", "Your session has ended. Sign in again.", 401)
         if outcome not in (sessions.Outcome.REFRESHED, sessions.Outcome.ADOPTED):
-            return json_error(
-                "workos_unavailable",
-                "The sign-in service did not answer. Try again.",
-                503,
-                {"Retry-After": "5"},
-            )
+            return json_failure(failure or failures.UNAVAILABLE_FAILURE)
         from django_authkit.auth_state import AuthKitState
 
         request.authkit = AuthKitState(  # type: ignore[attr-defined]

@@ -1,40 +1,62 @@
 """State, PKCE and return-path handling for the authorization-code flow.
 
 A sign-in attempt is a one-time ``state`` bound to the browser's Django session,
-carrying the PKCE verifier and the validated return path. Several attempts may
-be pending at once (sign-in started in several tabs); each is consumed once.
+carrying the PKCE verifier, the validated return path and the host it started on.
+Several attempts may be pending at once (sign-in started in several tabs); each is
+consumed once.
+
+A callback whose ``state`` matches nothing in the session is refused
+(``state_mismatch``). So that "try again" can keep ``next`` and DEBUG can say why
+(the callback arrived on another host than the sign-in started on, whose session
+cookie the browser does not send there), each start also leaves a short-lived
+breadcrumb in the cache, keyed by a hash of the state: the host and ``next`` only.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 import secrets
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, QueryDict
 from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from django_authkit.conf import authkit_settings
 
+logger = logging.getLogger("django_authkit.flow")
+
 SESSION_KEY = "_authkit_pending"
+BREADCRUMB = "authkit:flow-start:"
 MAX_NEXT_LENGTH = 2048
 MAX_PENDING_CEILING = 50  # whatever the setting says, one browser's store stays small
 
 
 class FlowError(Exception):
-    """A callback that cannot be matched to a sign-in this browser started."""
+    """A callback that cannot be matched to a sign-in this browser started.
 
-    def __init__(self, code: str, message: str) -> None:
+    ``next_url``: the sign-in's return path when known, for "try again";
+    ``debug_hint``: in DEBUG, the likely cause and its fix.
+    """
+
+    def __init__(
+        self, code: str, message: str, *, next_url: str | None = None, debug_hint: str = ""
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.next_url = next_url
+        self.debug_hint = debug_hint
 
 
 @dataclass
@@ -68,12 +90,15 @@ def begin(
         extra=dict(extra or {}),
     )
     store = _live_attempts(request)
+    host = _host(request)
     store[pending.state] = {
         "v": pending.code_verifier,
         "n": pending.next_url,
         "t": pending.created_at,
         "x": pending.extra,
+        "h": host,
     }
+    _leave_breadcrumb(pending.state, host, pending.next_url)
     limit = min(max(1, int(authkit_settings.MAX_PENDING_SIGN_INS)), MAX_PENDING_CEILING)
     while len(store) > limit:  # drop the oldest attempts first
         del store[min(store, key=lambda s: store[s]["t"])]
@@ -96,9 +121,12 @@ def complete(request: HttpRequest, state: str | None) -> PendingSignIn:
         else:  # no empty leftover: every later request would decode it with the session
             request.session.pop(SESSION_KEY, None)
     if entry is None:
+        started = _breadcrumb(state)
         raise FlowError(
             "state_mismatch",
-            "This sign-in was not started in this browser, was already used, or has expired.",
+            _("This sign-in was not started in this browser, was already used, or has expired."),
+            next_url=safe_next(started.get("n"), request) if started else None,
+            debug_hint=host_mismatch(request, started, store) if settings.DEBUG else "",
         )
     verifier, next_url = entry.get("v"), entry.get("n", "")
     if not isinstance(verifier, str) or not _VERIFIER.match(verifier) or not isinstance(
@@ -112,6 +140,65 @@ def complete(request: HttpRequest, state: str | None) -> PendingSignIn:
         created_at=entry["t"],
         extra=entry.get("x") or {},
     )
+
+
+def _host(request: HttpRequest) -> str:
+    try:
+        return request.get_host()
+    except Exception:  # DisallowedHost: nothing to compare with
+        return ""
+
+
+def _breadcrumb_key(state: str) -> str:
+    return BREADCRUMB + hashlib.sha256(state.encode()).hexdigest()[:40]
+
+
+def _leave_breadcrumb(state: str, host: str, next_url: str) -> None:
+    """Where a sign-in started and where it returns to, for a callback that lost its session."""
+    try:
+        cache.set(_breadcrumb_key(state), {"h": host, "n": next_url},
+                  timeout=max(1, int(authkit_settings.STATE_TTL)))
+    except Exception:  # a cache outage must not stop a sign-in
+        logger.warning("Could not record where a sign-in started.", exc_info=True)
+
+
+def _breadcrumb(state: str) -> dict[str, Any] | None:
+    if len(state) > 128:
+        return None
+    try:
+        found = cache.get(_breadcrumb_key(state))
+    except Exception:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def host_mismatch(
+    request: HttpRequest, started: dict[str, Any] | None, store: dict[str, dict[str, Any]]
+) -> str:
+    """In DEBUG: why no pending sign-in matched, when a host mismatch explains it.
+
+    Browsers keep cookies per host, so a sign-in started on ``127.0.0.1`` whose
+    callback comes back to ``localhost`` (``REDIRECT_URI``) finds no session there.
+    """
+    here = _host(request)
+    redirect_host = urlsplit(str(authkit_settings.REDIRECT_URI or "")).netloc
+    began = str(started.get("h") or "") if started else ""
+    if not began:  # another attempt in this session may say where sign-ins start
+        began = next((str(e.get("h")) for e in store.values() if e.get("h")), "")
+    if began and began != here:
+        return _(
+            "This sign-in started on %(start)s but the callback arrived on %(here)s. Browsers "
+            "keep the session cookie per host, so the pending sign-in is not sent to "
+            "%(here)s. Use one host: browse the site on %(here)s, or set "
+            "AUTHKIT['REDIRECT_URI'] to the host you browse (%(start)s) and register it "
+            "with WorkOS."
+        ) % {"start": began, "here": here}
+    if redirect_host and redirect_host != here:
+        return _(
+            "The callback arrived on %(here)s but AUTHKIT['REDIRECT_URI'] names "
+            "%(redirect)s. Use one host: set REDIRECT_URI to the host you browse."
+        ) % {"here": here, "redirect": redirect_host}
+    return ""
 
 
 def _live_attempts(request: HttpRequest) -> dict[str, dict[str, Any]]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import JsonResponse
+
+if TYPE_CHECKING:
+    from django_authkit.failures import Failure
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -18,6 +21,12 @@ def json_error(
         status=status,
         headers={**NO_STORE, **(headers or {})},
     )
+
+
+def json_failure(failure: Failure) -> JsonResponse:
+    """A classified WorkOS or verification failure (:mod:`django_authkit.failures`) as JSON."""
+    headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else None
+    return json_error(failure.code, str(failure.message), failure.status, headers)
 
 
 def json_ok(data: dict[str, Any], status: int = 200) -> JsonResponse:

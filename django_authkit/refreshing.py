@@ -32,7 +32,7 @@ from django.db import OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone as dj_timezone
 
-from django_authkit import crypto, refresh_wakeup, signals
+from django_authkit import crypto, failures, refresh_wakeup, signals
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
     APIError,
@@ -70,6 +70,13 @@ T = TypeVar("T")
 #: ``sso_required``: the switch view then sends the user to re-authenticate.
 last_refusal: ContextVar[str | None] = ContextVar("authkit_last_refusal", default=None)
 
+#: Why the last refresh in this context failed, as :mod:`django_authkit.failures` classes
+#: it (``None``: it did not fail, or WorkOS ended the session): the views that answer a
+#: refresh (organization switch) render it like any other entry point.
+last_failure: ContextVar[failures.Failure | None] = ContextVar(
+    "authkit_last_failure", default=None
+)
+
 
 class Outcome(enum.Enum):
     REFRESHED = "refreshed"  # this request spent the refresh token
@@ -81,6 +88,7 @@ class Outcome(enum.Enum):
 
 def refresh(request: HttpRequest, organization_id: str | None = None) -> Outcome:
     """Refresh (or switch the organization of) the request's session; see :class:`Outcome`."""
+    last_failure.set(None)
     hot = request.session.get(HOT_KEY) or {}
     sid = hot.get("sid")
     if not sid:
@@ -224,15 +232,16 @@ def _spend(
             logger.warning("WorkOS refresh lost (%s); attempt %d.", type(exc).__name__, attempt)
             lost = True
         except (ServerError, RateLimitExceededError) as exc:
-            logger.warning("WorkOS refresh unavailable: %s", type(exc).__name__)
+            last_failure.set(failures.report(exc, during="a refresh"))
             if not lost:  # nothing was spent: keep the session, try on a later request
                 return Outcome.UNAVAILABLE
         except APIError as exc:
             return _refused(row, exc, switching=organization_id is not None)
         except WorkOSError as exc:
-            logger.warning("WorkOS refresh unavailable: %s", type(exc).__name__)
+            last_failure.set(failures.report(exc, during="a refresh"))
             return Outcome.UNAVAILABLE
     logger.error("WorkOS refresh answers lost %d times in a row.", LOST_ANSWER_ATTEMPTS)
+    last_failure.set(failures.UNAVAILABLE_FAILURE)
     return Outcome.UNAVAILABLE
 
 
@@ -261,12 +270,14 @@ def _verify_and_apply(
     except InvalidAccessToken as exc:
         if isinstance(exc, KeysUnavailable) or exc.reason in OUR_SIDE:
             logger.warning("Refreshed tokens kept unverified for now (%s).", exc.reason)
+            last_failure.set(failures.UNAVAILABLE_FAILURE)
             return Outcome.UNAVAILABLE
-        logger.warning("WorkOS returned an unusable access token on refresh: %s", exc.reason)
+        # Never trusted, so the session ends as before; the one ERROR line says why.
+        last_failure.set(failures.report(exc, during="a refresh"))
         end_session(row, "invalid_token")
         return Outcome.ENDED
     if claims["sub"] != hot.get("sub") or claims["sid"] != hot["sid"]:
-        logger.warning("A refresh changed the session's user or sid; ending the session.")
+        last_failure.set(failures.report(InvalidAccessToken("wrong_subject"), during="a refresh"))
         end_session(row, "identity_changed")
         return Outcome.ENDED
     row.access_token_expires_at = expiry(claims)
@@ -284,13 +295,8 @@ def _verify_and_apply(
 
 def _refused(row: AuthKitSession, exc: APIError, *, switching: bool) -> Outcome:
     """Only WorkOS saying no to this session ends it; our own misconfiguration does not."""
-    if exc.is_configuration_error:
-        logger.error(
-            "WorkOS refused this site's credentials on a refresh (HTTP %s, %s, request id %s); "
-            "keeping the session. Fix AUTHKIT['API_KEY'] / AUTHKIT['CLIENT_ID'] "
-            "(run manage.py authkit_doctor).",
-            exc.status_code, exc.error or exc.code, exc.request_id,
-        )
+    if exc.is_configuration_error:  # logged once by the mapping; the session is kept
+        last_failure.set(failures.report(exc, during="a refresh (keeping the session)"))
         return Outcome.UNAVAILABLE
     if exc.is_invalid_grant or (not switching and exc.status_code in (400, 403)):
         logger.info("WorkOS refused a refresh (%s); ending the session.", exc.error or exc.code)
@@ -304,6 +310,7 @@ def _refused(row: AuthKitSession, exc: APIError, *, switching: bool) -> Outcome:
         exc.status_code,
         exc.request_id,
     )
+    last_failure.set(failures.UNAVAILABLE_FAILURE)
     return Outcome.UNAVAILABLE
 
 

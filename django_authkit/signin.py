@@ -26,18 +26,13 @@ from typing import Any
 from django.contrib.auth import authenticate, login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from django_authkit import flow, hooks, identity, provisioning, sessions, signals
+from django_authkit import failures, flow, hooks, identity, provisioning, sessions, signals
 from django_authkit.client import get_workos
-from django_authkit.client.errors import (
-    APIError,
-    RateLimitExceededError,
-    ServerError,
-    WorkOSError,
-)
+from django_authkit.client.errors import WorkOSError
 from django_authkit.client.models import AuthenticationResponse
 from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
-from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
+from django_authkit.tokens import InvalidAccessToken, verify_access_token
 from django_authkit.urlhelpers import after_sign_in_path
 
 logger = logging.getLogger("django_authkit.signin")
@@ -45,14 +40,31 @@ logger = logging.getLogger("django_authkit.signin")
 BACKEND = "django_authkit.backends.AuthKitBackend"
 
 
-class SignInRefused(Exception):
-    """The sign-in cannot finish; ``code``, a message safe to show, and an HTTP status."""
+class SignInRefused(failures.Refusal):
+    """The sign-in cannot finish; ``code``, a message safe to show, and an HTTP status.
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+    ``failure`` is the whole outcome (see :mod:`django_authkit.failures`), which
+    entry points render; ``code``, ``message`` and ``status`` are kept for callers.
+    """
+
+    def __init__(
+        self, code: str, message: Any, status: int = 400, *,
+        failure: failures.Failure | None = None,
+    ) -> None:
+        failure = failure or failures.Failure(
+            failures.REFUSED if status < 500 else failures.UNAVAILABLE, code, message, status,
+            failures.RETRY_AFTER if status == 503 else None,
+        )
+        super().__init__(failure)
+        self.code = failure.code
+        self.message = failure.message
+        self.status = failure.status
+
+    @classmethod
+    def because(cls, exc: BaseException, *, during: str) -> SignInRefused:
+        """The refusal for a WorkOS or verification failure, logged once by the mapping."""
+        failure = failures.report(exc, during=during)
+        return cls(failure.code, failure.message, failure.status, failure=failure)
 
 
 @dataclass
@@ -67,26 +79,20 @@ class SignedIn:
     hook_answer: Any = None
 
 
-def verify(auth: AuthenticationResponse) -> dict[str, Any]:
+def verify(auth: AuthenticationResponse, *, during: str = "the end of a sign-in") -> dict[str, Any]:
     """Verified claims of ``auth``'s access token, bound to ``auth.user``.
 
     The token comes from WorkOS over the authenticated API, so an unknown ``kid``
     may always fetch the key set. Unreachable signing keys are WorkOS's outage
-    (503, try again); a token that does not verify is refused (400), never a 5xx.
+    (503, try again); a token WorkOS returned that does not verify here is the
+    site's configuration or WorkOS at fault (502), never the visitor's.
     """
     try:
         claims = verify_access_token(auth.access_token, from_workos=True)
-    except KeysUnavailable as exc:
-        logger.warning("Signing keys unavailable while finishing a sign-in.")
-        raise SignInRefused(
-            "workos_unavailable", "The sign-in service did not answer. Please try again.", 503
-        ) from exc
     except InvalidAccessToken as exc:
-        logger.warning("Rejected an access token from WorkOS: %s", exc.reason)
-        raise SignInRefused("invalid_token", "The sign-in could not be verified.", 400) from exc
+        raise SignInRefused.because(exc, during=during) from None
     if claims.get("sub") != auth.user.id:
-        logger.warning("WorkOS returned an access token for another user.")
-        raise SignInRefused("invalid_token", "The sign-in could not be verified.", 400)
+        raise SignInRefused.because(InvalidAccessToken("wrong_subject"), during=during)
     return claims
 
 
@@ -224,13 +230,12 @@ def _switch(
             refresh_token=auth.refresh_token, organization_id=organization_id,
             **client_info(request),
         )
-    except (ServerError, RateLimitExceededError) as exc:
-        raise _unavailable(exc) from None
-    except APIError as exc:
-        logger.info("WorkOS refused a move into an organization (%s).", exc.error or exc.code)
-        return None
     except WorkOSError as exc:
-        raise _unavailable(exc) from None
+        failure = failures.report(exc, during="a move into an organization")
+        if failure.kind == failures.REFUSED:
+            return None
+        raise SignInRefused(failure.code, failure.message, failure.status,
+                            failure=failure) from None
     return moved, verify(moved)
 
 
@@ -246,13 +251,6 @@ def _join(workos_user_id: str, organization_id: str) -> bool:
         logger.warning("Could not add a new user to an organization: %s", type(exc).__name__)
         return False
     return True
-
-
-def _unavailable(exc: Exception) -> SignInRefused:
-    logger.warning("WorkOS unavailable while finishing a sign-in: %s", type(exc).__name__)
-    return SignInRefused(
-        "workos_unavailable", "The sign-in service did not answer. Try again.", 503
-    )
 
 
 # -- the browser adapter ------------------------------------------------------------

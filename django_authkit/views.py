@@ -15,19 +15,16 @@ from django.contrib.auth import logout
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render, resolve_url
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from django_authkit import flow, hooks, provisioning, ratelimit, sessions, signals
+from django_authkit import failures, flow, hooks, provisioning, ratelimit, sessions, signals
 from django_authkit.client import get_workos
-from django_authkit.client.errors import (
-    APIError,
-    ConfigurationError,
-    RateLimitExceededError,
-    ServerError,
-    WorkOSError,
-)
+from django_authkit.client.errors import WorkOSError
 from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
 from django_authkit.csrf import csrf_token_field
@@ -36,7 +33,7 @@ from django_authkit.providers import SignInPageView as SignInPageView
 from django_authkit.providers import accepts as provider_accepted
 from django_authkit.providers import unknown_provider_message
 from django_authkit.reauth import REAUTH_CODES, authorization_url, referring_path
-from django_authkit.refreshing import last_refusal
+from django_authkit.refreshing import last_failure, last_refusal
 from django_authkit.signin import SignInRefused, complete_sign_in
 from django_authkit.urlhelpers import (
     absolute,
@@ -54,7 +51,7 @@ _ID = {
 _HINT = re.compile(r"^[^\x00-\x1f\x7f]{1,254}$")
 PROMPTS = frozenset({"login", "consent", "select_account", "none"})
 MAX_CUSTOM_STATE = 1024
-UNAVAILABLE_RETRY_AFTER = 5
+UNAVAILABLE_RETRY_AFTER = failures.RETRY_AFTER
 
 
 class WorkOSRedirect(HttpResponseRedirect):
@@ -64,16 +61,36 @@ class WorkOSRedirect(HttpResponseRedirect):
 
 
 def error_response(
-    request: HttpRequest, code: str, message: str, *, status: int = 400, title: str | None = None
+    request: HttpRequest, code: str, message: Any, *, status: int = 400, title: Any = None,
+    hint: Any = "", next_url: str | None = None, debug_hint: Any = "",
 ) -> HttpResponse:
+    """``authkit/error.html`` (overridable): ``hint`` is for the site's operators,
+    ``debug_hint`` only in DEBUG, and "try again" keeps ``next_url``."""
+    retry_url = reverse("authkit:sign-in")
+    if next_url:
+        retry_url += "?" + urlencode({"next": next_url})
     response = render(
         request,
         "authkit/error.html",
-        {"code": code, "message": message, "title": title or "Sign-in failed"},
+        {"code": code, "message": message, "title": title or _("Sign-in failed"),
+         "hint": hint, "debug_hint": debug_hint, "retry_url": retry_url},
         status=status,
     )
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def failure_response(
+    request: HttpRequest, failure: failures.Failure, *, next_url: str | None = None
+) -> HttpResponse:
+    """The page for a :class:`~django_authkit.failures.Failure`, ``Retry-After`` included."""
+    response = error_response(
+        request, failure.code, failure.message, status=failure.status, title=failure.title,
+        hint=failure.hint, next_url=next_url,
+    )
+    if failure.retry_after:
+        response["Retry-After"] = str(failure.retry_after)
     return response
 
 
@@ -218,6 +235,7 @@ class CallbackView(View):
     on_error: Any = None
     base_url: str | None = None
     rate_limit_scope = "callback"
+    next_url: str | None = None  # the sign-in's ``next``, once known: "try again" keeps it
 
     def get(self, request: HttpRequest) -> HttpResponse:
         wait = ratelimit.retry_after(request, self.rate_limit_scope)
@@ -233,7 +251,9 @@ class CallbackView(View):
         try:
             pending = flow.complete(request, params.get("state"))
         except flow.FlowError as exc:
-            return self.failure(exc.code, exc.message)
+            self.next_url = exc.next_url
+            return self.failure(exc.code, exc.message, debug_hint=exc.debug_hint)
+        self.next_url = pending.next_url or None
         code = params.get("code", "")
         if not flow.valid_code(code):
             return self.failure(
@@ -245,19 +265,8 @@ class CallbackView(View):
                 code_verifier=pending.code_verifier,
                 **client_info(request),
             )
-        except (ServerError, RateLimitExceededError) as exc:
-            return self.unavailable(exc)
-        except APIError as exc:
-            if exc.is_configuration_error:
-                return self.misconfigured(exc)
-            logger.info("WorkOS refused an authorization code (%s).", exc.error or exc.code)
-            return self.failure("invalid_code", "This sign-in link is invalid or has expired.")
-        except ConfigurationError as exc:
-            return self.misconfigured(exc)
-        except WorkOSError as exc:
-            return self.unavailable(exc)
-        except ImproperlyConfigured as exc:
-            return configuration_error(request, exc)
+        except (WorkOSError, ImproperlyConfigured) as exc:
+            return self.render_failure(failures.report(exc, during="the code exchange"))
         next_url = pending.next_url or (
             str(resolve_url(self.return_path)) if self.return_path else None
         )
@@ -268,49 +277,35 @@ class CallbackView(View):
                 base_url=self.base_url,
             )
         except SignInRefused as exc:
-            response = self.failure(exc.code, exc.message, status=exc.status)
-            if exc.status == 503:  # signing keys unavailable for now: a retry will do
-                response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
-            return response
+            return self.render_failure(exc.failure)
 
-    def failure(self, code: str, message: str, status: int = 400) -> HttpResponse:
+    def render_failure(self, failure: failures.Failure) -> HttpResponse:
+        """A classified failure (see :mod:`django_authkit.failures`) as this view's page."""
+        response = self.failure(
+            failure.code, failure.message, status=failure.status, title=failure.title,
+            hint=failure.hint,
+        )
+        if failure.retry_after and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(failure.retry_after)
+        return response
+
+    def failure(
+        self, code: str, message: Any, status: int = 400, *, title: Any = None,
+        hint: Any = "", debug_hint: Any = "",
+    ) -> HttpResponse:
+        """The error page (or the ``on_error`` hook's answer); "try again" keeps ``next``."""
         if status < 500:  # count the client's failures, not WorkOS outages
             ratelimit.hit(self.request, self.rate_limit_scope)
         hook = hooks.resolve(self.on_error or authkit_settings.ON_ERROR)
         if hook is not None:
-            replaced = hook(self.request, hooks.CallbackError(code, message, status))
+            replaced = hook(self.request, hooks.CallbackError(code, str(message), status))
             if isinstance(replaced, HttpResponse):
                 replaced.setdefault("Cache-Control", "no-store")
                 replaced.setdefault("Referrer-Policy", "no-referrer")
                 return replaced
-        return error_response(self.request, code, message, status=status)
-
-    def unavailable(self, exc: WorkOSError) -> HttpResponse:
-        """WorkOS busy (429), failing (5xx) or silent: 503 with ``Retry-After``, try again."""
-        logger.warning("WorkOS unavailable during a code exchange: %s", type(exc).__name__)
-        wait = getattr(exc, "retry_after", None) or UNAVAILABLE_RETRY_AFTER
-        response = self.failure(
-            "workos_unavailable",
-            "The sign-in service did not answer. Please try again in a moment.",
-            status=503,
-        )
-        response["Retry-After"] = str(max(1, min(int(wait), 300)))
-        return response
-
-    def misconfigured(self, exc: WorkOSError) -> HttpResponse:
-        """WorkOS refused the site's API key or client id: the site's fault, not the visitor's."""
-        logger.error(
-            "WorkOS refused this site's credentials at the code exchange (%s). Set "
-            "AUTHKIT['API_KEY'] (WORKOS_API_KEY) to the secret key and AUTHKIT['CLIENT_ID'] "
-            "(WORKOS_CLIENT_ID) to the client id of the same WorkOS environment; "
-            "`manage.py authkit_doctor` checks both.",
-            exc,
-        )
-        return self.failure(
-            "configuration",
-            "Sign-in is not set up correctly on this site. This is not something you did: "
-            "the site's administrators need to fix its WorkOS settings.",
-            status=503,
+        return error_response(
+            self.request, code, message, status=status, title=title, hint=hint,
+            next_url=getattr(self, "next_url", None), debug_hint=debug_hint,
         )
 
 
@@ -374,8 +369,11 @@ class SwitchOrganizationView(View):
         previous = request.authkit.organization_id  # type: ignore[attr-defined]
         last_refusal.set(None)
         outcome = sessions.refresh(request, organization_id=org_id)
+        failure = last_failure.get()  # why a refresh failed, as the mapping says
         if outcome is sessions.Outcome.ENDED:
             logout(request)
+            if failure is not None:
+                return self.answer_failure(failure)
             return self.answer("session_ended", "Your session has ended. Sign in again.", 401)
         if outcome is sessions.Outcome.REFUSED:
             if last_refusal.get() in REAUTH_CODES:
@@ -384,9 +382,7 @@ class SwitchOrganizationView(View):
                 "organization_not_allowed", "You are not a member of that organization.", 403
             )
         if outcome is not sessions.Outcome.REFRESHED:
-            return self.answer(
-                "workos_unavailable", "The sign-in service did not answer. Try again.", 503
-            )
+            return self.answer_failure(failure or failures.UNAVAILABLE_FAILURE)
         hot = request.session[sessions.HOT_KEY]
         membership = provisioning.sync_membership(request.user, hot)
         sessions.apply_policy(request, membership.organization if membership else None)
@@ -428,13 +424,20 @@ class SwitchOrganizationView(View):
             )
         return WorkOSRedirect(url)
 
-    def answer(self, code: str, message: str, status: int) -> HttpResponse:
+    def answer(self, code: str, message: Any, status: int, hint: Any = "") -> HttpResponse:
         from django_authkit.middleware import wants_json
 
         if wants_json(self.request):
-            return json_error(code, message, status)
+            return json_error(code, str(message), status)
         return error_response(self.request, code, message, status=status,
-                              title="Could not switch organization")
+                              title=_("Could not switch organization"), hint=hint)
+
+    def answer_failure(self, failure: failures.Failure) -> HttpResponse:
+        """A WorkOS or verification failure, as the mapping classified it."""
+        response = self.answer(failure.code, failure.message, failure.status, failure.hint)
+        if failure.retry_after:
+            response["Retry-After"] = str(failure.retry_after)
+        return response
 
 
 def _consume_quietly(request: HttpRequest, state: str | None) -> None:

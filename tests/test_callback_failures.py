@@ -124,7 +124,7 @@ def test_no_new_users_when_creation_is_off(
 @pytest.mark.parametrize(
     "params",
     [
-        {"provider": "EvilOAuth"},
+        {"provider": "evil<OAuth>"},  # not a well-formed <Name>OAuth
         {"organization_id": "org_<script>"},
         {"connection_id": "x"},
         {"login_hint": "a\x00b"},
@@ -132,3 +132,49 @@ def test_no_new_users_when_creation_is_off(
 )
 def test_sign_in_rejects_bad_parameters(emu: Any, client: Client, params: dict[str, str]) -> None:
     _assert_error_page(client.get("/auth/sign-in/", params), 400, "invalid_request")
+
+
+def _start_on(host: str, emu: Any, settings: Any, redirect_host: str) -> tuple[Client, str]:
+    """A sign-in started on ``host`` whose REDIRECT_URI names ``redirect_host``."""
+    redirect = f"http://{redirect_host}/auth/callback/"
+    settings.AUTHKIT = {**settings.AUTHKIT, "REDIRECT_URI": redirect}
+    emu.control.configure(redirect_uris=[redirect])
+    browser = Client(HTTP_HOST=host)
+    location = browser.get("/auth/sign-in/", {"next": "/reports/?q=1"})["Location"]
+    callback = urlsplit(emu.control.complete_sign_in(location, email="hosts@example.test"))
+    return browser, f"{callback.path}?{callback.query}"
+
+
+def test_debug_state_mismatch_names_a_callback_on_another_host(emu: Any, settings: Any) -> None:
+    """127.0.0.1 in the address bar, REDIRECT_URI on localhost: the cookie stays behind."""
+    settings.DEBUG = True
+    _, path = _start_on("127.0.0.1", emu, settings, redirect_host="localhost")
+    other_host = Client(HTTP_HOST="localhost")  # the browser sends 127.0.0.1's cookie nowhere
+    response = other_host.get(path)
+    _assert_error_page(response, 400, "state_mismatch")
+    body = response.content.decode().replace("&#x27;", "'")
+    assert "started on 127.0.0.1 but the callback arrived on localhost" in body
+    assert "Use one host" in body and "AUTHKIT['REDIRECT_URI']" in body
+    assert 'href="/auth/sign-in/?next=%2Freports%2F%3Fq%3D1"' in body  # try again keeps next
+
+
+def test_state_mismatch_without_debug_keeps_next_and_says_no_more(
+    emu: Any, settings: Any
+) -> None:
+    _, path = _start_on("127.0.0.1", emu, settings, redirect_host="localhost")
+    response = Client(HTTP_HOST="localhost").get(path)
+    _assert_error_page(response, 400, "state_mismatch")
+    body = response.content.decode()
+    assert "127.0.0.1" not in body and "REDIRECT_URI" not in body
+    assert 'href="/auth/sign-in/?next=%2Freports%2F%3Fq%3D1"' in body
+
+
+def test_debug_state_mismatch_on_the_same_host_blames_no_host(
+    emu: Any, settings: Any
+) -> None:
+    settings.DEBUG = True
+    browser, path = _start_on("localhost", emu, settings, redirect_host="localhost")
+    assert browser.get(path).status_code == 302
+    replayed = browser.get(path)
+    _assert_error_page(replayed, 400, "state_mismatch")
+    assert "Use one host" not in replayed.content.decode()

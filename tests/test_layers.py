@@ -25,6 +25,9 @@ LAYERS = {
     "backends": {"sessions", "refreshing", "views", "middleware"},
     "provisioning": {"sessions", "refreshing", "views", "middleware"},
     "ratelimit": {"views", "middleware", "sessions"},
+    # The one failure mapping sits below every entry point and the refresh that use it.
+    "failures": {"sessions", "refreshing", "signin", "provisioning", "backends", "views",
+                 "middleware", "api_mode", "native"},
 }
 
 

@@ -193,6 +193,31 @@ class EmulatorControl:
                 "match": {"grant_type": grant_type} if grant_type else None, "count": count}
         return self._object("POST", "/_emulator/faults", json=body)
 
+    def misissue_token(
+        self,
+        *,
+        claims: dict[str, Any] | None = None,
+        foreign_key: bool = False,
+        opaque: bool = False,
+        grant_type: str | None = None,
+        count: int | None = 1,
+    ) -> dict[str, Any]:
+        """Answer the next successful ``authenticate`` (of ``grant_type``) with its access
+        token re-minted as a misconfigured WorkOS would: ``claims`` changed (a foreign
+        ``iss``, another ``sub``), signed by a ``foreign_key`` the JWKS does not publish,
+        or ``opaque`` (not a JWT)."""
+        token: dict[str, Any] = {}
+        if claims:
+            token["claims"] = claims
+        if foreign_key:
+            token["key"] = "foreign"
+        if opaque:
+            token["opaque"] = True
+        body = {"path": "/user_management/authenticate", "method": "POST", "status": None,
+                "token": token, "match": {"grant_type": grant_type} if grant_type else None,
+                "count": count}
+        return self._object("POST", "/_emulator/faults", json=body)
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/_emulator/faults")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -37,6 +38,8 @@ class Fault:
     then ``patch`` overwrites fields of a successful JSON answer (a crafted
     ``access_token``, say) and ``drop`` closes the connection instead of
     answering: the request took effect but the caller never learns it.
+    ``token`` re-mints the answer's ``access_token`` as a misconfigured WorkOS
+    would (see :func:`reissue`): another issuer, another key, another user, opaque.
     """
 
     path: str
@@ -50,6 +53,7 @@ class Fault:
     match: dict[str, Any] | None = None
     drop: bool = False
     patch: dict[str, Any] | None = None
+    token: dict[str, Any] | None = None
     id: int = 0
     hits: int = 0
 
@@ -123,6 +127,45 @@ def render(fault: Fault) -> tuple[bytes, str]:
     return BODY_KINDS[fault.body_kind](fault)
 
 
+#: How ``token`` may change the access token: ``claims`` (merged, e.g. a foreign
+#: ``iss`` or another ``sub``), ``key`` (``"foreign"``: signed by a key the JWKS does
+#: not publish, under the same ``kid``), ``opaque`` (not a JWT at all).
+TOKEN_OPTIONS = frozenset({"claims", "key", "opaque"})
+
+
+def token_spec(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not set(value) <= TOKEN_OPTIONS:
+        raise ValueError(f"token takes {', '.join(sorted(TOKEN_OPTIONS))}")
+    if value.get("key") not in (None, "foreign"):
+        raise ValueError("token key must be 'foreign'")
+    if "claims" in value and not isinstance(value["claims"], dict):
+        raise ValueError("token claims must be an object")
+    return dict(value)
+
+
+_FOREIGN_KEY: list[Any] = []
+
+
+def reissue(access_token: str, spec: dict[str, Any], private_key: Any) -> str:
+    """``access_token`` as ``spec`` says: re-signed with changed claims or another key."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if spec.get("opaque"):
+        return "wos_opaque_" + secrets.token_urlsafe(24)
+    header = jwt.get_unverified_header(access_token)
+    claims = jwt.decode(access_token, options={"verify_signature": False})
+    claims.update(spec.get("claims") or {})
+    if spec.get("key") == "foreign":
+        if not _FOREIGN_KEY:
+            _FOREIGN_KEY.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        private_key = _FOREIGN_KEY[0]
+    return jwt.encode(claims, private_key, algorithm="RS256",
+                      headers={"kid": header.get("kid"), "typ": "JWT"})
+
+
 @dataclass
 class Faults:
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -144,6 +187,7 @@ class Faults:
             match=data.get("match"),
             drop=bool(data.get("drop")),
             patch=data.get("patch") if isinstance(data.get("patch"), dict) else None,
+            token=token_spec(data.get("token")),
         )
         with self.lock:
             fault.id = self.next_id

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django_authkit.emulator import issuers, persist
 from django_authkit.emulator.control import EmulatorControl
-from django_authkit.emulator.faults import CallLog, Fault, Faults
+from django_authkit.emulator.faults import CallLog, Fault, Faults, reissue
 from django_authkit.emulator.faults import render as render_fault
 from django_authkit.emulator.keys import KeyRing, SigningKey
 from django_authkit.emulator.routes import router, seed_sections
@@ -122,7 +122,7 @@ class Emulator:
                 else self.dispatch(req)
             )
             if fault is not None and fault.status is None:
-                response = after_fault(fault, response)
+                response = after_fault(fault, response, self.key.private_key)
         response.headers.setdefault("X-Request-ID", f"req_{uuid.uuid4().hex}")
         if not internal:
             self.calls.record(
@@ -132,7 +132,7 @@ class Emulator:
                 body,
                 response.status,
                 fault is not None
-                and (fault.status is not None or fault.drop or bool(fault.patch)),
+                and (fault.status is not None or fault.drop or bool(fault.patch or fault.token)),
                 self.store.now(),
                 dropped=response.drop,
             )
@@ -174,15 +174,18 @@ class Emulator:
                 self.save_state()
 
 
-def after_fault(fault: Fault, response: Response) -> Response:
-    """Apply a pass-through fault to the real answer: ``patch`` its JSON, or ``drop`` it."""
-    if fault.patch and 200 <= response.status < 300:
+def after_fault(fault: Fault, response: Response, private_key: Any = None) -> Response:
+    """Apply a pass-through fault to the real answer: ``patch`` its JSON, re-mint its
+    ``token``, or ``drop`` it."""
+    if (fault.patch or fault.token) and 200 <= response.status < 300:
         try:
             data = json.loads(response.body)
         except ValueError:
             data = None
         if isinstance(data, dict):
-            data.update(fault.patch)
+            if fault.token and isinstance(data.get("access_token"), str):
+                data["access_token"] = reissue(data["access_token"], fault.token, private_key)
+            data.update(fault.patch or {})
             response.body = json.dumps(data).encode()
     response.drop = fault.drop
     return response

@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from django_authkit import flow
+from django_authkit import failures, flow
 from django_authkit.client.errors import (
     APIError,
     AuthenticationFlowError,
@@ -33,7 +33,6 @@ from django_authkit.client.errors import (
     MfaEnrollmentError,
     OrganizationSelectionRequiredError,
     RateLimitExceededError,
-    ServerError,
     SsoRequiredError,
     WorkOSError,
 )
@@ -210,12 +209,10 @@ class NativeView(View):
             send()
         except RateLimitExceededError as exc:
             raise RateLimited.by_workos(exc) from exc
-        except ServerError as exc:
-            return self.unavailable(form, exc)
-        except APIError as exc:
-            logger.info(refused, exc.code or exc.error)
         except WorkOSError as exc:
-            return self.unavailable(form, exc)
+            if not visitor_refused(exc):
+                return self.unavailable(form, exc)
+            logger.info(refused, getattr(exc, "code", None) or getattr(exc, "error", None))
         throttle.hit(self.request, throttle.SEND, email)
         return None
 
@@ -281,17 +278,12 @@ class NativeView(View):
             )
         except RateLimitExceededError as exc:
             raise RateLimited.by_workos(exc) from exc
-        except ServerError as exc:
-            return self.unavailable(form, exc)
-        except APIError as exc:
+        except (WorkOSError, ImproperlyConfigured) as exc:
+            if not (isinstance(exc, APIError) and visitor_refused(exc)):
+                return self.failed(form, failures.report(exc, during="a native sign-in step"))
             logger.info("WorkOS refused a native sign-in step (%s).", exc.code or exc.error)
             throttle.hit(self.request, throttle.ACCOUNT, account)
             return refused(exc)
-        except WorkOSError as exc:
-            return self.unavailable(form, exc)
-        except ImproperlyConfigured as exc:
-            logger.error("AuthKit is misconfigured (%s); run manage.py check.", exc)
-            return self.error(form, "Sign-in is not configured on this site.", 503)
         pending.clear(self.request)
         try:
             return complete_sign_in(
@@ -305,7 +297,7 @@ class NativeView(View):
                 entry_point="native",
             )
         except SignInRefused as exc:
-            return self.error(self.get_form(), exc.message, exc.status)
+            return self.failed(self.get_form(), exc.failure)
 
     def step_up(
         self,
@@ -334,8 +326,20 @@ class NativeView(View):
         return HttpResponseRedirect(f"{reverse('authkit:sign-in')}?{urlencode(params)}")
 
     def unavailable(self, form: forms.Form, exc: Exception) -> HttpResponse:
-        logger.warning("WorkOS unavailable during a native sign-in: %s", type(exc).__name__)
-        return self.error(form, UNAVAILABLE, 503)
+        """WorkOS failed (or answered what this step cannot use): the mapping's page."""
+        return self.failed(form, failures.report(
+            exc, during="a native sign-in", refused=failures.UNAVAILABLE_FAILURE
+        ))
+
+    def failed(self, form: forms.Form, failure: failures.Failure) -> HttpResponse:
+        """A classified failure (:mod:`django_authkit.failures`) on this form's page."""
+        _add_error(form, None, str(failure.message))
+        if failure.hint:
+            _add_error(form, None, str(failure.hint))
+        response = self.render(form, status=failure.status)
+        if failure.retry_after:
+            response["Retry-After"] = str(failure.retry_after)
+        return response
 
     def wrong_code(self, form: forms.Form, exc: APIError) -> HttpResponse:
         """A refused code on an open step: count it, close the step after too many."""
@@ -347,6 +351,11 @@ class NativeView(View):
             return restart(too_many=True)
         _add_error(form, "code", WRONG_CODE)
         return self.render(form, status=400)
+
+
+def visitor_refused(exc: BaseException) -> bool:
+    """WorkOS said no to what the visitor sent (not an outage, not the site's settings)."""
+    return failures.classify(exc).kind == failures.REFUSED
 
 
 def restart(*, expired: bool = False, too_many: bool = False) -> HttpResponse:

@@ -20,15 +20,13 @@ from django.views.decorators.cache import never_cache
 
 from django_authkit.client import get_workos
 from django_authkit.client.errors import (
-    APIError,
     BadRequestError,
     RateLimitExceededError,
-    ServerError,
     UnprocessableEntityError,
     WorkOSError,
 )
 from django_authkit.native import pending
-from django_authkit.native.base import NativeView, RateLimited, logger
+from django_authkit.native.base import NativeView, RateLimited, logger, visitor_refused
 from django_authkit.native.forms import EmailForm, SetPasswordForm
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-.~]{8,512}$")
@@ -96,21 +94,17 @@ class PasswordResetConfirmView(NativeView):
             )
         except RateLimitExceededError as exc:
             raise RateLimited.by_workos(exc) from exc
-        except ServerError as exc:
-            return self.unavailable(form, exc)
-        except (BadRequestError, UnprocessableEntityError) as exc:
-            if "password" in (exc.code or ""):
+        except WorkOSError as exc:
+            if not visitor_refused(exc):
+                return self.unavailable(form, exc)
+            code = getattr(exc, "code", None) or ""
+            if isinstance(exc, BadRequestError | UnprocessableEntityError) and "password" in code:
                 form.add_error("password", "Choose a stronger password.")
                 return self.render(form, status=400)
-            logger.info("WorkOS refused a password reset token (%s).", exc.code or exc.error)
+            logger.info("WorkOS refused a password reset token (%s).",
+                        code or getattr(exc, "error", None))
             pending.clear(self.request)
             return self.invalid()
-        except APIError as exc:
-            logger.info("WorkOS refused a password reset token (%s).", exc.code or exc.error)
-            pending.clear(self.request)
-            return self.invalid()
-        except WorkOSError as exc:
-            return self.unavailable(form, exc)
         pending.clear(self.request)
         context = self.get_context_data(email=user.email, title="Password changed")
         return self.render_page(self.done_template_name, context)
