@@ -34,8 +34,9 @@ def verification(token: str, rounds: int = 7, per_round: int = 200) -> dict[str,
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    from django_authkit import bearer, tokens
     from django_authkit.conf import authkit_settings
+    from django_authkit.sessions import bearer
+    from django_authkit.tokens import verify as tokens
 
     header = jwt.get_unverified_header(token)
     key = tokens.signing_key(header["kid"])

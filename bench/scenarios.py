@@ -138,7 +138,7 @@ def setup(emu: Any, diagnostics: bool = False) -> dict[str, Callable[[], None]]:
     from django.conf import settings
     from django.core.management import call_command
 
-    from django_authkit import bearer
+    from django_authkit.sessions import bearer
 
     call_command("migrate", verbosity=0)
     emu.control.configure(redirect_uris=["http://testserver/auth/callback/"])

@@ -14,9 +14,7 @@ class AuthKitConfig(AppConfig):
     def ready(self) -> None:
         # Importing registers the system checks and connects the audit-log and
         # refresh (membership mirror) receivers.
-        from django_authkit import (  # noqa: F401
-            audit,
-            checks,
-            config_checks,
-            refresh_sync,
-        )
+        from django_authkit.checks import settings as config_checks  # noqa: F401
+        from django_authkit.checks import setup as checks  # noqa: F401
+        from django_authkit.events import audit  # noqa: F401
+        from django_authkit.events import refresh as refresh_sync  # noqa: F401

@@ -21,11 +21,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from django_authkit import identity, signals
-from django_authkit.adapter import get_adapter
-from django_authkit.auth_state import active_permissions
+from django_authkit import signals
 from django_authkit.client.models import User as WorkOSUserData
+from django_authkit.identity import rules as identity
+from django_authkit.identity.adapter import get_adapter
 from django_authkit.models import WorkOSUser
+from django_authkit.sessions.state import active_permissions
 
 logger = logging.getLogger("django_authkit.backends")
 
@@ -77,7 +78,7 @@ class AuthKitBackend(ModelBackend):
     def filter_users_by_claims(self, workos_user: WorkOSUserData) -> QuerySet[Any]:
         """Existing local users an opted-in e-mail link may attach to.
 
-        A database pre-filter only: :func:`django_authkit.identity.same_email`
+        A database pre-filter only: :func:`django_authkit.identity.rules.same_email`
         decides among what it returns, so no collation makes the decision.
         """
         user_model = get_user_model()
@@ -243,7 +244,7 @@ class AuthKitBackend(ModelBackend):
 
 def _adapter_may_link(adapter: Any, workos_user: WorkOSUserData) -> bool:
     """False only when the adapter's rule refuses every local user (the default, off)."""
-    from django_authkit.adapter import DefaultAdapter
+    from django_authkit.identity.adapter import DefaultAdapter
 
     if type(adapter).can_link_by_email is not DefaultAdapter.can_link_by_email:
         return True  # a site's own rule: ask it about each candidate

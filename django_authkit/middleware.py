@@ -30,15 +30,16 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from django_authkit import revocation, sessions
-from django_authkit.auth_state import (
+from django_authkit.sessions import lifecycle as sessions
+from django_authkit.sessions import revocation
+from django_authkit.sessions.state import (
     ANONYMOUS,
     AuthKitState,
     active_binding,
     reset_active_permissions,
     set_active_permissions,
 )
-from django_authkit.jsonresponses import json_error
+from django_authkit.web.responses import json_error
 
 Handler = Callable[[HttpRequest], Any]
 logger = logging.getLogger("django_authkit.middleware")
@@ -152,8 +153,8 @@ class AuthKitMiddleware:
         Returns ``_AUTHENTICATED`` when it did (the session is then ignored), a
         JSON 401/503 for a refused token, or ``None`` to carry on with the session.
         """
-        from django_authkit import bearer
         from django_authkit.conf import authkit_settings
+        from django_authkit.sessions import bearer
 
         token = bearer.token_from(request)
         if token is None or not authkit_settings.BEARER_TOKENS:

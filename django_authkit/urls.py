@@ -4,7 +4,11 @@ from typing import Any
 
 from django.urls import URLResolver, include, path
 
-from django_authkit import api_mode, api_views, entry_views, providers, views
+from django_authkit import views
+from django_authkit.api import mode as api_mode
+from django_authkit.api import session as api_views
+from django_authkit.signin import providers
+from django_authkit.web import entry as entry_views
 from django_authkit.webhooks import WebhookView
 
 app_name = "authkit"

@@ -22,25 +22,31 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from django_authkit import failures, flow, hooks, provisioning, ratelimit, sessions, signals
+from django_authkit import signals
 from django_authkit.client import get_workos
 from django_authkit.client.errors import WorkOSError
-from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
-from django_authkit.csrf import csrf_token_field
-from django_authkit.jsonresponses import json_error
-from django_authkit.providers import SignInPageView as SignInPageView
-from django_authkit.providers import accepts as provider_accepted
-from django_authkit.providers import unknown_provider_message
-from django_authkit.reauth import REAUTH_CODES, authorization_url, referring_path
-from django_authkit.refreshing import last_failure, last_refusal
-from django_authkit.signin import SignInRefused, complete_sign_in
-from django_authkit.urlhelpers import (
+from django_authkit.core import ratelimit
+from django_authkit.core.clientip import client_info
+from django_authkit.core.urlhelpers import (
     absolute,
     after_sign_in_path,
     after_sign_out_path,
     redirect_uri,
 )
+from django_authkit.identity import provisioning
+from django_authkit.sessions import lifecycle as sessions
+from django_authkit.sessions.refresh import last_failure, last_refusal
+from django_authkit.signin import hooks
+from django_authkit.signin import start as flow
+from django_authkit.signin.pipeline import SignInRefused, complete_sign_in
+from django_authkit.signin.providers import SignInPageView as SignInPageView
+from django_authkit.signin.providers import accepts as provider_accepted
+from django_authkit.signin.providers import unknown_provider_message
+from django_authkit.signin.reauth import REAUTH_CODES, authorization_url, referring_path
+from django_authkit.web.csrf import csrf_token_field
+from django_authkit.web.responses import json_error
+from django_authkit.workos import failures
 
 logger = logging.getLogger("django_authkit.views")
 
@@ -84,7 +90,7 @@ def error_response(
 def failure_response(
     request: HttpRequest, failure: failures.Failure, *, next_url: str | None = None
 ) -> HttpResponse:
-    """The page for a :class:`~django_authkit.failures.Failure`, ``Retry-After`` included."""
+    """The page for a :class:`~django_authkit.workos.failures.Failure`, ``Retry-After`` included."""
     response = error_response(
         request, failure.code, failure.message, status=failure.status, title=failure.title,
         hint=failure.hint, next_url=next_url,
@@ -219,10 +225,10 @@ class CallbackView(View):
     ``return_path``
         Where to go when the sign-in carried no ``next`` [``LOGIN_REDIRECT_URL``].
     ``on_success(request, user, auth)``
-        Run after login; ``auth`` is a :class:`~django_authkit.hooks.CallbackResult`.
+        Run after login; ``auth`` is a :class:`~django_authkit.signin.hooks.CallbackResult`.
         Return ``None``, a same-site path, or an ``HttpResponse`` [``ON_SUCCESS``].
     ``on_error(request, error)``
-        Run on failure with a :class:`~django_authkit.hooks.CallbackError`; return
+        Run on failure with a :class:`~django_authkit.signin.hooks.CallbackError`; return
         an ``HttpResponse`` to replace the error page [``ON_ERROR``].
     ``base_url``
         Public origin for the absolute redirect after sign-in, behind proxies [``BASE_URL``].

@@ -22,7 +22,7 @@ from django_authkit.client.errors import WebhookVerificationError, WorkOSError
 from django_authkit.client.models import Event
 from django_authkit.client.webhooks import SIGNATURE_HEADER, verify_header
 from django_authkit.conf import authkit_settings
-from django_authkit.event_handlers import process_event
+from django_authkit.events.handlers import process_event
 
 logger = logging.getLogger("django_authkit.webhooks")
 

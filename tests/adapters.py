@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django_authkit.adapter import DefaultAdapter
 from django_authkit.client.models import User
+from django_authkit.identity.adapter import DefaultAdapter
 
 
 class ClosedSignUpAdapter(DefaultAdapter):

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from django_authkit import sessions
 from django_authkit.models import AuthKitSession
-from django_authkit.tokens import verify_access_token
+from django_authkit.sessions import lifecycle as sessions
+from django_authkit.tokens.verify import verify_access_token
 
 ADA = {"email": "ada@acme.test", "organization_name": "Acme", "role": "admin"}
 

@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_authkit import bearer
 from django_authkit.contrib.drf import AuthKitBearerAuthentication
+from django_authkit.sessions import bearer
 from tests.test_bearer import ADA, _auth, _token
 
 

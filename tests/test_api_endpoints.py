@@ -205,7 +205,7 @@ def test_authkit_providers_tag(emu: Any, settings: Any, rf: Any) -> None:
 def test_unknown_provider_setting_is_a_configuration_error(emu: Any, settings: Any) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
-    from django_authkit.providers import configured_providers
+    from django_authkit.signin.providers import configured_providers
 
     settings.AUTHKIT = {**settings.AUTHKIT, "PROVIDERS": ["facebook"]}
     with pytest.raises(ImproperlyConfigured):
@@ -228,7 +228,7 @@ def test_invalid_rate_setting_does_not_break_sign_in(emu: Any, client: Client,
 
 def test_callback_outage_does_not_count_against_the_limit(emu: Any, client: Client,
                                                           settings: Any) -> None:
-    from django_authkit import ratelimit
+    from django_authkit.core import ratelimit
 
     settings.AUTHKIT = {**settings.AUTHKIT, "RATE_LIMITS": {"callback": "1/m"}}
     start = client.get("/auth/sign-in/")

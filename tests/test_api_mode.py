@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from django_authkit.client import get_workos
-from django_authkit.flow import pkce_pair
 from django_authkit.models import Organization, WorkOSUser
+from django_authkit.signin.start import pkce_pair
 
 APP_REDIRECT = "com.example.app://callback"
 

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from django_authkit import signals
-from django_authkit.audit import record_audit_event
 from django_authkit.client.errors import ServerError
+from django_authkit.events.audit import record_audit_event
 from django_authkit.models import AuthKitSession
 
 ADA = {"email": "ada@acme.test", "first_name": "Ada", "organization_name": "Acme", "role": "admin"}

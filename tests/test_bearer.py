@@ -11,9 +11,9 @@ from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.test import AsyncClient, Client
 
-from django_authkit import bearer
 from django_authkit.models import WorkOSUser
-from django_authkit.tokens import clear_key_cache
+from django_authkit.sessions import bearer
+from django_authkit.tokens.verify import clear_key_cache
 
 ADA = {"email": "ada@acme.test", "organization_name": "Acme", "role": "admin"}
 

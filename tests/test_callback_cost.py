@@ -86,7 +86,7 @@ def test_a_new_users_callback(emu: Any) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_same_workos_session_signing_in_again_replaces_its_row(emu: Any) -> None:
     """A repeated ``sid`` (the INSERT refused) updates the row instead of failing."""
-    from django_authkit import crypto
+    from django_authkit.core import crypto
 
     client = Client()
     start = client.get("/auth/sign-in/")
@@ -94,7 +94,7 @@ def test_the_same_workos_session_signing_in_again_replaces_its_row(emu: Any) -> 
     assert client.get(f"{parts.path}?{parts.query}").status_code == 302
     row = AuthKitSession.objects.get()
     AuthKitSession.objects.filter(pk=row.pk).update(access_token=crypto.encrypt("stale"))
-    from django_authkit.sessions import _insert_or_replace
+    from django_authkit.sessions.lifecycle import _insert_or_replace
 
     replaced = _insert_or_replace(row.session_id, {
         "user": row.user, "organization_id": "", "access_token": crypto.encrypt("fresh"),

@@ -14,8 +14,8 @@ import pytest
 from django.core.checks import run_checks
 from django.test import Client, RequestFactory
 
-from django_authkit.clientip import client_info, client_ip, header_key, parse_ip, user_agent
-from django_authkit.ratelimit import client_of
+from django_authkit.core.clientip import client_info, client_ip, header_key, parse_ip, user_agent
+from django_authkit.core.ratelimit import client_of
 from tests.test_api_mode import app  # noqa: F401  (the API-mode 'mobile app' fixture)
 from tests.test_native_helpers import seed_user, sign_in_post
 

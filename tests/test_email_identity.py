@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_authkit import identity
+from django_authkit.identity import rules as identity
 from django_authkit.models import WorkOSUser
 
 LOCAL = "Kira@Acme.test"

@@ -13,6 +13,7 @@ from django.test import Client
 
 from django_authkit import signals
 from django_authkit.client import get_workos
+from django_authkit.events.sync import poll_events
 from django_authkit.models import (
     AuthKitSession,
     EventCursor,
@@ -20,7 +21,6 @@ from django_authkit.models import (
     Organization,
     WebhookEvent,
 )
-from django_authkit.sync import poll_events
 from tests.test_webhooks import SECRET, deliver
 
 SEED = {

@@ -58,7 +58,7 @@ def _api_refresh(target: dict[str, Any], client: Client) -> Request:
 
 def _sso_first(target: dict[str, Any], client: Client) -> Request:
     from django_authkit.client import get_workos
-    from django_authkit.flow import pkce_pair
+    from django_authkit.signin.start import pkce_pair
     from tests.test_signin_pipeline import APP_REDIRECT
 
     target["settings"].AUTHKIT = {**target["settings"].AUTHKIT, "API_SSO_EXCHANGE_FIRST": True}
@@ -154,7 +154,7 @@ def test_one_failure_one_outcome_everywhere(
         assert len(errors) == 1, errors
         assert "wrong_issuer" in errors[0] and "AUTHKIT['ISSUER']" in errors[0]
         assert repr(site["emu"].issuer) in errors[0]  # the issuer accepted
-        from django_authkit.tokens import InvalidAccessToken
+        from django_authkit.tokens.verify import InvalidAccessToken
 
         if hasattr(InvalidAccessToken("wrong_issuer"), "received_issuer"):
             assert FOREIGN_ISSUER in errors[0]

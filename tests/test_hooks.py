@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import Client
 from django.urls import include, path
 
-from django_authkit.hooks import CallbackError, CallbackResult
+from django_authkit.signin.hooks import CallbackError, CallbackResult
 from django_authkit.testing.plugin import callback_path
 from django_authkit.views import CallbackView
 

@@ -29,7 +29,7 @@ def test_bearer_request_is_one_query_for_one_model(emu: Any, authkit_sign_in: An
     from tests.test_bearer import _token
 
     token = _token(emu, email="ada@acme.test", organization_name="Acme", role="admin")
-    from django_authkit import bearer
+    from django_authkit.sessions import bearer
 
     bearer.clear_cache()
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")

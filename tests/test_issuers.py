@@ -17,8 +17,8 @@ import pytest
 import requests
 from django.test import Client
 
-from django_authkit import crypto
 from django_authkit.conf import authkit_settings, default_issuers, split_issuers
+from django_authkit.core import crypto
 from django_authkit.emulator.__main__ import build_parser
 from django_authkit.emulator.control import EmulatorError
 from django_authkit.models import AuthKitSession

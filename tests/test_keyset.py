@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
 from django.test import Client
 
-from django_authkit import crypto
+from django_authkit.core import crypto
 from django_authkit.models import AuthKitSession
-from django_authkit.tokens import (
+from django_authkit.tokens.verify import (
     InvalidAccessToken,
     KeysUnavailable,
     clear_key_cache,
@@ -158,7 +158,7 @@ def test_rsa_keys_shorter_than_2048_bits_are_not_used() -> None:
     """RFC 7518 §3.3: a short key in the JWKS is skipped like a malformed one."""
     from jwt.algorithms import RSAAlgorithm
 
-    from django_authkit.keyset import parse_jwks
+    from django_authkit.tokens.keyset import parse_jwks
 
     def jwk(bits: int, kid: str) -> dict[str, Any]:
         public = rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key()

@@ -14,7 +14,7 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
-from django_authkit import crypto
+from django_authkit.core import crypto
 from django_authkit.native import pending
 
 PASSWORD = "correct-horse-battery"

@@ -17,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import positive_data_acceptance
 
 from django_authkit.client import get_workos
-from django_authkit.flow import pkce_pair
+from django_authkit.signin.start import pkce_pair
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "django_authkit" / "openapi.json"
 

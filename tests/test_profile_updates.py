@@ -10,7 +10,9 @@ import requests
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_authkit import identity, provisioning, signals
+from django_authkit import signals
+from django_authkit.identity import provisioning
+from django_authkit.identity import rules as identity
 from django_authkit.models import Organization, WorkOSUser
 
 

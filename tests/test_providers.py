@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 
-from django_authkit.providers import configured_providers
+from django_authkit.signin.providers import configured_providers
 
 sdk = pytest.importorskip("workos.user_management.models.user_management_authentication_provider")
 
@@ -88,7 +88,7 @@ def test_a_malformed_provider_is_400(emu: Any, client: Client, provider: str) ->
 
 
 def test_accepts() -> None:
-    from django_authkit.providers import accepts
+    from django_authkit.signin.providers import accepts
 
     assert all(accepts(p) for p in SDK_PROVIDERS)
     assert not any(accepts(p) for p in MALFORMED)
@@ -96,7 +96,7 @@ def test_accepts() -> None:
 
 
 def test_display_names() -> None:
-    from django_authkit.providers import display_name
+    from django_authkit.signin.providers import display_name
 
     assert display_name("GitLabOAuth") == "GitLab"
     assert display_name("LinkedInOAuth") == "LinkedIn"

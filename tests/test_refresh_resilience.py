@@ -13,9 +13,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from django_authkit import crypto
+from django_authkit.core import crypto
 from django_authkit.models import AuthKitSession
-from django_authkit.tokens import clear_key_cache
+from django_authkit.tokens.verify import clear_key_cache
 
 ADA = {"email": "ada@acme.test", "organization_name": "Acme", "role": "admin"}
 AUTHENTICATE = "/user_management/authenticate"
@@ -134,7 +134,7 @@ def test_workos_refusal_still_signs_out(
     sessions = strict.control.state()["sessions"]
     sid = next(s["id"] for s in (sessions.values() if isinstance(sessions, dict) else sessions))
     assert sid == row.session_id
-    from django_authkit.revocation import revoke_at_workos
+    from django_authkit.sessions.revocation import revoke_at_workos
 
     assert revoke_at_workos(sid)
     assert client.get("/private/").status_code == 302

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from django_authkit import refresh_wakeup
+from django_authkit.sessions import wakeup as refresh_wakeup
 from tests.cluster import ROOT, redis_url, wait
 
 

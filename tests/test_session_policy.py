@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.test import Client
 
 from django_authkit.models import AuthKitSession
-from django_authkit.revocation import revoke_user_sessions
+from django_authkit.sessions.revocation import revoke_user_sessions
 from tests.cluster import slowness
 
 # Real seconds pass in these tests: on a loaded machine a request can take more than

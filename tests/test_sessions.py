@@ -153,8 +153,8 @@ def test_a_cycled_session_key_is_followed_so_revocation_deletes_the_right_row(
     from django.contrib.sessions.models import Session
 
     from django_authkit.models import AuthKitSession
-    from django_authkit.revocation import end_session
-    from django_authkit.session_data import HOT_KEY
+    from django_authkit.sessions.data import HOT_KEY
+    from django_authkit.sessions.revocation import end_session
 
     old = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
     store = SessionStore(old)

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_authkit import crypto
+from django_authkit.core import crypto
 from django_authkit.models import AuthKitSession, Membership, Organization, WorkOSUser
 
 

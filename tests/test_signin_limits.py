@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from django_authkit import flow
+from django_authkit.signin import start as flow
 
 
 def test_cookieless_sign_in_loop_is_limited_by_default(emu: Any) -> None:

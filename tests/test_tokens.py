@@ -12,9 +12,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 
-from django_authkit import crypto
+from django_authkit.core import crypto
 from django_authkit.models import AuthKitSession
-from django_authkit.tokens import InvalidAccessToken, clear_key_cache, verify_access_token
+from django_authkit.tokens.verify import InvalidAccessToken, clear_key_cache, verify_access_token
 
 
 @pytest.fixture
@@ -352,7 +352,7 @@ def test_other_issuers_are_refused_by_default(emu: Any, iss: str) -> None:
 def test_a_wrong_issuer_refusal_names_what_was_seen_and_what_is_accepted(
     emu: Any, settings: Any
 ) -> None:
-    from django_authkit.tokens import describe
+    from django_authkit.tokens.verify import describe
 
     settings.AUTHKIT = {**settings.AUTHKIT, "ISSUER": "https://a.test, https://b.test"}
     with pytest.raises(InvalidAccessToken) as info:

@@ -15,7 +15,7 @@ from django.test import Client
 from django_authkit import signals
 from django_authkit.client import get_workos
 from django_authkit.client.webhooks import signature_header
-from django_authkit.event_handlers import retry_failed
+from django_authkit.events.handlers import retry_failed
 from django_authkit.models import AuthKitSession, Membership, Organization, WebhookEvent
 
 SECRET = "whsec_test_0123456789abcdef"

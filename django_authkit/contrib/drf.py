@@ -13,7 +13,7 @@ django-workos-authkit[drf]``).
 :class:`AuthKitApiKeyAuthentication` accepts WorkOS API keys only (machine
 clients; see ``AUTHKIT["API_KEYS"]``), whatever that setting says.
 
-``request.auth`` is the :class:`~django_authkit.bearer.BearerAuthKitState` (WorkOS
+``request.auth`` is the :class:`~django_authkit.sessions.bearer.BearerAuthKitState` (WorkOS
 user id, organization, role, permissions, claims). Verification and caching are
 those of the middleware (:mod:`django_authkit.bearer`). A request the
 middleware already authenticated by the same header is not verified twice.
@@ -27,7 +27,7 @@ from rest_framework import exceptions  # type: ignore[import-untyped,import-not-
 from rest_framework.authentication import BaseAuthentication  # type: ignore[import-untyped,import-not-found,unused-ignore]
 from rest_framework.request import Request  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-from django_authkit import bearer
+from django_authkit.sessions import bearer
 
 
 class AuthKitBearerAuthentication(BaseAuthentication):  # type: ignore[misc,unused-ignore]
@@ -67,14 +67,14 @@ class AuthKitBearerAuthentication(BaseAuthentication):  # type: ignore[misc,unus
 class AuthKitApiKeyAuthentication(AuthKitBearerAuthentication):
     """``Authorization: Bearer <WorkOS API key>``, validated through WorkOS (cached briefly).
 
-    ``request.auth`` is a :class:`~django_authkit.bearer.ApiKeyAuthKitState`
+    ``request.auth`` is a :class:`~django_authkit.sessions.bearer.ApiKeyAuthKitState`
     (``api_key``, ``organization_id``, ``permissions``).
     """
 
     _state_class = bearer.ApiKeyAuthKitState
 
     def _accepts(self, token: str) -> bool:
-        from django_authkit import api_key_auth
+        from django_authkit.sessions import api_keys as api_key_auth
 
         return api_key_auth.looks_like_api_key(token)
 

@@ -4,7 +4,7 @@
 calls one ``authenticate`` grant and turns WorkOS's answer into the next page:
 a step-up (e-mail code, MFA, organization) opens that step server-side and
 redirects to it; a success finishes the sign-in through
-:func:`~django_authkit.signin.complete_sign_in`, the one pipeline every
+:func:`~django_authkit.signin.pipeline.complete_sign_in`, the one pipeline every
 entry point (hosted callback, API mode) finishes through.
 """
 
@@ -24,7 +24,6 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from django_authkit import failures, flow
 from django_authkit.client.errors import (
     APIError,
     AuthenticationFlowError,
@@ -37,12 +36,14 @@ from django_authkit.client.errors import (
     WorkOSError,
 )
 from django_authkit.client.models import AuthenticationResponse
-from django_authkit.clientip import client_info
 from django_authkit.conf import authkit_settings
-from django_authkit.csrf import csrf_token_field
+from django_authkit.core.clientip import client_info
 from django_authkit.native import pending, throttle
 from django_authkit.native.pending import Pending
-from django_authkit.signin import SignInRefused, complete_sign_in
+from django_authkit.signin import start as flow
+from django_authkit.signin.pipeline import SignInRefused, complete_sign_in
+from django_authkit.web.csrf import csrf_token_field
+from django_authkit.workos import failures
 
 logger = logging.getLogger("django_authkit.native")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django_authkit.signin import (
+from django_authkit.signin.pipeline import (
     BACKEND,
     SignInRefused,
     complete_sign_in,

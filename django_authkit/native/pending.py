@@ -23,8 +23,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from django_authkit import crypto
 from django_authkit.conf import authkit_settings
+from django_authkit.core import crypto
 
 SESSION_KEY = "_authkit_native"
 

@@ -2,7 +2,7 @@
 
 ``AUTHKIT["NATIVE_RATE_LIMITS"]`` names three fixed-window limits, counted in
 the Django cache (shared by every worker, as :mod:`django_authkit.ratelimit`,
-whose :class:`~django_authkit.ratelimit.Rate` and client function it reuses):
+whose :class:`~django_authkit.core.ratelimit.Rate` and client function it reuses):
 
 ``client``
     Form submissions from one client address, whatever the account.
@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from django_authkit.conf import SETTINGS, authkit_settings
-from django_authkit.ratelimit import Rate, client_of
+from django_authkit.core.ratelimit import Rate, client_of
 
 CLIENT = "client"
 ACCOUNT = "account"

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
-from django_authkit import flow
+from django_authkit.signin import start as flow
 
 register = template.Library()
 
@@ -76,7 +76,7 @@ def authkit_providers(context: template.Context, next: str | None = None) -> lis
     CSRF-protected POST instead, post ``provider`` (and ``next``) to
     ``{% url 'authkit:sign-in' %}``, as ``authkit/sign_in.html`` does.
     """
-    from django_authkit.providers import configured_providers
+    from django_authkit.signin.providers import configured_providers
 
     return [
         {

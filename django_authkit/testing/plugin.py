@@ -48,7 +48,7 @@ def authkit_emulator(authkit_emulator_server: Any, settings: Any) -> Iterator[An
     """Reset the emulator and point ``AUTHKIT`` at it for the duration of a test."""
     from django.core.cache import cache
 
-    from django_authkit.tokens import clear_key_cache
+    from django_authkit.tokens.verify import clear_key_cache
 
     server = authkit_emulator_server
     server.control.reset()

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_authkit import identity
+from django_authkit.identity import rules as identity
 from django_authkit.models import WorkOSUser
 
 pytestmark = pytest.mark.skipif(
@@ -98,7 +98,7 @@ def test_api_mode_answers_the_same_refusal(emu: Any, settings: Any, client: Clie
     from urllib.parse import parse_qs, urlsplit
 
     from django_authkit.client import get_workos
-    from django_authkit.flow import pkce_pair
+    from django_authkit.signin.start import pkce_pair
 
     settings.AUTHKIT = {**settings.AUTHKIT, "API_MODE": True}
     get_user_model().objects.create_user("Ada@acme.test", "pw-12345!")

@@ -82,7 +82,7 @@ class KeyServer:
 def keyserver(settings: Any) -> Iterator[KeyServer]:
     from django.core.cache import cache
 
-    from django_authkit.tokens import clear_key_cache
+    from django_authkit.tokens.verify import clear_key_cache
 
     server = KeyServer()
     settings.AUTHKIT = {

@@ -101,7 +101,7 @@ def test_code_exchange_faults_answer_a_clear_page(
 def test_jwks_outage_during_sign_in_is_a_clear_page(emu: Any, client: Client) -> None:
     from django.core.cache import cache
 
-    from django_authkit.tokens import clear_key_cache
+    from django_authkit.tokens.verify import clear_key_cache
 
     clear_key_cache()
     cache.clear()

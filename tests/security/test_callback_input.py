@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from django.test import Client
 
-from django_authkit import flow
+from django_authkit.signin import start as flow
 
 
 def _callback(emu: Any, client: Client) -> tuple[str, str]:

@@ -48,7 +48,7 @@ def test_session_cookie_flags_after_sign_in(emu: Any, authkit_sign_in: Any, sett
 def test_no_token_or_code_in_logs(emu: Any, authkit_sign_in: Any, caplog: Any) -> None:
     import logging
 
-    from django_authkit import crypto
+    from django_authkit.core import crypto
     from django_authkit.models import AuthKitSession
 
     caplog.set_level(logging.DEBUG)

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.utils.encoding import iri_to_uri
 
-from django_authkit.flow import safe_next
+from django_authkit.signin.start import safe_next
 from tests.security.redirect_corpus import HOSTILE, LEGITIMATE
 
 

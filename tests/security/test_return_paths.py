@@ -18,7 +18,7 @@ from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from django_authkit import flow
+from django_authkit.signin import start as flow
 
 ORIGIN = "http://testserver"
 
@@ -162,7 +162,7 @@ def test_a_native_step_checks_its_stored_next_again(emu: Any, settings: Any, sto
     """The native forms keep ``next`` in their (encrypted) open step: checked again at use."""
     import json
 
-    from django_authkit import crypto
+    from django_authkit.core import crypto
     from django_authkit.native import pending
 
     settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_FORMS": True}

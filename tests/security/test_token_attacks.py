@@ -16,7 +16,7 @@ from typing import Any
 import jwt
 import pytest
 
-from django_authkit.tokens import InvalidAccessToken, KeysUnavailable, verify_access_token
+from django_authkit.tokens.verify import InvalidAccessToken, KeysUnavailable, verify_access_token
 from tests.security.keyserver import KeyServer
 
 

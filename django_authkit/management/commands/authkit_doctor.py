@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_authkit.doctor import diagnose
+from django_authkit.checks.doctor import diagnose
 
 
 class Command(BaseCommand):

@@ -13,8 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_authkit.client.errors import WorkOSError
-from django_authkit.event_handlers import DUPLICATE, FAILED, PROCESSED
-from django_authkit.sync import poll_events, pull
+from django_authkit.events.handlers import DUPLICATE, FAILED, PROCESSED
+from django_authkit.events.sync import poll_events, pull
 
 
 class Command(BaseCommand):

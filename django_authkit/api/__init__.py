@@ -1,0 +1,1 @@
+"""JSON endpoints: the browser session's (``session``, ``refresh``, ...) and API mode's."""

@@ -1,0 +1,356 @@
+"""System checks for settings that are present but wrong (typos, types, paths, URLs).
+
+A wrong value otherwise surfaces only at the first sign-in (a 500, a rate limit
+that silently turns off, or every token refused for its issuer). Ids
+``authkit.E1xx`` / ``authkit.W1xx``; each message names the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+
+from django_authkit.conf import SETTINGS, Setting, authkit_settings, default_of, split_issuers
+
+DOTTED = ("ADAPTER", "ON_SUCCESS", "ON_ERROR", "RATE_LIMIT_CLIENT")
+#: The limits each rate setting knows: the keys of its documented default.
+RATE_SCOPES = {name: tuple(default_of(name)) for name in ("RATE_LIMITS", "NATIVE_RATE_LIMITS")}
+SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+#: An HTTP header name (RFC 9110 token) or its ``request.META`` key.
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+def _user() -> dict[str, Any]:
+    value = getattr(settings, "AUTHKIT", None) or {}
+    return value if isinstance(value, dict) else {}
+
+
+@register(Tags.compatibility, "authkit")
+def check_setting_names_and_types(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    raw = getattr(settings, "AUTHKIT", None)
+    if raw is not None and not isinstance(raw, dict):
+        return [Error("settings.AUTHKIT must be a dict.", hint="AUTHKIT = {...}",
+                      id="authkit.E100")]
+    known = [s.name for s in SETTINGS]
+    for key in _user():
+        if key not in known:
+            close = difflib.get_close_matches(str(key).upper(), known, n=1, cutoff=0.6)
+            hint = f"Did you mean {close[0]!r}?" if close else "See the settings reference."
+            messages.append(Error(f"AUTHKIT[{key!r}] is not a setting; it is ignored.",
+                                  hint=hint, id="authkit.E101"))
+    for spec in SETTINGS:
+        try:
+            value = getattr(authkit_settings, spec.name)
+        except ImproperlyConfigured as exc:  # a malformed environment variable
+            messages.append(Error(str(exc), hint=f"Fix {spec.env}.", id="authkit.E102"))
+            continue
+        problem = _type_problem(spec, value)
+        if problem:
+            messages.append(Error(f"AUTHKIT[{spec.name!r}] = {value!r} {problem}.",
+                                  hint=f"Set it to {_expected(spec)}.", id="authkit.E102"))
+    return messages
+
+
+def _type_problem(spec: Setting, value: Any) -> str | None:
+    if value is None:
+        return None if spec.default is None or spec.kind in (list, dict) else "must be set"
+    if spec.kind is bool and not isinstance(value, bool):
+        return "is not True or False"
+    if spec.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        return "is not a whole number"
+    if spec.kind is float and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return "is not a number"
+    if spec.kind in (list, dict) and not isinstance(value, spec.kind):
+        return f"is not a {spec.kind.__name__}"
+    return None
+
+
+def _expected(spec: Setting) -> str:
+    names = {bool: "True or False", int: "a whole number", float: "a number (seconds)",
+             list: "a list", dict: "a dict"}
+    return names.get(spec.kind, "a string") + (" or None" if spec.default is None else "")
+
+
+@register(Tags.compatibility, "authkit")
+def check_dotted_paths_and_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for name in DOTTED:
+        value = _safe(name)
+        if isinstance(value, str) and value:
+            try:
+                import_string(value)
+            except ImportError as exc:
+                messages.append(Error(f"AUTHKIT[{name!r}] = {value!r} cannot be imported: {exc}",
+                                      hint="Give the dotted path of an importable object "
+                                      "(module.attribute).", id="authkit.E103"))
+    from django_authkit.signin.providers import PROVIDERS, accepts  # owns what a provider id is
+
+    entries = _safe("PROVIDERS")
+    entries = entries if isinstance(entries, list) else []
+    ids = [e.get("id") if isinstance(e, dict) else e for e in entries]
+    default = _safe("DEFAULT_PROVIDER")
+    for pid in [*ids, *([default] if default else [])]:
+        if not (isinstance(pid, str) and accepts(pid)):
+            messages.append(Error(f"Unknown AuthKit provider {pid!r}.",
+                                  hint=f"Use 'authkit' or a WorkOS '<Name>OAuth' provider "
+                                  f"({', '.join(sorted(PROVIDERS - {'authkit'}))}, ...) in "
+                                  "AUTHKIT['PROVIDERS'] and AUTHKIT['DEFAULT_PROVIDER'].",
+                                  id="authkit.E104"))
+    return messages
+
+
+@register(Tags.security, "authkit")
+def check_rate_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from django_authkit.core.ratelimit import Rate
+
+    messages: list[CheckMessage] = []
+    for name, scopes in RATE_SCOPES.items():
+        limits = _safe(name)
+        if not isinstance(limits, dict):
+            continue  # None turns limiting off; other types are E102
+        for scope, value in limits.items():
+            fix = f"Use '<count>/<s|m|h|d>' (e.g. '30/m') or None for AUTHKIT[{name!r}]"
+            if scope not in scopes:
+                messages.append(Error(f"AUTHKIT[{name!r}] names unknown limit {scope!r}; "
+                                      "it limits nothing.",
+                                      hint=f"Known limits: {', '.join(scopes)}.",
+                                      id="authkit.E105"))
+            elif value is not None:
+                try:
+                    Rate.parse(str(value))
+                except ValueError:
+                    messages.append(Error(f"AUTHKIT[{name!r}][{scope!r}] = {value!r} is not a "
+                                          "rate; that limit is off.", hint=fix + ".",
+                                          id="authkit.E105"))
+    return messages
+
+
+@register(Tags.security, "authkit")
+def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    base = _safe("BASE_URL")
+    if base:
+        parts = urlsplit(str(base))
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or (
+            parts.path not in ("", "/") or parts.fragment
+        ):
+            messages.append(Error(f"AUTHKIT['BASE_URL'] = {base!r} is not an origin.",
+                                  hint="Use scheme and host only, e.g. 'https://example.com'.",
+                                  id="authkit.E106"))
+    uri = _safe("REDIRECT_URI")
+    if not uri:
+        return messages
+    parts = urlsplit(str(uri))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        messages.append(Error(f"AUTHKIT['REDIRECT_URI'] = {uri!r} is not an absolute URL.",
+                              hint="Use the full callback URL registered at WorkOS, e.g. "
+                              "'https://example.com/auth/callback/'.", id="authkit.E107"))
+        return messages
+    try:
+        route = reverse("authkit:callback")
+    except NoReverseMatch:
+        route = None
+    if route and not parts.path.endswith(route):
+        messages.append(Error(f"AUTHKIT['REDIRECT_URI'] = {uri!r} is not the callback route "
+                              f"({route}); WorkOS would send sign-ins elsewhere.",
+                              hint=f"Set its path to {route} (and register that URL at WorkOS).",
+                              id="authkit.E107"))
+    host = (parts.hostname or "").lower()
+    loopback = host in LOOPBACK or host.endswith(".localhost")
+    if parts.scheme == "http" and not settings.DEBUG and not loopback:
+        messages.append(Warning(f"AUTHKIT['REDIRECT_URI'] = {uri!r} is plain http while DEBUG is "
+                                "off: authorization codes would cross the network unencrypted.",
+                                hint="Use an https:// redirect URI in production.",
+                                id="authkit.W108"))
+    return messages
+
+
+@register(Tags.compatibility, "authkit")
+def check_session_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if SESSION_MIDDLEWARE in list(getattr(settings, "MIDDLEWARE", []) or []):
+        return []
+    return [Error(f"{SESSION_MIDDLEWARE} is not in MIDDLEWARE; AuthKit keeps its sign-in state "
+                  "and tokens in the session.",
+                  hint="Add it before AuthenticationMiddleware.", id="authkit.E109")]
+
+
+def _per_process_cache() -> str | None:
+    backend = str((getattr(settings, "CACHES", {}) or {}).get("default", {}).get("BACKEND", ""))
+    return backend if backend in PER_PROCESS_CACHES else None
+
+
+def _cache_warning(backend: str) -> Warning:
+    return Warning(f"The default cache ({backend}) lives in one process: with several worker "
+                   "processes, single-flight refresh, signing keys, revocation marks and rate "
+                   "limits are not shared.",
+                   hint="Use a shared cache (Redis, Memcached or the database cache) for "
+                   "CACHES['default'].", id="authkit.W110")
+
+
+@register(Tags.caches, "authkit")
+def check_cache_for_several_processes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Several processes announced by ``WEB_CONCURRENCY`` (gunicorn, uvicorn, Heroku)."""
+    backend = _per_process_cache()
+    return [_cache_warning(backend)] if backend and _processes() > 1 else []
+
+
+@register(Tags.caches, "authkit", deploy=True)
+def check_cache_for_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``check --deploy``: production usually runs several processes."""
+    backend = _per_process_cache()
+    if backend is None or _processes() > 1:
+        return []  # nothing to say, or already said by the check above
+    return [_cache_warning(backend)]
+
+
+@register(Tags.security, "authkit")
+def check_issuers_and_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Hosts that disagree make every sign-in fail (``wrong_issuer``, ``state_mismatch``)."""
+    return [*_issuer_problems(), *_redirect_host_problems()]
+
+
+def _issuer_problems() -> list[CheckMessage]:
+    value = _safe("ISSUER")
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str) and not (
+        isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    ):
+        return [Error(f"AUTHKIT['ISSUER'] = {value!r} is not a string or a list of strings.",
+                      hint="Set it to the issuer your WorkOS environment mints, or a list "
+                      "of them (a comma-separated string works too).", id="authkit.E102")]
+    try:
+        api = urlsplit(authkit_settings.api_base_url)
+    except ValueError:
+        return []
+    wrong = [i for i in split_issuers(value) if _other_host_by_mistake(urlsplit(i), api)]
+    if not wrong:
+        return []
+    return [Warning(
+        f"AUTHKIT['ISSUER'] names {', '.join(map(repr, wrong))} but the WorkOS API is "
+        f"{authkit_settings.api_base_url!r}: tokens from that API never carry such an issuer, "
+        "so every sign-in would fail with wrong_issuer.",
+        hint="Use the same host in both (localhost and 127.0.0.1 are different names), or "
+        "leave ISSUER unset to accept the issuers WorkOS mints for this API and client. Only "
+        "a custom authentication domain needs an issuer on another host.",
+        id="authkit.W112")]
+
+
+def _other_host_by_mistake(issuer: Any, api: Any) -> bool:
+    """An issuer on another origin than the API that cannot be a custom domain.
+
+    A custom authentication domain is the one legitimate other host; an issuer on a
+    loopback name, or on a WorkOS API host while the API is elsewhere, is a typo or a
+    leftover (``localhost`` vs ``127.0.0.1``, an emulator vs ``api.workos.com``).
+    """
+    try:
+        same = (issuer.hostname, issuer.port) == (api.hostname, api.port)
+        host, api_host = issuer.hostname or "", api.hostname or ""
+    except ValueError:  # a malformed port
+        return True
+    if same or not host:
+        return False
+    return _loopback(host) or _loopback(api_host) or host == "workos.com" or host.endswith(
+        ".workos.com")
+
+
+def _loopback(host: str) -> bool:
+    return host in LOOPBACK or host.endswith(".localhost")
+
+
+def _redirect_host_problems() -> list[CheckMessage]:
+    from django.http.request import validate_host
+
+    uri = _safe("REDIRECT_URI")
+    try:
+        host = urlsplit(str(uri)).hostname if uri else None
+    except ValueError:
+        return []
+    if not host:
+        return []  # E107 reports a REDIRECT_URI that is not absolute
+    allowed = list(getattr(settings, "ALLOWED_HOSTS", []) or [])
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # what Django allows then
+    if validate_host(f"[{host}]" if ":" in host else host, allowed):
+        return []
+    return [Warning(f"The host of AUTHKIT['REDIRECT_URI'] ({host}) is not in ALLOWED_HOSTS: "
+                    "Django refuses the callback WorkOS sends the browser to (400), so every "
+                    "sign-in would fail.",
+                    hint=f"Add {host!r} to ALLOWED_HOSTS, or use the site's own host in "
+                    "REDIRECT_URI (and register it in the WorkOS dashboard).",
+                    id="authkit.W113")]
+
+
+def _processes() -> int:
+    try:
+        return int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
+    except ValueError:
+        return 1
+
+
+def _safe(name: str) -> Any:
+    """A setting's value; ``None`` where reading it fails (E102 reports that)."""
+    try:
+        return getattr(authkit_settings, name)
+    except ImproperlyConfigured:
+        return None
+
+
+# -- the client IP behind a proxy ----------------------------------------------------------
+
+
+def _behind_a_proxy() -> list[str]:
+    """The Django settings that say a proxy sits in front of the site."""
+    found = []
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        found.append("SECURE_PROXY_SSL_HEADER")
+    for name in ("USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"):
+        if getattr(settings, name, False) is True:
+            found.append(name)
+    return found
+
+
+@register(Tags.security, "authkit")
+def check_client_ip_behind_a_proxy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Behind a proxy, ``REMOTE_ADDR`` is the proxy: one client for every visitor."""
+    messages: list[CheckMessage] = []
+    count = _safe("TRUSTED_PROXY_COUNT")
+    header = _safe("CLIENT_IP_HEADER")
+    if isinstance(count, int) and not isinstance(count, bool) and count < 0:
+        messages.append(Error(f"AUTHKIT['TRUSTED_PROXY_COUNT'] = {count!r} is negative.",
+                              hint="Set it to the number of proxies in front of the site "
+                              "that append to CLIENT_IP_HEADER, or 0 for none.",
+                              id="authkit.E121"))
+    if header is not None and not (isinstance(header, str) and HEADER_NAME.match(header.strip())):
+        messages.append(Error(f"AUTHKIT['CLIENT_IP_HEADER'] = {header!r} is not an HTTP header "
+                              "name.",
+                              hint="Name the header your proxy writes the client address into, "
+                              "e.g. 'X-Forwarded-For' or 'X-Real-IP'.", id="authkit.E121"))
+    proxied = _behind_a_proxy()
+    if proxied and not count and not _safe("RATE_LIMIT_CLIENT"):
+        says = "says" if len(proxied) == 1 else "say"
+        messages.append(Warning(f"{' and '.join(proxied)} {says} the site runs behind a proxy, but "
+                                "AUTHKIT['TRUSTED_PROXY_COUNT'] is 0, so the client IP is the "
+                                "proxy's: rate limits count every visitor as one client (one "
+                                "abuser locks everyone out), and WorkOS sessions, Radar and "
+                                "audit logs see the proxy's address.",
+                                hint="Set AUTHKIT['TRUSTED_PROXY_COUNT'] to the number of proxies "
+                                "that append to X-Forwarded-For (and CLIENT_IP_HEADER if they "
+                                "use another header); or name your own client function in "
+                                "RATE_LIMIT_CLIENT.", id="authkit.W120"))
+    return messages

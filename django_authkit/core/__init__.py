@@ -1,0 +1,1 @@
+"""Foundations the other packages share: encryption at rest, rate-limit counters, URLs."""

@@ -1,0 +1,1 @@
+"""What WorkOS events do to Django: event handlers, sync, the post-refresh mirror, audit logs."""

@@ -1,0 +1,1 @@
+"""The AuthKit session of a request: start, hot data, refresh, revocation, bearer and API keys."""

@@ -1,0 +1,203 @@
+"""``Authorization: Bearer <WorkOS access token>``: authentication for API clients.
+
+The token is verified like any access token (RS256 against the WorkOS JWKS,
+an accepted issuer, expiry; see :mod:`django_authkit.tokens`). Verified claims are
+kept in a bounded in-process LRU until the token's ``exp``, keyed by the
+SHA-256 of the token (the token itself is never stored or logged), so a client
+repeating its token pays one dictionary lookup instead of an RSA verification.
+The Django user is the one linked to the token's ``sub`` (one query); a WorkOS
+user never provisioned here (no browser sign-in, no ``api-callback``) is refused.
+
+Used by :class:`~django_authkit.middleware.AuthKitMiddleware` and by
+:class:`django_authkit.contrib.drf.AuthKitBearerAuthentication`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, JsonResponse
+
+from django_authkit.conf import authkit_settings
+from django_authkit.sessions import api_keys as api_key_auth
+from django_authkit.sessions.state import AuthKitState
+from django_authkit.tokens import app_tokens
+from django_authkit.tokens.verify import InvalidAccessToken, KeysUnavailable, verify_access_token
+from django_authkit.web.responses import json_error
+
+logger = logging.getLogger("django_authkit.bearer")
+_verified: OrderedDict[bytes, tuple[dict[str, Any], float, frozenset[str]]] = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class BearerFailure:
+    """Why a bearer token was refused: a stable ``code``, a message, an HTTP status."""
+
+    code: str
+    message: str
+    status: int = 401
+
+    def response(self) -> JsonResponse:
+        headers = {"Cache-Control": "no-store"}
+        if self.status == 401:
+            headers["WWW-Authenticate"] = (
+                f'Bearer error="invalid_token", error_description="{self.code}"'
+            )
+        else:
+            headers["Retry-After"] = "5"
+        return json_error(self.code, self.message, self.status, headers)
+
+
+INVALID = BearerFailure("invalid_token", "The access token is invalid.")
+EXPIRED = BearerFailure("token_expired", "The access token has expired; refresh it.")
+UNKNOWN_USER = BearerFailure("unknown_user", "No account here is linked to this token's user.")
+INACTIVE = BearerFailure("account_not_allowed", "This account cannot sign in to this site.")
+UNAVAILABLE = BearerFailure(
+    "authentication_unavailable", "Signing keys are unavailable; retry shortly.", 503
+)
+
+
+class BearerAuthKitState(AuthKitState):
+    """``request.authkit`` of a bearer-authenticated request (no Django session involved)."""
+
+    via = "bearer"
+
+    def __init__(self, request: Any, hot: dict[str, Any], token: str, user_pk: Any) -> None:
+        super().__init__(request, hot)
+        self._token = token
+        self.user_pk = user_pk
+
+    def get_access_token(self) -> str | None:
+        """The bearer token of this request (the client refreshes it, not the server)."""
+        return self._token
+
+
+def token_from(request: HttpRequest) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or ``None``."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def verify(token: str) -> dict[str, Any]:
+    """Verified claims of ``token`` (cached until ``exp``), or raise InvalidAccessToken."""
+    if app_tokens.is_app_token(token):
+        return app_tokens.verify(token)
+    size = int(authkit_settings.BEARER_CACHE_SIZE)
+    if size <= 0:
+        return verify_access_token(token)
+    issuers = authkit_settings.issuers  # a claim verified under other issuers is re-checked
+    key = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+    now = time.time()
+    with _lock:
+        entry = _verified.get(key)
+        if entry is not None:
+            if entry[1] > now and entry[2] == issuers:
+                _verified.move_to_end(key)
+                return entry[0]
+            del _verified[key]
+    claims = verify_access_token(token)
+    with _lock:
+        _verified[key] = (claims, float(claims["exp"]), issuers)
+        while len(_verified) > size:
+            _verified.popitem(last=False)
+    return claims
+
+
+def clear_cache() -> None:
+    """Forget every verified token in this process."""
+    with _lock:
+        _verified.clear()
+
+
+class ApiKeyAuthKitState(BearerAuthKitState):
+    """``request.authkit`` of a request authenticated by a WorkOS API key."""
+
+    via = "api_key"
+
+    @property
+    def api_key(self) -> dict[str, Any]:
+        """``id``, ``name`` and ``owner_type`` of the key (never its value)."""
+        return dict(self._hot.get("api_key") or {})
+
+    @property
+    def user_id(self) -> str:
+        return str(self._hot.get("sub") or "")
+
+    @property
+    def session_id(self) -> str:
+        return ""
+
+    @property
+    def expires_at(self) -> int:
+        return 0
+
+
+INVALID_KEY = BearerFailure("invalid_api_key", "The API key is invalid, expired or revoked.")
+
+
+def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
+    """``(django user, claims)`` for a valid token, else the :class:`BearerFailure`."""
+    if (
+        authkit_settings.API_KEYS
+        and not app_tokens.is_app_token(token)
+        and api_key_auth.looks_like_api_key(token)
+    ):
+        return authenticate_api_key(token)
+    try:
+        claims = verify(token)
+    except KeysUnavailable:
+        return UNAVAILABLE
+    except InvalidAccessToken as exc:
+        return EXPIRED if exc.reason == "expired" else INVALID
+    # The user through its link, one query and one model: ``select_related().first()`` on
+    # the link cost a first-seen request more than the token's RSA verification.
+    user_model = get_user_model()
+    try:
+        user = user_model._default_manager.get(workos__workos_id=claims["sub"])
+    except user_model.DoesNotExist:
+        return UNKNOWN_USER
+    if not user.is_active:
+        return INACTIVE
+    return user, claims
+
+
+def authenticate_api_key(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
+    try:
+        key = api_key_auth.validated(token)
+    except api_key_auth.WorkOSError as exc:
+        logger.warning("Could not validate an API key with WorkOS: %s", type(exc).__name__)
+        return UNAVAILABLE
+    if key is None:
+        return INVALID_KEY
+    user = api_key_auth.principal(key)
+    if user is None:
+        return UNKNOWN_USER
+    if not user.is_active:
+        return INACTIVE
+    return user, api_key_auth.claims_for(key)
+
+
+def state_for(request: HttpRequest, token: str, user: Any, claims: dict[str, Any]) -> AuthKitState:
+    """The ``request.authkit`` of a request authenticated by ``token``."""
+    from django_authkit.sessions.data import hot_data
+
+    if "api_key" in claims:
+        # An organization key's user is not in the database: bind its permissions to a
+        # pk no real user has, never to whoever a session cookie might name.
+        pk = user.pk if user.pk is not None else f"api_key:{claims['api_key']['id']}"
+        return ApiKeyAuthKitState(request, dict(claims), token, pk)
+
+    act = claims.get("act")
+    impersonator = {"email": act.get("sub"), "reason": None} if isinstance(act, dict) else None
+    return BearerAuthKitState(request, hot_data(claims, impersonator), token, user.pk)

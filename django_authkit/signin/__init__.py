@@ -1,0 +1,1 @@
+"""Signing in: state, PKCE and return paths, the code exchange, the one sign-in pipeline."""

@@ -1,0 +1,1 @@
+"""WorkOS access tokens: the shared signing-key set, RS256 verification, app tokens."""
