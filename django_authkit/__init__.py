@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 def get_workos() -> WorkOSClient:
     """Return the WorkOS API client configured from ``settings.AUTHKIT``."""
-    from django_authkit.client import get_workos as _get_workos
+    # Imported on call: importing the package (the emulator does) must not load Django's.
+    from django_authkit.workos import get_workos as _get_workos
 
     return _get_workos()
 

@@ -23,7 +23,6 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from django_authkit import signals
-from django_authkit.client import get_workos
 from django_authkit.client.errors import WorkOSError
 from django_authkit.conf import authkit_settings
 from django_authkit.core import ratelimit
@@ -46,7 +45,7 @@ from django_authkit.signin.providers import unknown_provider_message
 from django_authkit.signin.reauth import REAUTH_CODES, authorization_url, referring_path
 from django_authkit.web.csrf import csrf_token_field
 from django_authkit.web.responses import json_error
-from django_authkit.workos import failures
+from django_authkit.workos import failures, get_workos
 
 logger = logging.getLogger("django_authkit.views")
 

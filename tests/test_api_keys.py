@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import include, path
 
-from django_authkit.client import get_workos
 from django_authkit.client.errors import NotFoundError
+from django_authkit.workos import get_workos
 
 ADA = {"email": "ada@acme.test", "organization_name": "Acme", "role": "admin"}
 

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from django_authkit.client import get_workos
 from django_authkit.models import Organization, WorkOSUser
 from django_authkit.signin.start import pkce_pair
+from django_authkit.workos import get_workos
 
 APP_REDIRECT = "com.example.app://callback"
 

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from django_authkit.client import get_workos
 from django_authkit.models import Membership, Organization, WorkOSUser
+from django_authkit.workos import get_workos
 
 USERS = 105  # more than one page of 100
 

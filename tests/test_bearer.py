@@ -95,7 +95,7 @@ def test_other_schemes_are_left_alone(emu: Any, client: Client) -> None:
 
 
 def test_expired_token(emu: Any, client: Client) -> None:
-    from django_authkit.client import get_workos
+    from django_authkit.workos import get_workos
 
     emu.control.set_clock(offset=-900)  # WorkOS issues a token that expired 10 minutes ago
     start = client.get("/auth/sign-in/")

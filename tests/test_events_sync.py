@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from django_authkit import signals
-from django_authkit.client import get_workos
 from django_authkit.events.sync import poll_events
 from django_authkit.models import (
     AuthKitSession,
@@ -21,6 +20,7 @@ from django_authkit.models import (
     Organization,
     WebhookEvent,
 )
+from django_authkit.workos import get_workos
 from tests.test_webhooks import SECRET, deliver
 
 SEED = {

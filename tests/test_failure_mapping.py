@@ -57,8 +57,8 @@ def _api_refresh(target: dict[str, Any], client: Client) -> Request:
 
 
 def _sso_first(target: dict[str, Any], client: Client) -> Request:
-    from django_authkit.client import get_workos
     from django_authkit.signin.start import pkce_pair
+    from django_authkit.workos import get_workos
     from tests.test_signin_pipeline import APP_REDIRECT
 
     target["settings"].AUTHKIT = {**target["settings"].AUTHKIT, "API_SSO_EXCHANGE_FIRST": True}

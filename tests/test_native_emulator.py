@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 import requests
 
-from django_authkit.client import get_workos
 from django_authkit.client.errors import MfaChallengeError, OrganizationSelectionRequiredError
 from django_authkit.emulator import EmulatorError
+from django_authkit.workos import get_workos
 from tests.test_native_helpers import PASSWORD, enroll_factor, seed_user, totp
 
 

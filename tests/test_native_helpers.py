@@ -74,7 +74,7 @@ def seed_user(
 
 def enroll_factor(emu: Any, user_id: str) -> str:
     """Give a user a TOTP factor through the API; returns its secret."""
-    from django_authkit.client import get_workos
+    from django_authkit.workos import get_workos
 
     enrollment = get_workos().user_management.enroll_auth_factor(user_id, type="totp")
     return str((enrollment.authentication_factor.totp or {})["secret"])

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from django_authkit.client import get_workos
 from django_authkit.models import AuthKitSession
 from django_authkit.native import pending
+from django_authkit.workos import get_workos
 from tests.test_native_helpers import (
     change_step,
     enroll_factor,

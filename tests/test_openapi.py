@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import positive_data_acceptance
 
-from django_authkit.client import get_workos
 from django_authkit.signin.start import pkce_pair
+from django_authkit.workos import get_workos
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "django_authkit" / "openapi.json"
 

@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from django_authkit import signals
-from django_authkit.client import get_workos
 from django_authkit.models import Membership, WorkOSUser
 from django_authkit.signin.start import pkce_pair
+from django_authkit.workos import get_workos
 from tests.test_native_helpers import PASSWORD
 
 APP_REDIRECT = "com.example.app://callback"

@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from django_authkit import signals
-from django_authkit.client import get_workos
 from django_authkit.client.webhooks import signature_header
 from django_authkit.events.handlers import retry_failed
 from django_authkit.models import AuthKitSession, Membership, Organization, WebhookEvent
+from django_authkit.workos import get_workos
 
 SECRET = "whsec_test_0123456789abcdef"
 URL = "/auth/webhooks/"

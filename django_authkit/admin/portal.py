@@ -19,8 +19,9 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_http_methods
 
-from django_authkit.client import WorkOSError, get_workos
+from django_authkit.client import WorkOSError
 from django_authkit.client.portal import INTENTS
+from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.admin")
 

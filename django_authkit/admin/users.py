@@ -81,8 +81,8 @@ def revoke_sessions(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
 
 @admin.action(description="Send a WorkOS password reset e-mail")
 def send_password_reset(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-    from django_authkit.client import get_workos
     from django_authkit.client.errors import WorkOSError
+    from django_authkit.workos import get_workos
 
     sent = 0
     for link in WorkOSUser.objects.filter(user__in=queryset):

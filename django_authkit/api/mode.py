@@ -33,7 +33,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from django_authkit.api.session import session_config
-from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, WorkOSError
 from django_authkit.client.models import AuthenticationResponse, ProfileAndToken, User
 from django_authkit.conf import authkit_settings
@@ -47,7 +46,7 @@ from django_authkit.signin import pipeline as signin
 from django_authkit.signin import sso as sso_identity
 from django_authkit.tokens import app_tokens
 from django_authkit.web.responses import json_error, json_failure, json_ok
-from django_authkit.workos import failures
+from django_authkit.workos import failures, get_workos
 
 logger = logging.getLogger("django_authkit.api_mode")
 

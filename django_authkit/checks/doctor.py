@@ -29,8 +29,8 @@ class Finding:
 
 def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
     """Yield findings in order; later checks are skipped when configuration is missing."""
-    from django_authkit.client import get_workos
     from django_authkit.client.errors import AuthenticationError, NotFoundError, WorkOSError
+    from django_authkit.workos import get_workos
 
     problems = [m for m in run_checks() if m.id and m.id.startswith("authkit.")]
     for message in problems:

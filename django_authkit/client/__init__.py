@@ -1,8 +1,9 @@
 """The WorkOS API client of django-authkit, built on ``requests``.
 
-Use ``get_workos()`` for the client configured by ``settings.AUTHKIT``, or build a
-``WorkOSClient`` yourself. Modules: ``transport`` (HTTP, retries, error mapping),
-``errors``, ``models``, ``pagination``, and one module per API resource.
+Build a ``WorkOSClient`` yourself, or use :func:`django_authkit.get_workos` for the one
+configured by ``settings.AUTHKIT``; nothing here reads Django settings. Modules:
+``transport`` (HTTP, retries, error mapping), ``errors``, ``models``, ``pagination``,
+and one module per API resource.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ from django_authkit.client.models import (
     WorkOSModel,
 )
 from django_authkit.client.pagination import ListPage
-from django_authkit.client.workos_client import WorkOSClient, get_workos
+from django_authkit.client.workos_client import WorkOSClient
 
 __all__ = [
     "APIError",
@@ -123,5 +124,4 @@ __all__ = [
     "WorkOSError",
     "WorkOSModel",
     "WorkOSTimeoutError",
-    "get_workos",
 ]

@@ -12,6 +12,8 @@ not retried: the caller's timeout bounds how long a web request waits on WorkOS.
 from __future__ import annotations
 
 import email.utils
+import functools
+import importlib.metadata
 import json
 import logging
 import os
@@ -53,10 +55,14 @@ _session_lock = threading.Lock()
 _jitter = random.SystemRandom()
 
 
+@functools.lru_cache(maxsize=1)
 def _user_agent() -> str:
-    from django_authkit import __version__
-
-    return f"django-authkit/{__version__} python-requests"
+    """Names the installed distribution's version (read once; the client imports no app code)."""
+    try:
+        version = importlib.metadata.version("django-workos-authkit")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"django-authkit/{version} python-requests"
 
 
 def shared_session() -> requests.Session:

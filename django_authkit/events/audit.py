@@ -74,7 +74,7 @@ def record_audit_event(
     ``request`` fills the required ``context`` (client IP, user agent). Give an
     ``idempotency_key`` stable for this occurrence, so a retry is never counted twice.
     """
-    from django_authkit.client import get_workos
+    from django_authkit.workos import get_workos
 
     event: dict[str, Any] = {
         "action": action,

@@ -201,7 +201,7 @@ def on_directory_user(event: Event, remote: DirectoryUser) -> None:
 
 def _directory_user_active(email: str, organization_id: str) -> None:
     """Provision the WorkOS user with this e-mail if WorkOS has them in the organization."""
-    from django_authkit.client import get_workos
+    from django_authkit.workos import get_workos
 
     workos = get_workos()
     for remote in workos.user_management.list_users(email=email, limit=10).data:

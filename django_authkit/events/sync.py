@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from django_authkit.client import get_workos
 from django_authkit.events.handlers import (
     DUPLICATE,
     EVENT_TYPES,
@@ -25,6 +24,7 @@ from django_authkit.events.handlers import (
 )
 from django_authkit.identity import provisioning
 from django_authkit.models import EventCursor, Membership
+from django_authkit.workos import get_workos
 
 Progress = Callable[[str], None]
 PAGE_SIZE = 100

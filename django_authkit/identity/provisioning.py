@@ -101,8 +101,8 @@ def ensure_organization(workos_id: str) -> Organization:
     """The local row of an organization, fetching its details from WorkOS when new."""
     org, created = Organization.objects.get_or_create(workos_id=workos_id)
     if created or not org.name:
-        from django_authkit.client import get_workos
         from django_authkit.client.errors import WorkOSError
+        from django_authkit.workos import get_workos
 
         try:
             return upsert_organization(get_workos().organizations.get_organization(workos_id))
@@ -225,8 +225,8 @@ def pull_user(user: Any) -> str:
     ``"synced"``, ``"deactivated"`` (deleted at WorkOS) or ``"not_linked"``.
     Raises the client's ``WorkOSError`` when WorkOS cannot be reached.
     """
-    from django_authkit.client import get_workos
     from django_authkit.client.errors import NotFoundError
+    from django_authkit.workos import get_workos
 
     link = WorkOSUser.objects.filter(user=user).first()
     if link is None:

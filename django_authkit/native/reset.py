@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
-from django_authkit.client import get_workos
 from django_authkit.client.errors import (
     BadRequestError,
     RateLimitExceededError,
@@ -28,6 +27,7 @@ from django_authkit.client.errors import (
 from django_authkit.native import pending
 from django_authkit.native.base import NativeView, RateLimited, logger, visitor_refused
 from django_authkit.native.forms import EmailForm, SetPasswordForm
+from django_authkit.workos import get_workos
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-.~]{8,512}$")
 INVALID_LINK = "This password reset link is invalid or has expired. Please ask for a new one."

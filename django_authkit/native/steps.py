@@ -12,12 +12,12 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 
-from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, WorkOSError
 from django_authkit.conf import authkit_settings
 from django_authkit.native import pending
 from django_authkit.native.base import NativeView, restart
 from django_authkit.native.forms import CodeForm, OrganizationForm
+from django_authkit.workos import get_workos
 
 
 class VerifyEmailView(NativeView):

@@ -14,7 +14,6 @@ from django import forms
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from django_authkit.client import get_workos
 from django_authkit.client.errors import (
     BadRequestError,
     ConflictError,
@@ -32,6 +31,7 @@ from django_authkit.native.steps import (
     SelectOrganizationView,
     VerifyEmailView,
 )
+from django_authkit.workos import get_workos
 
 __all__ = [
     "MagicAuthVerifyView",

@@ -23,10 +23,10 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
-from django_authkit.client import get_workos
 from django_authkit.client.errors import WorkOSError
 from django_authkit.conf import authkit_settings
 from django_authkit.models import WorkOSUser
+from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.api_keys")
 

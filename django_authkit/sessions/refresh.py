@@ -33,7 +33,6 @@ from django.http import HttpRequest
 from django.utils import timezone as dj_timezone
 
 from django_authkit import signals
-from django_authkit.client import get_workos
 from django_authkit.client.errors import (
     APIError,
     RateLimitExceededError,
@@ -56,7 +55,7 @@ from django_authkit.tokens.verify import (
     unverified_expiry,
     verify_access_token,
 )
-from django_authkit.workos import failures
+from django_authkit.workos import failures, get_workos
 
 logger = logging.getLogger("django_authkit.refreshing")
 

@@ -76,8 +76,8 @@ def end_session(row: AuthKitSession, reason: str, *, at_workos: bool = False) ->
 
 
 def revoke_at_workos(session_id: str) -> bool:
-    from django_authkit.client import get_workos
     from django_authkit.client.errors import NotFoundError, WorkOSError
+    from django_authkit.workos import get_workos
 
     try:
         get_workos().user_management.revoke_session(session_id)

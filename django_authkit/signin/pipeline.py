@@ -27,7 +27,6 @@ from django.contrib.auth import authenticate, login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from django_authkit import signals
-from django_authkit.client import get_workos
 from django_authkit.client.errors import WorkOSError
 from django_authkit.client.models import AuthenticationResponse
 from django_authkit.conf import authkit_settings
@@ -39,7 +38,7 @@ from django_authkit.sessions import lifecycle as sessions
 from django_authkit.signin import hooks
 from django_authkit.signin import start as flow
 from django_authkit.tokens.verify import InvalidAccessToken, verify_access_token
-from django_authkit.workos import failures
+from django_authkit.workos import failures, get_workos
 
 logger = logging.getLogger("django_authkit.signin")
 

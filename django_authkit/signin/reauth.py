@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 from django.http import HttpRequest
 
-from django_authkit.client import get_workos
 from django_authkit.conf import authkit_settings
 from django_authkit.core.urlhelpers import redirect_uri
 from django_authkit.signin import start as flow
+from django_authkit.workos import get_workos
 
 #: WorkOS's answers to an organization switch that a new sign-in can satisfy.
 REAUTH_CODES = frozenset({

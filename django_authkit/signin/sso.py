@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django_authkit.client import get_workos
 from django_authkit.client.errors import APIError, WorkOSError
 from django_authkit.client.models import Profile, User
 from django_authkit.conf import authkit_settings
+from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.sso_identity")
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 import django_authkit
-from django_authkit.client import ConfigurationError, WorkOSClient, get_workos
+from django_authkit.client import ConfigurationError, WorkOSClient
+from django_authkit.workos import get_workos
 
 BASE = {"CLIENT_ID": "client_a", "API_KEY": "sk_test_a", "API_BASE_URL": "http://127.0.0.1:9/"}
 

@@ -97,8 +97,8 @@ def test_linking_on_links_the_same_address(
 def test_api_mode_answers_the_same_refusal(emu: Any, settings: Any, client: Client) -> None:
     from urllib.parse import parse_qs, urlsplit
 
-    from django_authkit.client import get_workos
     from django_authkit.signin.start import pkce_pair
+    from django_authkit.workos import get_workos
 
     settings.AUTHKIT = {**settings.AUTHKIT, "API_MODE": True}
     get_user_model().objects.create_user("Ada@acme.test", "pw-12345!")
