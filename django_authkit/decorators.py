@@ -122,10 +122,8 @@ def needs_recent_auth(request: HttpRequest, max_age: int | None = None) -> HttpR
 
 def reauthenticate(request: HttpRequest, **options: Any) -> HttpResponse:
     """Send the user to sign in again (``options`` for the authorization URL) and back."""
-    from django_authkit.middleware import wants_json
     from django_authkit.signin.reauth import authorization_url
-    from django_authkit.views import WorkOSRedirect
-    from django_authkit.web.responses import json_error
+    from django_authkit.web.responses import WorkOSRedirect, json_error, wants_json
 
     replayable = request.method in ("GET", "HEAD")
     back = request.get_full_path() if replayable else str(options.pop("next", "") or "")

@@ -39,7 +39,7 @@ from django_authkit.sessions.state import (
     reset_active_permissions,
     set_active_permissions,
 )
-from django_authkit.web.responses import json_error
+from django_authkit.web.responses import configuration_error, json_error, wants_json
 
 Handler = Callable[[HttpRequest], Any]
 logger = logging.getLogger("django_authkit.middleware")
@@ -101,8 +101,6 @@ class AuthKitMiddleware:
             logger.error("AuthKit is misconfigured (%s); run manage.py check.", exception,
                          exc_info=exception)
             return json_error("configuration", "Sign-in is not configured on this site.", 503)
-        from django_authkit.views import configuration_error
-
         return configuration_error(request, exception)
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
@@ -268,9 +266,3 @@ def _bind_permissions(request: HttpRequest) -> Any:
         user_pk = request.session.get(SESSION_KEY)
     return set_active_permissions(user_pk, slugs)
 
-
-def wants_json(request: HttpRequest) -> bool:
-    accept = request.headers.get("Accept", "")
-    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or (
-        "application/json" in accept and "text/html" not in accept
-    )

@@ -7,18 +7,16 @@ from django.urls import URLResolver, include, path
 from django_authkit import views
 from django_authkit.api import mode as api_mode
 from django_authkit.api import session as api_views
-from django_authkit.signin import providers
-from django_authkit.web import entry as entry_views
 from django_authkit.webhooks import WebhookView
 
 app_name = "authkit"
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
-    path("sign-in/page/", providers.SignInPageView.as_view(), name="sign-in-page"),
-    path("initiate-login/", entry_views.InitiateLoginView.as_view(), name="initiate-login"),
+    path("sign-in/page/", views.SignInPageView.as_view(), name="sign-in-page"),
+    path("initiate-login/", views.InitiateLoginView.as_view(), name="initiate-login"),
     path(
-        "sign-in/<str:provider>/", entry_views.ProviderSignInView.as_view(), name="sign-in-provider"
+        "sign-in/<str:provider>/", views.ProviderSignInView.as_view(), name="sign-in-provider"
     ),
     path("sign-up/", views.SignUpView.as_view(), name="sign-up"),
     path("callback/", views.CallbackView.as_view(), name="callback"),

@@ -45,7 +45,7 @@ from django_authkit.models import Organization
 from django_authkit.signin import pipeline as signin
 from django_authkit.signin import sso as sso_identity
 from django_authkit.tokens import app_tokens
-from django_authkit.web.responses import json_error, json_failure, json_ok
+from django_authkit.web.responses import json_error, json_failure, json_ok, too_many
 from django_authkit.workos import failures, get_workos
 
 logger = logging.getLogger("django_authkit.api_mode")
@@ -239,14 +239,14 @@ class ApiCallbackView(ApiView):
     def post(self, request: HttpRequest) -> HttpResponse:
         wait = ratelimit.retry_after(request, self.rate_limit_scope)
         if wait is not None:
-            return ratelimit.too_many(request, wait)
+            return too_many(request, wait)
         response = super().post(request)
         if 400 <= response.status_code < 500:  # the client's failures, not WorkOS outages
             ratelimit.hit(request, self.rate_limit_scope)
         return response
 
     def handle(self, data: dict[str, Any]) -> HttpResponse:
-        from django_authkit.views import _provider_message
+        from django_authkit.signin.start import provider_error_message as _provider_message
 
         error = _text(data, "error", limit=256)
         if error:
@@ -341,7 +341,7 @@ class ApiRefreshView(ApiView):
     def post(self, request: HttpRequest) -> HttpResponse:
         wait = ratelimit.hit(request, self.rate_limit_scope)
         if wait is not None:
-            return ratelimit.too_many(request, wait)
+            return too_many(request, wait)
         return super().post(request)
 
     def handle(self, data: dict[str, Any]) -> HttpResponse:

@@ -33,7 +33,7 @@ from django_authkit.sessions import lifecycle as sessions
 from django_authkit.sessions.refresh import last_failure
 from django_authkit.signin.providers import configured_providers
 from django_authkit.web.csrf import csrf_token_field
-from django_authkit.web.responses import json_error, json_failure, json_ok
+from django_authkit.web.responses import json_error, json_failure, json_ok, too_many
 from django_authkit.workos import failures
 
 
@@ -144,7 +144,7 @@ class RefreshView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         wait = ratelimit.hit(request, self.rate_limit_scope)
         if wait is not None:
-            return ratelimit.too_many(request, wait)
+            return too_many(request, wait)
         session = getattr(request, "session", None)
         hot = session.get(sessions.HOT_KEY) if session is not None else None
         if not hot or not request.authkit:  # type: ignore[attr-defined]
@@ -197,7 +197,7 @@ class AccessTokenView(View):
         if sessions.needs_refresh(hot):
             wait = ratelimit.hit(request, self.rate_limit_scope)
             if wait is not None:
-                return ratelimit.too_many(request, wait)
+                return too_many(request, wait)
             outcome = sessions.refresh(request)
             if outcome is sessions.Outcome.ENDED:
                 logout(request)

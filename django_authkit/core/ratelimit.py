@@ -18,12 +18,11 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from django_authkit.conf import authkit_settings, default_of
 from django_authkit.core.clientip import client_ip
-from django_authkit.web.responses import json_error
 
 logger = logging.getLogger("django_authkit.ratelimit")
 
@@ -106,17 +105,3 @@ def hit(request: HttpRequest, scope: str) -> int | None:
         return max(1, math.ceil(remaining))
     return None
 
-
-def too_many(request: HttpRequest, wait: int, *, html: bool = False) -> HttpResponse:
-    """429 with ``Retry-After``: JSON, or the error page for a browser navigation."""
-    headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
-    message = "Too many attempts. Try again later."
-    if html:
-        from django.shortcuts import render
-
-        context = {"code": "rate_limited", "message": message, "title": "Sign-in failed"}
-        response = render(request, "authkit/error.html", context, status=429)
-        for name, value in {**headers, "Referrer-Policy": "no-referrer"}.items():
-            response[name] = value
-        return response
-    return json_error("rate_limited", message, 429, headers, retryAfter=wait)

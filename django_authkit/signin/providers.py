@@ -8,16 +8,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext, gettext_lazy
-from django.views import View
-from django.views.decorators.cache import never_cache
 
 from django_authkit.conf import authkit_settings
-from django_authkit.signin import start as flow
 
 #: Display names of the providers WorkOS documents: ``authkit`` and the values of the
 #: official SDK's ``UserManagementAuthenticationProvider``. Others are accepted too.
@@ -113,19 +108,3 @@ def configured_providers() -> list[Provider]:
         name = str(spec.get("name") or display_name(pid))
         found.append(Provider(pid, name, TYPES.get(pid, "oauth")))
     return found
-
-
-@method_decorator(never_cache, name="dispatch")
-class SignInPageView(View):
-    """A page listing ``AUTHKIT["PROVIDERS"]``; each button POSTs (with CSRF) to ``sign-in``."""
-
-    http_method_names = ["get"]
-    template_name = "authkit/sign_in.html"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        next_url = flow.safe_next(request.GET.get("next"), request) or ""
-        return render(
-            request,
-            self.template_name,
-            {"providers": configured_providers(), "next": next_url, "title": gettext("Sign in")},
-        )

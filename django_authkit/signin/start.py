@@ -315,3 +315,13 @@ def callback_input_error(params: QueryDict) -> FlowError | None:
 def valid_code(code: str | None) -> bool:
     """An authorization code worth sending to WorkOS: 1-512 printable ASCII characters."""
     return bool(code) and _CODE.match(code or "") is not None
+
+
+PROVIDER_ERRORS = {
+    "access_denied": "The sign-in was cancelled.",
+    "organization_invalid": "That organization cannot be used to sign in.",
+}
+
+
+def provider_error_message(error: str) -> str:
+    return PROVIDER_ERRORS.get(error, "The sign-in provider reported an error.")

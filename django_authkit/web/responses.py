@@ -1,13 +1,27 @@
-"""The JSON answers of every endpoint: ``{"error", "message", ...}`` and data, never cached."""
+"""The answers every entry point renders: JSON errors and data, the error page, redirects.
+
+Never cached; the error page is ``authkit/error.html`` (overridable), with a stable
+``code`` and, for the site's own problems, a hint for its operators.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
-from django.http import JsonResponse
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from django_authkit.workos import failures
 
 if TYPE_CHECKING:
     from django_authkit.workos.failures import Failure
+
+logger = logging.getLogger("django_authkit.views")
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -31,3 +45,81 @@ def json_failure(failure: Failure) -> JsonResponse:
 
 def json_ok(data: dict[str, Any], status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, headers=NO_STORE)
+
+
+class WorkOSRedirect(HttpResponseRedirect):
+    """A redirect to WorkOS's own origin, which may be plain http for the emulator."""
+
+    allowed_schemes = ["http", "https"]
+
+
+def error_response(
+    request: HttpRequest, code: str, message: Any, *, status: int = 400, title: Any = None,
+    hint: Any = "", next_url: str | None = None, debug_hint: Any = "",
+) -> HttpResponse:
+    """``authkit/error.html`` (overridable): ``hint`` is for the site's operators,
+    ``debug_hint`` only in DEBUG, and "try again" keeps ``next_url``."""
+    retry_url = reverse("authkit:sign-in")
+    if next_url:
+        retry_url += "?" + urlencode({"next": next_url})
+    response = render(
+        request,
+        "authkit/error.html",
+        {"code": code, "message": message, "title": title or _("Sign-in failed"),
+         "hint": hint, "debug_hint": debug_hint, "retry_url": retry_url},
+        status=status,
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def failure_response(
+    request: HttpRequest, failure: failures.Failure, *, next_url: str | None = None
+) -> HttpResponse:
+    """The page for a :class:`~django_authkit.workos.failures.Failure`, ``Retry-After`` included."""
+    response = error_response(
+        request, failure.code, failure.message, status=failure.status, title=failure.title,
+        hint=failure.hint, next_url=next_url,
+    )
+    if failure.retry_after:
+        response["Retry-After"] = str(failure.retry_after)
+    return response
+
+
+def configuration_error(request: HttpRequest, exc: BaseException | None = None) -> HttpResponse:
+    """The site, not the visitor, is misconfigured: a clear 503 page, an ERROR for operators."""
+    logger.error("AuthKit is misconfigured (%s); run manage.py check.", exc or "see settings",
+                 exc_info=exc is not None and not isinstance(exc, ImproperlyConfigured))
+    return error_response(
+        request, "configuration",
+        "Sign-in is not configured on this site yet. This is not your fault; please try "
+        "again later.", status=503, title="Sign-in unavailable",
+    )
+
+
+def prefers_html(request: HttpRequest) -> bool:
+    """A browser navigation (``Accept`` names HTML) rather than an API client."""
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def too_many(request: HttpRequest, wait: int, *, html: bool = False) -> HttpResponse:
+    """429 with ``Retry-After``: JSON, or the error page for a browser navigation."""
+    headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
+    message = "Too many attempts. Try again later."
+    if html:
+        from django.shortcuts import render
+
+        context = {"code": "rate_limited", "message": message, "title": "Sign-in failed"}
+        response = render(request, "authkit/error.html", context, status=429)
+        for name, value in {**headers, "Referrer-Policy": "no-referrer"}.items():
+            response[name] = value
+        return response
+    return json_error("rate_limited", message, 429, headers, retryAfter=wait)

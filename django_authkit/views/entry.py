@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 
 from django_authkit.conf import authkit_settings
 from django_authkit.signin.providers import accepts, unknown_provider_message
-from django_authkit.views import SignInView, WorkOSRedirect, error_response
-from django_authkit.web.responses import json_ok
+from django_authkit.views.signin import SignInView
+from django_authkit.web.responses import WorkOSRedirect, error_response, json_ok
 
 
 class InitiateLoginView(SignInView):
