@@ -162,7 +162,7 @@ class AuthKitMiddleware:
             lenient = result.status == 401 and not authkit_settings.BEARER_REJECT_INVALID
             if lenient or _bearer_optional(request):
                 return None
-            return result.response()
+            return json_error(result.code, result.message, result.status, result.headers())
         user, claims = result
         request.user = user
         request._cached_user = user  # type: ignore[attr-defined]

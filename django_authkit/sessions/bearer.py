@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 
 from django_authkit.conf import authkit_settings
 from django_authkit.sessions import api_keys as api_key_auth
 from django_authkit.sessions.state import AuthKitState
 from django_authkit.tokens import app_tokens
 from django_authkit.tokens.verify import InvalidAccessToken, KeysUnavailable, verify_access_token
-from django_authkit.web.responses import json_error
 
 logger = logging.getLogger("django_authkit.bearer")
 _verified: OrderedDict[bytes, tuple[dict[str, Any], float, frozenset[str]]] = OrderedDict()
@@ -45,15 +44,12 @@ class BearerFailure:
     message: str
     status: int = 401
 
-    def response(self) -> JsonResponse:
-        headers = {"Cache-Control": "no-store"}
+    def headers(self) -> dict[str, str]:
+        """``WWW-Authenticate`` for a refused token (RFC 6750 §3), ``Retry-After`` for an outage."""
         if self.status == 401:
-            headers["WWW-Authenticate"] = (
-                f'Bearer error="invalid_token", error_description="{self.code}"'
-            )
-        else:
-            headers["Retry-After"] = "5"
-        return json_error(self.code, self.message, self.status, headers)
+            challenge = f'Bearer error="invalid_token", error_description="{self.code}"'
+            return {"WWW-Authenticate": challenge}
+        return {"Retry-After": "5"}
 
 
 INVALID = BearerFailure("invalid_token", "The access token is invalid.")
