@@ -12,9 +12,8 @@ class AuthKitConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Importing registers the system checks and connects the audit-log and
-        # refresh (membership mirror) receivers.
-        from django_authkit.checks import settings as config_checks  # noqa: F401
-        from django_authkit.checks import setup as checks  # noqa: F401
-        from django_authkit.events import audit  # noqa: F401
-        from django_authkit.events import refresh as refresh_sync  # noqa: F401
+        # Imported here, not at the top: they use models, which exist only once the
+        # app registry is ready. Importing registers the system checks and connects
+        # the receivers (audit logs, the membership mirror after a refresh).
+        import django_authkit.checks
+        import django_authkit.events  # noqa: F401
