@@ -17,6 +17,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from django_authkit.conf import authkit_settings
+from django_authkit.signin.reauth import authorization_url
+from django_authkit.web.responses import WorkOSRedirect, json_error, wants_json
+
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
@@ -108,7 +112,6 @@ def needs_recent_auth(request: HttpRequest, max_age: int | None = None) -> HttpR
     that cannot be replayed (POST), gets ``401 reauthentication_required`` with
     the ``authorizationUrl`` to send the user to.
     """
-    from django_authkit.conf import authkit_settings
 
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -122,8 +125,6 @@ def needs_recent_auth(request: HttpRequest, max_age: int | None = None) -> HttpR
 
 def reauthenticate(request: HttpRequest, **options: Any) -> HttpResponse:
     """Send the user to sign in again (``options`` for the authorization URL) and back."""
-    from django_authkit.signin.reauth import authorization_url
-    from django_authkit.web.responses import WorkOSRedirect, json_error, wants_json
 
     replayable = request.method in ("GET", "HEAD")
     back = request.get_full_path() if replayable else str(options.pop("next", "") or "")

@@ -27,11 +27,13 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from django_authkit.conf import authkit_settings
+from django_authkit.sessions import bearer, revocation
 from django_authkit.sessions import lifecycle as sessions
-from django_authkit.sessions import revocation
 from django_authkit.sessions.state import (
     ANONYMOUS,
     AuthKitState,
@@ -151,8 +153,6 @@ class AuthKitMiddleware:
         Returns ``_AUTHENTICATED`` when it did (the session is then ignored), a
         JSON 401/503 for a refused token, or ``None`` to carry on with the session.
         """
-        from django_authkit.conf import authkit_settings
-        from django_authkit.sessions import bearer
 
         token = bearer.token_from(request)
         if token is None or not authkit_settings.BEARER_TOKENS:
@@ -200,7 +200,6 @@ class AuthKitMiddleware:
                 503,
                 headers,
             )
-        from django.template.loader import render_to_string
 
         body = render_to_string(
             "authkit/error.html",

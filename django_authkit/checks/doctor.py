@@ -15,8 +15,15 @@ from urllib.parse import urlsplit
 
 import requests
 from django.core.checks import run_checks
+from django.db import DatabaseError
+from django.urls import reverse
 
-from django_authkit.conf import authkit_settings
+from django_authkit.client.errors import APIError, AuthenticationError, NotFoundError, WorkOSError
+from django_authkit.conf import authkit_settings, default_issuers
+from django_authkit.core import crypto
+from django_authkit.models import AuthKitSession
+from django_authkit.tokens import verify as tokens
+from django_authkit.workos import get_workos
 
 
 @dataclass
@@ -29,8 +36,6 @@ class Finding:
 
 def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
     """Yield findings in order; later checks are skipped when configuration is missing."""
-    from django_authkit.client.errors import AuthenticationError, NotFoundError, WorkOSError
-    from django_authkit.workos import get_workos
 
     problems = [m for m in run_checks() if m.id and m.id.startswith("authkit.")]
     for message in problems:
@@ -91,7 +96,6 @@ def diagnose(redirect_uri: str | None = None) -> Iterator[Finding]:
 
 def sign_in_endpoint(redirect_uri: str | None) -> str | None:
     """The ``initiate-login`` URL to register in WorkOS, next to the redirect URI."""
-    from django.urls import reverse
 
     callback, initiate = reverse("authkit:callback"), reverse("authkit:initiate-login")
     if redirect_uri and redirect_uri.split("?")[0].endswith(callback):
@@ -107,7 +111,6 @@ def _sign_in_endpoint(redirect_uri: str | None) -> Iterator[Finding]:
     if url:
         yield Finding(True, title + url)
     else:
-        from django.urls import reverse
 
         yield Finding(False, title + "<your origin>" + reverse("authkit:initiate-login"),
                       "Set AUTHKIT['BASE_URL'] or pass --redirect-uri to print the full URL.",
@@ -141,7 +144,6 @@ def _issuer() -> Iterator[Finding]:
 
 def _issuer_fix(seen: str) -> str:
     """Name the setting that makes ``seen`` accepted: the API base when only its host is off."""
-    from django_authkit.conf import default_issuers
 
     try:
         parts = urlsplit(seen)
@@ -170,11 +172,7 @@ def _loopback(host: str | None) -> bool:
 
 def _stored_token_issuer() -> str | None:
     """``iss`` of the newest stored access token whose signature verifies, if any."""
-    from django.db import DatabaseError
 
-    from django_authkit.core import crypto
-    from django_authkit.models import AuthKitSession
-    from django_authkit.tokens import verify as tokens
 
     try:
         rows = list(AuthKitSession.objects.order_by("-created_at")
@@ -205,7 +203,6 @@ def _advertised_issuer() -> str | None:
 
 def _code_exchange(workos: Any) -> Iterator[Finding]:
     """Probe ``authenticate`` with a dummy code: WorkOS checks the client first."""
-    from django_authkit.client.errors import APIError, WorkOSError
 
     try:
         workos.user_management.authenticate_with_code(code="authkit-doctor-probe")

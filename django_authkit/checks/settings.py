@@ -16,10 +16,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from django_authkit.conf import SETTINGS, Setting, authkit_settings, default_of, split_issuers
+from django_authkit.core.ratelimit import Rate
+from django_authkit.signin.providers import PROVIDERS, accepts
 
 DOTTED = ("ADAPTER", "ON_SUCCESS", "ON_ERROR", "RATE_LIMIT_CLIENT")
 #: The limits each rate setting knows: the keys of its documented default.
@@ -98,7 +101,6 @@ def check_dotted_paths_and_providers(app_configs: Any = None, **kwargs: Any) -> 
                 messages.append(Error(f"AUTHKIT[{name!r}] = {value!r} cannot be imported: {exc}",
                                       hint="Give the dotted path of an importable object "
                                       "(module.attribute).", id="authkit.E103"))
-    from django_authkit.signin.providers import PROVIDERS, accepts  # owns what a provider id is
 
     entries = _safe("PROVIDERS")
     entries = entries if isinstance(entries, list) else []
@@ -116,7 +118,6 @@ def check_dotted_paths_and_providers(app_configs: Any = None, **kwargs: Any) -> 
 
 @register(Tags.security, "authkit")
 def check_rate_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from django_authkit.core.ratelimit import Rate
 
     messages: list[CheckMessage] = []
     for name, scopes in RATE_SCOPES.items():
@@ -274,7 +275,6 @@ def _loopback(host: str) -> bool:
 
 
 def _redirect_host_problems() -> list[CheckMessage]:
-    from django.http.request import validate_host
 
     uri = _safe("REDIRECT_URI")
     try:

@@ -27,6 +27,7 @@ from rest_framework import exceptions  # type: ignore[import-untyped,import-not-
 from rest_framework.authentication import BaseAuthentication  # type: ignore[import-untyped,import-not-found,unused-ignore]
 from rest_framework.request import Request  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
+from django_authkit.sessions import api_keys as api_key_auth
 from django_authkit.sessions import bearer
 
 
@@ -74,7 +75,6 @@ class AuthKitApiKeyAuthentication(AuthKitBearerAuthentication):
     _state_class = bearer.ApiKeyAuthKitState
 
     def _accepts(self, token: str) -> bool:
-        from django_authkit.sessions import api_keys as api_key_auth
 
         return api_key_auth.looks_like_api_key(token)
 

@@ -25,6 +25,9 @@ from django_authkit import signals
 from django_authkit.client.errors import WorkOSError
 from django_authkit.conf import authkit_settings
 from django_authkit.core.clientip import client_ip, user_agent
+from django_authkit.models import AuthKitSession
+from django_authkit.sessions.data import HOT_KEY
+from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.audit")
 
@@ -74,7 +77,6 @@ def record_audit_event(
     ``request`` fills the required ``context`` (client IP, user agent). Give an
     ``idempotency_key`` stable for this occurrence, so a retry is never counted twice.
     """
-    from django_authkit.workos import get_workos
 
     event: dict[str, Any] = {
         "action": action,
@@ -124,7 +126,6 @@ def _record_user_event(
 
 
 def _session_id(request: HttpRequest | None) -> str | None:
-    from django_authkit.sessions.data import HOT_KEY
 
     session = getattr(request, "session", None)
     hot = session.get(HOT_KEY) if session is not None else None
@@ -156,7 +157,6 @@ def audit_signed_in(sender: Any, request: HttpRequest, user: Any, auth: Any, **k
 def audit_signed_out(
     sender: Any, request: HttpRequest, user: Any, session_id: str | None, **kw: Any
 ) -> None:
-    from django_authkit.models import AuthKitSession
 
     if not authkit_settings.AUDIT_LOG or not session_id or not getattr(user, "pk", None):
         return

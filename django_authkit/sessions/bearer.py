@@ -27,6 +27,7 @@ from django.http import HttpRequest
 
 from django_authkit.conf import authkit_settings
 from django_authkit.sessions import api_keys as api_key_auth
+from django_authkit.sessions.data import hot_data
 from django_authkit.sessions.state import AuthKitState
 from django_authkit.tokens import app_tokens
 from django_authkit.tokens.verify import InvalidAccessToken, KeysUnavailable, verify_access_token
@@ -186,7 +187,6 @@ def authenticate_api_key(token: str) -> tuple[Any, dict[str, Any]] | BearerFailu
 
 def state_for(request: HttpRequest, token: str, user: Any, claims: dict[str, Any]) -> AuthKitState:
     """The ``request.authkit`` of a request authenticated by ``token``."""
-    from django_authkit.sessions.data import hot_data
 
     if "api_key" in claims:
         # An organization key's user is not in the database: bind its permissions to a

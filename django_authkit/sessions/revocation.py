@@ -19,7 +19,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from django_authkit import signals
+from django_authkit.client.errors import NotFoundError, WorkOSError
 from django_authkit.models import AuthKitSession
+from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.revocation")
 
@@ -76,8 +78,6 @@ def end_session(row: AuthKitSession, reason: str, *, at_workos: bool = False) ->
 
 
 def revoke_at_workos(session_id: str) -> bool:
-    from django_authkit.client.errors import NotFoundError, WorkOSError
-    from django_authkit.workos import get_workos
 
     try:
         get_workos().user_management.revoke_session(session_id)

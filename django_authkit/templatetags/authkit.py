@@ -9,6 +9,7 @@ from django import template
 from django.urls import reverse
 
 from django_authkit.signin import start as flow
+from django_authkit.signin.providers import configured_providers
 
 register = template.Library()
 
@@ -76,7 +77,6 @@ def authkit_providers(context: template.Context, next: str | None = None) -> lis
     CSRF-protected POST instead, post ``provider`` (and ``next``) to
     ``{% url 'authkit:sign-in' %}``, as ``authkit/sign_in.html`` does.
     """
-    from django_authkit.signin.providers import configured_providers
 
     return [
         {

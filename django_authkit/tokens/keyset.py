@@ -33,6 +33,7 @@ import jwt
 import requests
 from django.core.cache import cache
 
+from django_authkit.client.transport import parse_retry_after, shared_session
 from django_authkit.conf import authkit_settings
 
 logger = logging.getLogger("django_authkit.tokens")
@@ -178,7 +179,6 @@ def _back_off(url: str, retry_after: float | None, why: str) -> None:
 
 def _download(url: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """GET the JWKS once, with its own short timeout, no retries, no sleeping."""
-    from django_authkit.client.transport import parse_retry_after, shared_session
 
     timeout = float(authkit_settings.JWKS_TIMEOUT)
     try:

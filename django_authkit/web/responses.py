@@ -115,7 +115,6 @@ def too_many(request: HttpRequest, wait: int, *, html: bool = False) -> HttpResp
     headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
     message = "Too many attempts. Try again later."
     if html:
-        from django.shortcuts import render
 
         context = {"code": "rate_limited", "message": message, "title": "Sign-in failed"}
         response = render(request, "authkit/error.html", context, status=429)
