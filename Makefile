@@ -12,6 +12,7 @@ test:
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports .importlinter
 
 type:
 	.venv/bin/mypy

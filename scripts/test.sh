@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: install everything, then lint, types, migrations, docs, the whole suite on
+# make test: install everything, then lint, types, import contracts, migrations, docs,
+# the whole suite on
 # SQLite and on PostgreSQL, the oldest and newest tox environments (Python 3.10 x Django 4.2,
 # Python 3.13 x Django 6.1) and the wheel test (scripts/package_smoke.sh).
 # Every step runs even when an earlier one fails (a SQLite failure does not hide the
@@ -32,6 +33,7 @@ step() {  # step NAME COMMAND...: run, time, remember the outcome
 
 step ruff "$BIN/ruff" check .
 step mypy "$BIN/mypy"
+step "import contracts" "$BIN/lint-imports" .importlinter
 step migrations env PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings \
   "$BIN/django-admin" makemigrations --check --dry-run
 step docs "$BIN/sphinx-build" -q -W --keep-going -b html docs docs/_build/html
