@@ -35,6 +35,7 @@ from django.core.cache import cache
 
 from django_authkit.client.transport import parse_retry_after, shared_session
 from django_authkit.conf import authkit_settings
+from django_authkit.tokens.errors import KeysUnavailable, UnknownKid
 
 logger = logging.getLogger("django_authkit.tokens")
 
@@ -45,14 +46,6 @@ MIN_RSA_BITS = 2048
 RETRY_AFTER_CAP = 300.0
 WAIT_STEP = 0.05
 PREFIX = "authkit:jwks2"
-
-
-class KeysUnavailable(Exception):
-    """No usable key set could be obtained now; a failure on our side, not the token's."""
-
-
-class UnknownKid(Exception):
-    """The key set (as fresh as the rules allow) has no key with this ``kid``."""
 
 
 @dataclass
@@ -308,7 +301,7 @@ def key_for(kid: str, *, from_workos: bool) -> Any:
     if known is None:
         raise KeysUnavailable("jwks_unavailable")
     if kid not in known.keys:
-        raise UnknownKid(kid)
+        raise UnknownKid()
     return known.keys[kid]
 
 

@@ -31,6 +31,21 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from django_authkit.conf import authkit_settings
 from django_authkit.tokens import keyset
+from django_authkit.tokens.errors import InvalidAccessToken, KeysUnavailable
+
+#: The exceptions are re-exported: code that verifies tokens catches them from here.
+__all__ = [
+    "InvalidAccessToken",
+    "KeysUnavailable",
+    "check_claim_types",
+    "check_registered_claims",
+    "clear_key_cache",
+    "describe",
+    "signed_payload",
+    "signing_key",
+    "unverified_expiry",
+    "verify_access_token",
+]
 
 logger = logging.getLogger("django_authkit.tokens")
 
@@ -53,46 +68,13 @@ _PKCS1V15 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 
 
-class InvalidAccessToken(Exception):
-    """The token must not be trusted; ``reason`` is safe to log (no token data).
-
-    A ``wrong_issuer`` refusal also carries ``received_issuer`` (the ``iss`` of a token
-    whose signature verified, so WorkOS wrote it) and ``accepted_issuers``, so the one
-    log line can name the fix; :func:`describe` renders them.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        received_issuer: str | None = None,
-        accepted_issuers: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.received_issuer = received_issuer
-        self.accepted_issuers = accepted_issuers
-
-
-class KeysUnavailable(InvalidAccessToken):
-    """No usable signing key could be obtained (JWKS unreachable, nothing cached).
-
-    A failure on our side: a session keeps its tokens and verifies again later.
-    """
-
-
 #: Reasons that say nothing bad about the token itself, only about our key set or clock.
 OUR_SIDE = frozenset({"jwks_unavailable", "unknown_kid", "expired"})
 
 
 def signing_key(kid: str, *, from_workos: bool = False) -> Any:
     """The public key for ``kid`` (see :func:`django_authkit.tokens.keyset.key_for`)."""
-    try:
-        return keyset.key_for(kid, from_workos=from_workos)
-    except keyset.KeysUnavailable:
-        raise KeysUnavailable("jwks_unavailable") from None
-    except keyset.UnknownKid:
-        raise InvalidAccessToken("unknown_kid") from None
+    return keyset.key_for(kid, from_workos=from_workos)
 
 
 def verify_access_token(token: str, *, from_workos: bool = False) -> dict[str, Any]:
