@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from django_authkit import signals
 from django_authkit.client.models import User as WorkOSUserData
+from django_authkit.core.permissions import active_permissions
 from django_authkit.identity import rules as identity
 from django_authkit.identity.adapter import get_adapter
 from django_authkit.models import WorkOSUser
-from django_authkit.sessions.state import active_permissions
 
 logger = logging.getLogger("django_authkit.backends")
 

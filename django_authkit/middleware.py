@@ -30,15 +30,14 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from django_authkit.sessions import lifecycle as sessions
-from django_authkit.sessions import revocation
-from django_authkit.sessions.state import (
-    ANONYMOUS,
-    AuthKitState,
+from django_authkit.core.permissions import (
     active_binding,
     reset_active_permissions,
     set_active_permissions,
 )
+from django_authkit.sessions import lifecycle as sessions
+from django_authkit.sessions import revocation
+from django_authkit.sessions.state import ANONYMOUS, AuthKitState
 from django_authkit.web.responses import json_error
 
 Handler = Callable[[HttpRequest], Any]
