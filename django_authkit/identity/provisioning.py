@@ -71,14 +71,16 @@ def sync_user(workos_user: RemoteUser) -> Any | None:
     return backend.update_user(link.user, workos_user)
 
 
-def deactivate_user(user: Any, reason: str = "user_deleted") -> None:
-    """A user deleted at WorkOS: keep the Django row (history), stop every session."""
-    from django_authkit.sessions.revocation import revoke_user_sessions
+def deactivate_user(user: Any) -> None:
+    """A user gone at WorkOS: keep the Django row (history), but it can no longer sign in.
 
+    Ending the user's sessions is the caller's part (the events layer does both:
+    :func:`django_authkit.events.handlers.deactivate_user`); identity never reaches
+    into sessions.
+    """
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-    revoke_user_sessions(user, at_workos=False, reason=reason)
 
 
 # -- organizations --------------------------------------------------------------
@@ -218,31 +220,3 @@ def apply_role_mapping(user: Any) -> None:
     if changed:
         user.save(update_fields=changed)
 
-
-def pull_user(user: Any) -> str:
-    """Re-read one linked user and their memberships from WorkOS; return what happened.
-
-    ``"synced"``, ``"deactivated"`` (deleted at WorkOS) or ``"not_linked"``.
-    Raises the client's ``WorkOSError`` when WorkOS cannot be reached.
-    """
-    from django_authkit.client import get_workos
-    from django_authkit.client.errors import NotFoundError
-
-    link = WorkOSUser.objects.filter(user=user).first()
-    if link is None:
-        return "not_linked"
-    api = get_workos().user_management
-    try:
-        remote = api.get_user(link.workos_id)
-    except NotFoundError:
-        deactivate_user(user)
-        return "deactivated"
-    sync_user(remote)
-    seen: set[int] = set()
-    for item in api.list_organization_memberships(user_id=link.workos_id).auto_paging_iter():
-        seen.add(apply_remote_membership(user, item).pk)
-    stale = Membership.objects.filter(user=user).exclude(pk__in=seen)
-    if stale.exists():
-        stale.delete()
-        apply_role_mapping(user)
-    return "synced"
