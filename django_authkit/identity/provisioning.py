@@ -20,7 +20,8 @@ from django.db import IntegrityError, transaction
 from django_authkit.client.models import Organization as RemoteOrganization
 from django_authkit.client.models import OrganizationMembership as RemoteMembership
 from django_authkit.client.models import User as RemoteUser
-from django_authkit.identity.adapter import get_adapter
+from django_authkit.identity import users
+from django_authkit.identity.adapter import get_adapter, get_hooks
 from django_authkit.identity.rules import (
     IdentityRefused,
     assign_changed,
@@ -42,11 +43,9 @@ def is_stale(current: datetime | None, incoming: datetime | None) -> bool:
 
 
 def provision_user(workos_user: RemoteUser) -> Any | None:
-    """Find, link or create the Django user of ``workos_user`` (the backend's rules)."""
-    from django_authkit.backends import AuthKitBackend
-
+    """Find, link or create the Django user of ``workos_user`` (the hooks in force)."""
     try:
-        return AuthKitBackend().provision(workos_user)
+        return users.provision(workos_user, get_hooks())
     except IdentityRefused as exc:  # e.g. an e-mail user model and an address in use
         logger.warning("Did not provision WorkOS user %s: %s.", workos_user.id, exc.code)
         return None
@@ -59,16 +58,12 @@ def linked_user(workos_user_id: str) -> Any | None:
 
 def sync_user(workos_user: RemoteUser) -> Any | None:
     """Update an already linked Django user from WorkOS data; never creates one."""
-    from django_authkit.backends import AuthKitBackend
-
     link = WorkOSUser.objects.select_related("user").filter(workos_id=workos_user.id).first()
     if link is None:
         return None
     if is_stale(link.workos_updated_at, workos_user.updated_at):
         return link.user
-    backend = AuthKitBackend()
-    backend.update_link(link, workos_user, signed_in=False)
-    return backend.update_user(link.user, workos_user)
+    return users.update(link, workos_user, get_hooks())
 
 
 def deactivate_user(user: Any) -> None:
