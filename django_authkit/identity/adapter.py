@@ -20,7 +20,12 @@ from django.utils.module_loading import import_string
 
 from django_authkit.client.models import User as RemoteUser
 from django_authkit.conf import authkit_settings
-from django_authkit.identity import users
+from django_authkit.identity.users import (
+    default_create_user,
+    default_email_candidates,
+    default_update_user,
+    default_username,
+)
 
 
 class DefaultAdapter:
@@ -33,19 +38,19 @@ class DefaultAdapter:
     def filter_users_by_email(self, workos_user: RemoteUser) -> QuerySet[Any]:
         """Local users an opted-in e-mail link may attach to (a database pre-filter only:
         the e-mail rule decides among them)."""
-        return users.default_email_candidates(workos_user)
+        return default_email_candidates(workos_user)
 
     def get_username(self, workos_user: RemoteUser) -> str:
         """The username of a new user: the e-mail's key when free, else the WorkOS id
-        (:func:`django_authkit.identity.users.default_username`)."""
-        return users.default_username(workos_user)
+        (:func:`django_authkit.identity.default_username`)."""
+        return default_username(workos_user)
 
     def create_user(self, workos_user: RemoteUser) -> AbstractBaseUser:
         """Create the Django user of a WorkOS user; raise ``IdentityRefused`` to refuse.
 
         The default takes the username from ``get_username`` and finishes with ``update_user``.
         """
-        return users.default_create_user(workos_user, self)
+        return default_create_user(workos_user, self)
 
     def update_user(self, user: AbstractBaseUser, workos_user: RemoteUser) -> AbstractBaseUser:
         """Copy what WorkOS owns onto ``user`` (names; the e-mail under the e-mail rule).
@@ -53,7 +58,7 @@ class DefaultAdapter:
         Called at every sign-in, webhook, event, sync and admin sync of a linked user,
         and after ``create_user``.
         """
-        return users.default_update_user(user, workos_user)
+        return default_update_user(user, workos_user)
 
     # -- sign-up and linking ----------------------------------------------------------------
 

@@ -20,7 +20,6 @@ from django.db import IntegrityError, transaction
 from django_authkit.client.models import Organization as RemoteOrganization
 from django_authkit.client.models import OrganizationMembership as RemoteMembership
 from django_authkit.client.models import User as RemoteUser
-from django_authkit.identity import users
 from django_authkit.identity.adapter import get_adapter, get_hooks
 from django_authkit.identity.rules import (
     IdentityRefused,
@@ -29,6 +28,7 @@ from django_authkit.identity.rules import (
     clean_text,
     max_length_of,
 )
+from django_authkit.identity.users import provision, sync_linked
 from django_authkit.models import Membership, Organization, WorkOSUser
 
 logger = logging.getLogger("django_authkit.provisioning")
@@ -45,7 +45,7 @@ def is_stale(current: datetime | None, incoming: datetime | None) -> bool:
 def provision_user(workos_user: RemoteUser) -> Any | None:
     """Find, link or create the Django user of ``workos_user`` (the hooks in force)."""
     try:
-        return users.provision(workos_user, get_hooks())
+        return provision(workos_user, get_hooks())
     except IdentityRefused as exc:  # e.g. an e-mail user model and an address in use
         logger.warning("Did not provision WorkOS user %s: %s.", workos_user.id, exc.code)
         return None
@@ -63,7 +63,7 @@ def sync_user(workos_user: RemoteUser) -> Any | None:
         return None
     if is_stale(link.workos_updated_at, workos_user.updated_at):
         return link.user
-    return users.update(link, workos_user, get_hooks())
+    return sync_linked(link, workos_user, get_hooks())
 
 
 def deactivate_user(user: Any) -> None:

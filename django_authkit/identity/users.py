@@ -29,7 +29,22 @@ from django.utils import timezone
 
 from django_authkit import signals
 from django_authkit.client.models import User as WorkOSUserData
-from django_authkit.identity import rules as identity
+from django_authkit.identity.rules import (
+    IdentityRefused,
+    assign_changed,
+    assignable_email,
+    clean_email,
+    clean_url,
+    cleaned,
+    email_key,
+    email_prefilter,
+    email_refusal,
+    email_refused,
+    has_field,
+    max_length_of,
+    same_email,
+    username_is_email,
+)
 from django_authkit.models import WorkOSUser
 
 
@@ -101,7 +116,7 @@ def provision(workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUser | N
                 # The link is written once, with WorkOS's view of the user already on it.
                 update_link(WorkOSUser(user=cast(Any, user), workos_id=workos_user.id),
                             workos_user)
-        except (IntegrityError, identity.IdentityRefused):
+        except (IntegrityError, IdentityRefused):
             # A concurrent first sign-in of the same WorkOS user won the race (and may
             # hold the address the e-mail rule would otherwise call taken).
             link = (
@@ -115,7 +130,7 @@ def provision(workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUser | N
         return user
 
 
-def update(link: WorkOSUser, workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUser:
+def sync_linked(link: WorkOSUser, workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUser:
     """Bring a linked user up to date with WorkOS (not a sign-in: ``last_sign_in_at`` stays)."""
     with running(hooks):
         update_link(link, workos_user, signed_in=False)
@@ -125,11 +140,11 @@ def update(link: WorkOSUser, workos_user: WorkOSUserData, hooks: Hooks) -> Abstr
 def _link_by_email(workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUser | None:
     """Attach ``workos_user`` to the one local user with the same verified address.
 
-    Same address means the e-mail rule (``identity.same_email``), never the
+    Same address means the e-mail rule (``same_email``), never the
     database's case-insensitive comparison; two local candidates, or one that is
     already linked, mean no link.
     """
-    address = identity.clean_email(workos_user.email)
+    address = clean_email(workos_user.email)
     if not workos_user.email_verified or not address:
         return None
     if not hooks.may_link_by_email(workos_user):
@@ -137,7 +152,7 @@ def _link_by_email(workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUse
     email_field = get_user_model().get_email_field_name()
     candidates = [
         u for u in hooks.filter_users_by_email(workos_user)[:10]
-        if identity.same_email(getattr(u, email_field, ""), address)
+        if same_email(getattr(u, email_field, ""), address)
     ]
     if len(candidates) != 1:
         return None  # none, or ambiguous: never guess
@@ -165,22 +180,22 @@ def update_link(link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: boo
 
 def _copy_to_link(link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: bool) -> list[str]:
     """Set the link's WorkOS fields (cleaned, bounded); the names of those that changed."""
-    names = identity.cleaned(
+    names = cleaned(
         WorkOSUser,
         {"first_name": workos_user.first_name or "", "last_name": workos_user.last_name or ""},
     )
-    url_length = identity.max_length_of(WorkOSUser, "profile_picture_url")
+    url_length = max_length_of(WorkOSUser, "profile_picture_url")
     values: dict[str, Any] = {
-        "email": identity.clean_email(workos_user.email),
+        "email": clean_email(workos_user.email),
         "email_verified": bool(workos_user.email_verified),
         "first_name": names["first_name"],
         "last_name": names["last_name"],
-        "profile_picture_url": identity.clean_url(workos_user.profile_picture_url, url_length),
+        "profile_picture_url": clean_url(workos_user.profile_picture_url, url_length),
         "workos_updated_at": workos_user.updated_at or link.workos_updated_at,
     }
     if signed_in:
         values["last_sign_in_at"] = timezone.now()
-    return identity.assign_changed(link, values)
+    return assign_changed(link, values)
 
 
 # -- the default answers of the hooks -------------------------------------------------------
@@ -195,7 +210,7 @@ def default_email_candidates(workos_user: WorkOSUserData) -> QuerySet[Any]:
     user_model = get_user_model()
     email_field = user_model.get_email_field_name()
     return user_model._default_manager.filter(
-        identity.email_prefilter(email_field, workos_user.email.strip())
+        email_prefilter(email_field, workos_user.email.strip())
     )
 
 
@@ -210,12 +225,12 @@ def default_username(workos_user: WorkOSUserData) -> str:
     user_model = get_user_model()
     field = user_model.USERNAME_FIELD
     email, reason = new_user_email(workos_user)
-    if identity.username_is_email(user_model):
+    if username_is_email(user_model):
         if not email:
-            raise identity.email_refusal(workos_user, reason or "invalid")
+            raise email_refusal(workos_user, reason or "invalid")
         return email
-    key = identity.email_key(email)
-    max_length = identity.max_length_of(user_model, field) or 150
+    key = email_key(email)
+    max_length = max_length_of(user_model, field) or 150
     if key and len(key) <= max_length:
         if not user_model._default_manager.filter(**{f"{field}__iexact": key}).exists():
             return key
@@ -233,11 +248,11 @@ def default_create_user(workos_user: WorkOSUserData, hooks: Any) -> AbstractBase
     fields: dict[str, Any] = {user_model.USERNAME_FIELD: hooks.get_username(workos_user)}
     email_field = user_model.get_email_field_name()
     reason = None
-    if email_field != user_model.USERNAME_FIELD and identity.has_field(user_model, email_field):
+    if email_field != user_model.USERNAME_FIELD and has_field(user_model, email_field):
         fields[email_field], reason = new_user_email(workos_user)
     user: AbstractBaseUser = user_model._default_manager.create_user(**fields, password=None)
     if reason and workos_user.email:  # created without WorkOS's address
-        identity.email_refused(user, workos_user, reason, sender=_sender())
+        email_refused(user, workos_user, reason, sender=_sender())
     user._authkit_email_checked = True  # type: ignore[attr-defined]  # no second signal
     updated: AbstractBaseUser = hooks.update_user(user, workos_user)
     return updated
@@ -252,20 +267,20 @@ def default_update_user(user: AbstractBaseUser, workos_user: WorkOSUserData) -> 
     address stays and ``email_update_refused`` is sent.
     """
     user_model: Any = type(user)
-    values: dict[str, Any] = identity.cleaned(
+    values: dict[str, Any] = cleaned(
         user_model,
         {"first_name": workos_user.first_name or "", "last_name": workos_user.last_name or ""},
     )
     values.pop(user_model.USERNAME_FIELD, None)
     email_field = user.get_email_field_name()
     current = getattr(user, email_field, None)
-    if identity.has_field(user_model, email_field) and current != workos_user.email:
-        email, reason = identity.assignable_email(workos_user, user)
+    if has_field(user_model, email_field) and current != workos_user.email:
+        email, reason = assignable_email(workos_user, user)
         if email and email != current:
             values[email_field] = email
         elif reason and workos_user.email and not getattr(user, "_authkit_email_checked", 0):
-            identity.email_refused(user, workos_user, reason, sender=_sender())
-    changed = identity.assign_changed(user, values)
+            email_refused(user, workos_user, reason, sender=_sender())
+    changed = assign_changed(user, values)
     if changed:
         try:
             with transaction.atomic():
@@ -283,9 +298,9 @@ def new_user_email(workos_user: WorkOSUserData) -> tuple[str, str | None]:
     """
     run = _run.get()
     if run is None:
-        return identity.assignable_email(workos_user)
+        return assignable_email(workos_user)
     if run.new_email is None or run.new_email[0] is not workos_user:
-        run.new_email = (workos_user, identity.assignable_email(workos_user))
+        run.new_email = (workos_user, assignable_email(workos_user))
     return run.new_email[1]
 
 
