@@ -73,7 +73,7 @@ def has_perm_cost(permissions: int = 200) -> dict[str, float]:
     """µs of ``user.has_perm`` with ``permissions`` WorkOS permissions: first call, later calls."""
     from django.contrib.auth import get_user_model
 
-    from django_authkit.sessions.state import reset_active_permissions, set_active_permissions
+    from django_authkit.core.permissions import reset_active_permissions, set_active_permissions
 
     user_model = get_user_model()
     user = user_model.objects.filter(username="perm-bench").first() or (

@@ -1,40 +1,46 @@
 """``AuthKitBackend``: turns a verified WorkOS sign-in into a Django user.
 
-Users are linked by WorkOS's immutable user id (``WorkOSUser.workos_id``),
-never by e-mail unless the site opts in with ``LINK_BY_EMAIL`` (verified
-e-mails only, compared by :mod:`django_authkit.identity`'s e-mail rule).
-Override the hooks to customise, as with mozilla-django-oidc:
-``verify_claims``, ``filter_users_by_claims``, ``get_username``,
-``create_user`` and ``update_user``.
+A thin backend over the identity engine (:mod:`django_authkit.identity.users`), the
+one that webhooks, the Events API, ``authkit_sync`` and the admin use too. Customise
+with the adapter (``AUTHKIT["ADAPTER"]``, the one override point). The
+mozilla-django-oidc style hooks ``verify_claims``, ``filter_users_by_claims``,
+``get_username``, ``create_user`` and ``update_user`` stay: by default each is the
+adapter's answer, and a subclass that overrides one (listed in
+``AUTHENTICATION_BACKENDS``) has it applied on every path, not only at sign-in.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, cast
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
-from django_authkit import signals
 from django_authkit.client.models import User as WorkOSUserData
+from django_authkit.core.permissions import active_permissions
 from django_authkit.identity import rules as identity
-from django_authkit.identity.adapter import get_adapter
+from django_authkit.identity import users
+from django_authkit.identity.adapter import get_adapter, get_hooks
 from django_authkit.models import WorkOSUser
-from django_authkit.sessions.state import active_permissions
 
 logger = logging.getLogger("django_authkit.backends")
+
+#: The backend's hooks and the adapter method each one defaults to.
+HOOKS = {
+    "verify_claims": "verify_claims",
+    "filter_users_by_claims": "filter_users_by_email",
+    "get_username": "get_username",
+    "create_user": "create_user",
+    "update_user": "update_user",
+}
 
 
 class AuthKitBackend(ModelBackend):
     """Authenticates users whose WorkOS sign-in the callback has already verified."""
-
-    _new_email: tuple[Any, tuple[str, str | None]] | None = None
 
     def authenticate(  # type: ignore[override]
         self,
@@ -45,11 +51,12 @@ class AuthKitBackend(ModelBackend):
     ) -> AbstractBaseUser | None:
         if workos_user is None or claims is None:
             return None  # not ours: let other backends try
-        if claims.get("sub") != workos_user.id or not self.verify_claims(claims, workos_user):
+        hooks = get_hooks(self)
+        if claims.get("sub") != workos_user.id or not hooks.verify_claims(claims, workos_user):
             logger.warning("Refusing a sign-in whose token does not match its user.")
             return None
         try:
-            user = self.provision(workos_user)
+            user = users.provision(workos_user, hooks)
         except identity.IdentityRefused as exc:
             logger.info("Refused a sign-in: %s.", exc.code)
             identity.remember_refusal(request, exc)
@@ -69,203 +76,47 @@ class AuthKitBackend(ModelBackend):
                 return True
         return super().has_perm(user_obj, perm, obj)
 
-    # -- hooks ----------------------------------------------------------------
+    # -- hooks: the adapter's answers, unless a subclass overrides them -------------------
 
     def verify_claims(self, claims: dict[str, Any], workos_user: WorkOSUserData) -> bool:
         """Return False to refuse this sign-in (e.g. require an organization)."""
-        return True
+        return get_adapter().verify_claims(claims, workos_user)
 
     def filter_users_by_claims(self, workos_user: WorkOSUserData) -> QuerySet[Any]:
-        """Existing local users an opted-in e-mail link may attach to.
-
-        A database pre-filter only: :func:`django_authkit.identity.rules.same_email`
-        decides among what it returns, so no collation makes the decision.
-        """
-        user_model = get_user_model()
-        email_field = user_model.get_email_field_name()
-        return user_model._default_manager.filter(
-            identity.email_prefilter(email_field, workos_user.email.strip())
-        )
+        """Existing local users an opted-in e-mail link may attach to (a pre-filter)."""
+        return get_adapter().filter_users_by_email(workos_user)
 
     def get_username(self, workos_user: WorkOSUserData) -> str:
-        """The username of a new user.
-
-        A model that signs in by e-mail gets the address, when the e-mail rule lets
-        it be written (verified, valid, used by no other account), else the sign-in
-        is refused with a page naming the conflict. Other models get the address's
-        key when it is free, else the WorkOS id.
-        """
-        user_model = get_user_model()
-        field = user_model.USERNAME_FIELD
-        email, reason = self._new_user_email(workos_user)
-        if identity.username_is_email(user_model):
-            if not email:
-                raise identity.email_refusal(workos_user, reason or "invalid")
-            return email
-        key = identity.email_key(email)
-        max_length = identity.max_length_of(user_model, field) or 150
-        if key and len(key) <= max_length:
-            if not user_model._default_manager.filter(**{f"{field}__iexact": key}).exists():
-                return key
-        return workos_user.id
+        """The username of a new user."""
+        return get_adapter().get_username(workos_user)
 
     def create_user(self, workos_user: WorkOSUserData) -> AbstractBaseUser:
-        user_model = get_user_model()
-        fields: dict[str, Any] = {user_model.USERNAME_FIELD: self.get_username(workos_user)}
-        email_field = user_model.get_email_field_name()
-        reason = None
-        if email_field != user_model.USERNAME_FIELD and identity.has_field(user_model, email_field):
-            fields[email_field], reason = self._new_user_email(workos_user)
-        user: AbstractBaseUser = user_model._default_manager.create_user(**fields, password=None)
-        if reason and workos_user.email:  # created without WorkOS's address
-            identity.email_refused(user, workos_user, reason, sender=type(self))
-        user._authkit_email_checked = True  # type: ignore[attr-defined]  # no second signal
-        return self.update_user(user, workos_user)
+        return get_adapter().create_user(workos_user)
 
     def update_user(self, user: AbstractBaseUser, workos_user: WorkOSUserData) -> AbstractBaseUser:
-        """Copy the fields WorkOS owns onto the Django user, cleaned, saving only changes.
+        """Copy the fields WorkOS owns onto the Django user, cleaned, saving only changes."""
+        return get_adapter().update_user(user, workos_user)
 
-        Names are cleaned and cut to the model's ``max_length``. The e-mail follows
-        the e-mail rule: WorkOS's address replaces the local one only when it is
-        verified, valid and used by no other local account; otherwise the local
-        address stays and ``email_update_refused`` is sent.
+    def provisioning_overrides(self) -> dict[str, Callable[..., Any]]:
+        """The hooks this backend's class overrides, by the adapter method they replace.
+
+        The identity engine asks (duck typing) so they apply on every path.
         """
-        user_model: Any = type(user)
-        values: dict[str, Any] = identity.cleaned(
-            user_model,
-            {"first_name": workos_user.first_name or "", "last_name": workos_user.last_name or ""},
-        )
-        values.pop(user_model.USERNAME_FIELD, None)
-        email_field = user.get_email_field_name()
-        current = getattr(user, email_field, None)
-        if identity.has_field(user_model, email_field) and current != workos_user.email:
-            email, reason = identity.assignable_email(workos_user, user)
-            if email and email != current:
-                values[email_field] = email
-            elif reason and workos_user.email and not getattr(user, "_authkit_email_checked", 0):
-                identity.email_refused(user, workos_user, reason, sender=type(self))
-        changed = identity.assign_changed(user, values)
-        if changed:
-            try:
-                with transaction.atomic():
-                    user.save(update_fields=changed)
-            except IntegrityError:  # a concurrent sign-in took the address first
-                user.refresh_from_db()
-        return user
+        cls = type(self)
+        return {
+            adapter_name: getattr(self, name)
+            for name, adapter_name in HOOKS.items()
+            if getattr(cls, name) is not getattr(AuthKitBackend, name)
+        }
 
-    # -- internals --------------------------------------------------------------
-
-    def _new_user_email(self, workos_user: WorkOSUserData) -> tuple[str, str | None]:
-        """:func:`identity.assignable_email` for a user about to be created, asked once.
-
-        ``get_username`` and ``create_user`` both need it; Django makes a backend per
-        ``authenticate()`` call, so the answer cannot outlive this sign-in.
-        """
-        memo = self._new_email
-        if memo is None or memo[0] is not workos_user:
-            memo = (workos_user, identity.assignable_email(workos_user))
-            self._new_email = memo
-        return memo[1]
+    # -- the engine, as methods (kept for callers of earlier versions) ---------------------
 
     def provision(self, workos_user: WorkOSUserData) -> AbstractBaseUser | None:
         """The Django user of ``workos_user``: linked, e-mail-linked (opt-in) or created."""
-        self._new_email = None
-        link = WorkOSUser.objects.select_related("user").filter(workos_id=workos_user.id).first()
-        if link is not None:
-            self.update_link(link, workos_user)
-            return self.update_user(link.user, workos_user)
-        linked = self._link_by_email(workos_user)
-        if linked is not None:
-            return linked
-        if not get_adapter().is_open_for_signup(workos_user):
-            return None
-        try:
-            with transaction.atomic():
-                user = self.create_user(workos_user)
-                # The link is written once, with WorkOS's view of the user already on it.
-                self.update_link(WorkOSUser(user=cast(Any, user), workos_id=workos_user.id),
-                                 workos_user)
-        except (IntegrityError, identity.IdentityRefused):
-            # A concurrent first sign-in of the same WorkOS user won the race (and may
-            # hold the address the e-mail rule would otherwise call taken).
-            link = (
-                WorkOSUser.objects.select_related("user").filter(workos_id=workos_user.id).first()
-            )
-            if link is None:
-                raise
-            return self.update_user(link.user, workos_user)
-        user._authkit_created = True  # type: ignore[attr-defined]  # read by the callback
-        signals.user_provisioned.send(sender=type(self), user=user, workos_user=workos_user)
-        return user
-
-    def _link_by_email(self, workos_user: WorkOSUserData) -> AbstractBaseUser | None:
-        """Attach ``workos_user`` to the one local user with the same verified address.
-
-        Same address means the e-mail rule (``identity.same_email``), never the
-        database's case-insensitive comparison; two local candidates, or one that is
-        already linked, mean no link.
-        """
-        address = identity.clean_email(workos_user.email)
-        if not workos_user.email_verified or not address:
-            return None
-        adapter = get_adapter()
-        if not _adapter_may_link(adapter, workos_user):
-            return None  # no candidate could be linked: spare the query
-        email_field = get_user_model().get_email_field_name()
-        candidates = [
-            u for u in self.filter_users_by_claims(workos_user)[:10]
-            if identity.same_email(getattr(u, email_field, ""), address)
-        ]
-        if len(candidates) != 1:
-            return None  # none, or ambiguous: never guess
-        user = candidates[0]
-        if WorkOSUser.objects.filter(user=user).exists():
-            return None
-        if not adapter.can_link_by_email(workos_user, user):
-            return None
-        try:
-            with transaction.atomic():
-                self.update_link(WorkOSUser(user=cast(Any, user), workos_id=workos_user.id),
-                                 workos_user)
-        except IntegrityError:
-            return None
-        return self.update_user(user, workos_user)
+        return users.provision(workos_user, get_hooks(self))
 
     def update_link(
         self, link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: bool = True
     ) -> None:
         """Copy WorkOS's view of the user onto the link row, saving only what changed."""
-        changed = _copy_to_link(link, workos_user, signed_in=signed_in)
-        if link.pk is None:
-            link.save()
-        elif changed:
-            link.save(update_fields=[*changed, "updated_at"])
-
-
-def _adapter_may_link(adapter: Any, workos_user: WorkOSUserData) -> bool:
-    """False only when the adapter's rule refuses every local user (the default, off)."""
-    from django_authkit.identity.adapter import DefaultAdapter
-
-    if type(adapter).can_link_by_email is not DefaultAdapter.can_link_by_email:
-        return True  # a site's own rule: ask it about each candidate
-    return bool(adapter.can_link_by_email(workos_user, None))
-
-
-def _copy_to_link(link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: bool) -> list[str]:
-    """Set the link's WorkOS fields (cleaned, bounded); the names of those that changed."""
-    names = identity.cleaned(
-        WorkOSUser,
-        {"first_name": workos_user.first_name or "", "last_name": workos_user.last_name or ""},
-    )
-    url_length = identity.max_length_of(WorkOSUser, "profile_picture_url")
-    values: dict[str, Any] = {
-        "email": identity.clean_email(workos_user.email),
-        "email_verified": bool(workos_user.email_verified),
-        "first_name": names["first_name"],
-        "last_name": names["last_name"],
-        "profile_picture_url": identity.clean_url(workos_user.profile_picture_url, url_length),
-        "workos_updated_at": workos_user.updated_at or link.workos_updated_at,
-    }
-    if signed_in:
-        values["last_sign_in_at"] = timezone.now()
-    return identity.assign_changed(link, values)
+        users.update_link(link, workos_user, signed_in=signed_in)

@@ -32,15 +32,14 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from django_authkit.conf import authkit_settings
-from django_authkit.sessions import bearer, revocation
-from django_authkit.sessions import lifecycle as sessions
-from django_authkit.sessions.state import (
-    ANONYMOUS,
-    AuthKitState,
+from django_authkit.core.permissions import (
     active_binding,
     reset_active_permissions,
     set_active_permissions,
 )
+from django_authkit.sessions import bearer, revocation
+from django_authkit.sessions import lifecycle as sessions
+from django_authkit.sessions.state import ANONYMOUS, AuthKitState
 from django_authkit.web.responses import configuration_error, json_error, wants_json
 
 Handler = Callable[[HttpRequest], Any]

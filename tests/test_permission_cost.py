@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_authkit.sessions.state import reset_active_permissions, set_active_permissions
+from django_authkit.core.permissions import reset_active_permissions, set_active_permissions
 
 
 class CountingSlugs(list[str]):

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from django_authkit import signals
-from django_authkit.identity import provisioning
+from django_authkit.events.sync import pull_user
 from django_authkit.identity import rules as identity
 from django_authkit.models import Organization, WorkOSUser
 
@@ -101,7 +101,7 @@ def test_sync_follows_the_same_rule(
     link = _first_sign_in(emu, authkit_sign_in)
     _api(emu, "PUT", f"/user_management/users/{link.workos_id}",
          email="elsewhere@evil.test", email_verified=False)
-    assert provisioning.pull_user(link.user) == "synced"
+    assert pull_user(link.user) == "synced"
     link.user.refresh_from_db()
     assert link.user.email == "ada@acme.test"
     assert [r["reason"] for r in refused] == ["unverified"]

@@ -56,7 +56,7 @@ class AuthKitSessionInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.action(description="Sync selected users from WorkOS")
 def sync_from_workos(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
     from django_authkit.client.errors import WorkOSError
-    from django_authkit.identity.provisioning import pull_user
+    from django_authkit.events.sync import pull_user
 
     counts: dict[str, int] = {}
     for user in queryset:

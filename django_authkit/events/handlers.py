@@ -33,6 +33,7 @@ from django_authkit.client.models import (
 from django_authkit.identity import provisioning
 from django_authkit.identity.rules import same_email
 from django_authkit.models import WebhookEvent, WorkOSUser
+from django_authkit.sessions.revocation import revoke_user_sessions
 
 logger = logging.getLogger("django_authkit.events")
 
@@ -114,7 +115,13 @@ def on_user_deleted(event: Event, remote: User) -> None:
         return
     for membership in list(user.authkit_memberships.select_related("organization")):
         provisioning.remove_membership(user, membership.organization)
-    provisioning.deactivate_user(user, "user_deleted")
+    deactivate_user(user, "user_deleted")
+
+
+def deactivate_user(user: Any, reason: str) -> None:
+    """A user gone at WorkOS: identity closes the account, then every session of it ends."""
+    provisioning.deactivate_user(user)
+    revoke_user_sessions(user, at_workos=False, reason=reason)
 
 
 # -- organizations and memberships ----------------------------------------------------
@@ -241,7 +248,7 @@ def _directory_user_gone(email: str, organization_id: str) -> None:
         for row in list(rows):
             end_session(row, "directory_deactivated")
         if not Membership.objects.filter(user=user, status="active").exists():
-            provisioning.deactivate_user(user, "directory_deactivated")
+            deactivate_user(user, "directory_deactivated")
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,7 +1,8 @@
 """Bring the ORM mirror up to date from WorkOS: a full pull, or the Events API.
 
 Webhooks can be lost; these are the reliable paths. :func:`pull` lists every
-organization, user and membership (idempotent, safe to repeat). :func:`poll_events`
+organization, user and membership (idempotent, safe to repeat). :func:`pull_user`
+re-reads one user (the admin's "Sync from WorkOS" action). :func:`poll_events`
 reads the Events API from a stored cursor and feeds the same handlers as the
 webhooks, so running it from cron, in a loop, or beside webhooks does no harm.
 """
@@ -10,20 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
+from django_authkit.client.errors import NotFoundError
 from django_authkit.events.handlers import (
     DUPLICATE,
     EVENT_TYPES,
     FAILED,
     PROCESSED,
     apply_user,
+    deactivate_user,
     process_event,
     retry_failed,
 )
 from django_authkit.identity import provisioning
-from django_authkit.models import EventCursor, Membership
+from django_authkit.models import EventCursor, Membership, WorkOSUser
 from django_authkit.workos import get_workos
 
 Progress = Callable[[str], None]
@@ -76,6 +80,33 @@ def pull(progress: Progress = _quiet) -> PullResult:
             result.removed_memberships += 1
     progress(f"Memberships: {result.memberships} ({result.removed_memberships} removed)")
     return result
+
+
+def pull_user(user: Any) -> str:
+    """Re-read one linked user and their memberships from WorkOS; return what happened.
+
+    ``"synced"``, ``"deactivated"`` (deleted at WorkOS: the account is closed and its
+    sessions end) or ``"not_linked"``. Raises the client's ``WorkOSError`` when WorkOS
+    cannot be reached.
+    """
+    link = WorkOSUser.objects.filter(user=user).first()
+    if link is None:
+        return "not_linked"
+    api = get_workos().user_management
+    try:
+        remote = api.get_user(link.workos_id)
+    except NotFoundError:
+        deactivate_user(user, "user_deleted")
+        return "deactivated"
+    provisioning.sync_user(remote)
+    seen: set[int] = set()
+    for item in api.list_organization_memberships(user_id=link.workos_id).auto_paging_iter():
+        seen.add(provisioning.apply_remote_membership(user, item).pk)
+    stale = Membership.objects.filter(user=user).exclude(pk__in=seen)
+    if stale.exists():
+        stale.delete()
+        provisioning.apply_role_mapping(user)
+    return "synced"
 
 
 def _tick(progress: Progress, kind: str, count: int) -> None:

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django_authkit.client.models import Organization as RemoteOrganization
 from django_authkit.client.models import OrganizationMembership as RemoteMembership
 from django_authkit.client.models import User as RemoteUser
-from django_authkit.identity.adapter import get_adapter
+from django_authkit.identity.adapter import get_adapter, get_hooks
 from django_authkit.identity.rules import (
     IdentityRefused,
     assign_changed,
@@ -28,6 +28,7 @@ from django_authkit.identity.rules import (
     clean_text,
     max_length_of,
 )
+from django_authkit.identity.users import provision, sync_linked
 from django_authkit.models import Membership, Organization, WorkOSUser
 
 logger = logging.getLogger("django_authkit.provisioning")
@@ -42,11 +43,9 @@ def is_stale(current: datetime | None, incoming: datetime | None) -> bool:
 
 
 def provision_user(workos_user: RemoteUser) -> Any | None:
-    """Find, link or create the Django user of ``workos_user`` (the backend's rules)."""
-    from django_authkit.backends import AuthKitBackend
-
+    """Find, link or create the Django user of ``workos_user`` (the hooks in force)."""
     try:
-        return AuthKitBackend().provision(workos_user)
+        return provision(workos_user, get_hooks())
     except IdentityRefused as exc:  # e.g. an e-mail user model and an address in use
         logger.warning("Did not provision WorkOS user %s: %s.", workos_user.id, exc.code)
         return None
@@ -59,26 +58,24 @@ def linked_user(workos_user_id: str) -> Any | None:
 
 def sync_user(workos_user: RemoteUser) -> Any | None:
     """Update an already linked Django user from WorkOS data; never creates one."""
-    from django_authkit.backends import AuthKitBackend
-
     link = WorkOSUser.objects.select_related("user").filter(workos_id=workos_user.id).first()
     if link is None:
         return None
     if is_stale(link.workos_updated_at, workos_user.updated_at):
         return link.user
-    backend = AuthKitBackend()
-    backend.update_link(link, workos_user, signed_in=False)
-    return backend.update_user(link.user, workos_user)
+    return sync_linked(link, workos_user, get_hooks())
 
 
-def deactivate_user(user: Any, reason: str = "user_deleted") -> None:
-    """A user deleted at WorkOS: keep the Django row (history), stop every session."""
-    from django_authkit.sessions.revocation import revoke_user_sessions
+def deactivate_user(user: Any) -> None:
+    """A user gone at WorkOS: keep the Django row (history), but it can no longer sign in.
 
+    Ending the user's sessions is the caller's part (the events layer does both:
+    :func:`django_authkit.events.handlers.deactivate_user`); identity never reaches
+    into sessions.
+    """
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-    revoke_user_sessions(user, at_workos=False, reason=reason)
 
 
 # -- organizations --------------------------------------------------------------
@@ -218,31 +215,3 @@ def apply_role_mapping(user: Any) -> None:
     if changed:
         user.save(update_fields=changed)
 
-
-def pull_user(user: Any) -> str:
-    """Re-read one linked user and their memberships from WorkOS; return what happened.
-
-    ``"synced"``, ``"deactivated"`` (deleted at WorkOS) or ``"not_linked"``.
-    Raises the client's ``WorkOSError`` when WorkOS cannot be reached.
-    """
-    from django_authkit.client.errors import NotFoundError
-    from django_authkit.workos import get_workos
-
-    link = WorkOSUser.objects.filter(user=user).first()
-    if link is None:
-        return "not_linked"
-    api = get_workos().user_management
-    try:
-        remote = api.get_user(link.workos_id)
-    except NotFoundError:
-        deactivate_user(user)
-        return "deactivated"
-    sync_user(remote)
-    seen: set[int] = set()
-    for item in api.list_organization_memberships(user_id=link.workos_id).auto_paging_iter():
-        seen.add(apply_remote_membership(user, item).pk)
-    stale = Membership.objects.filter(user=user).exclude(pk__in=seen)
-    if stale.exists():
-        stale.delete()
-        apply_role_mapping(user)
-    return "synced"
