@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from django_authkit.events import refresh  # noqa: F401  (connects the post-refresh mirror)
 from django_authkit.events.audit import record_audit_event
 from django_authkit.events.handlers import process_event, retry_failed
 from django_authkit.events.sync import PollResult, PullResult, poll_events, pull
