@@ -21,7 +21,7 @@ from django_authkit.identity import provisioning
 from django_authkit.sessions import lifecycle as sessions
 from django_authkit.sessions.refresh import last_failure, last_refusal
 from django_authkit.signin import start as flow
-from django_authkit.signin.reauth import REAUTH_CODES, authorization_url, referring_path
+from django_authkit.signin.reauth import REAUTH_CODES, referring_path
 from django_authkit.views.signin import _ID
 from django_authkit.web.csrf import csrf_token_field
 from django_authkit.web.responses import (
@@ -97,7 +97,7 @@ class SwitchOrganizationView(View):
             or ""
         )
         email = getattr(self.request.user, "email", "") or None
-        url = authorization_url(
+        url = flow.authorization_url(
             self.request, next_url, organization_id=org_id, login_hint=email
         )
         if wants_json(self.request):
