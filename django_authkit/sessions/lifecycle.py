@@ -30,13 +30,14 @@ from django_authkit.sessions.data import (
     needs_refresh,
     session_key_mark,
 )
-from django_authkit.sessions.refresh import Outcome, refresh
+from django_authkit.sessions.refresh import Outcome, Refresh, refresh
 from django_authkit.sessions.revocation import end_session, uses_cookie_sessions
 
 logger = logging.getLogger("django_authkit.sessions")
 
 __all__ = [
-    "HOT_CLAIMS", "HOT_KEY", "KEPT", "Outcome", "expiry", "hot_data", "needs_refresh", "refresh",
+    "HOT_CLAIMS", "HOT_KEY", "KEPT", "Outcome", "Refresh", "expiry", "hot_data", "needs_refresh",
+    "refresh",
     "sign_out", "start",
 ]
 
@@ -182,7 +183,7 @@ def current_access_token(request: HttpRequest) -> str | None:
     hot = request.session.get(HOT_KEY)
     if not hot:
         return None
-    if needs_refresh(hot) and refresh(request) not in (Outcome.REFRESHED, Outcome.ADOPTED):
+    if needs_refresh(hot) and not refresh(request).ok:
         return None
     row = AuthKitSession.objects.filter(session_id=hot["sid"], ended_at__isnull=True).first()
     return crypto.decrypt(row.access_token) if row else None

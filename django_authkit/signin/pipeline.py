@@ -301,5 +301,6 @@ def join_default_organization(request: HttpRequest, workos_user_id: str) -> None
     """Kept for callers of the old helper: join ``DEFAULT_ORGANIZATION``, refresh into it."""
     org_id = authkit_settings.DEFAULT_ORGANIZATION
     if org_id and _join(workos_user_id, str(org_id)):
-        if sessions.refresh(request, organization_id=str(org_id)) is not sessions.Outcome.REFRESHED:
+        moved = sessions.refresh(request, organization_id=str(org_id))
+        if moved.outcome is not sessions.Outcome.REFRESHED:
             logger.warning("Could not refresh a new user's session into the default organization.")

@@ -19,7 +19,6 @@ from django_authkit.core.urlhelpers import (
 )
 from django_authkit.identity import provisioning
 from django_authkit.sessions import lifecycle as sessions
-from django_authkit.sessions.refresh import last_failure, last_refusal
 from django_authkit.signin import start as flow
 from django_authkit.signin.reauth import REAUTH_CODES, referring_path
 from django_authkit.views.signin import _ID
@@ -52,22 +51,20 @@ class SwitchOrganizationView(View):
         if not _ID["organization_id"].match(org_id):
             return self.answer("invalid_request", "Invalid organization_id.", 400)
         previous = request.authkit.organization_id  # type: ignore[attr-defined]
-        last_refusal.set(None)
-        outcome = sessions.refresh(request, organization_id=org_id)
-        failure = last_failure.get()  # why a refresh failed, as the mapping says
-        if outcome is sessions.Outcome.ENDED:
+        done = sessions.refresh(request, organization_id=org_id)
+        if done.outcome is sessions.Outcome.ENDED:
             logout(request)
-            if failure is not None:
-                return self.answer_failure(failure)
+            if done.failure is not None:  # why, as the mapping says
+                return self.answer_failure(done.failure)
             return self.answer("session_ended", "Your session has ended. Sign in again.", 401)
-        if outcome is sessions.Outcome.REFUSED:
-            if last_refusal.get() in REAUTH_CODES:
-                return self.reauthenticate(org_id, str(last_refusal.get()))
+        if done.outcome is sessions.Outcome.REFUSED:
+            if done.refusal in REAUTH_CODES:
+                return self.reauthenticate(org_id, str(done.refusal))
             return self.answer(
                 "organization_not_allowed", "You are not a member of that organization.", 403
             )
-        if outcome is not sessions.Outcome.REFRESHED:
-            return self.answer_failure(failure or failures.UNAVAILABLE_FAILURE)
+        if done.outcome is not sessions.Outcome.REFRESHED:
+            return self.answer_failure(done.failure or failures.UNAVAILABLE_FAILURE)
         hot = request.session[sessions.HOT_KEY]
         membership = provisioning.sync_membership(request.user, hot)
         sessions.apply_policy(request, membership.organization if membership else None)
