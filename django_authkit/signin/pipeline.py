@@ -296,11 +296,3 @@ def complete_sign_in(
     response["Referrer-Policy"] = "no-referrer"
     return response
 
-
-def join_default_organization(request: HttpRequest, workos_user_id: str) -> None:
-    """Kept for callers of the old helper: join ``DEFAULT_ORGANIZATION``, refresh into it."""
-    org_id = authkit_settings.DEFAULT_ORGANIZATION
-    if org_id and _join(workos_user_id, str(org_id)):
-        moved = sessions.refresh(request, organization_id=str(org_id))
-        if moved.outcome is not sessions.Outcome.REFRESHED:
-            logger.warning("Could not refresh a new user's session into the default organization.")
