@@ -1,15 +1,18 @@
 """The one sign-in pipeline every entry point finishes through.
 
-exchange result -> token verification -> provisioning (backend, adapter) ->
-organization assignment -> ``login()`` -> session start -> ``signed_in`` ->
-``on_success`` hook -> response.
+exchange result -> :func:`verify` (the access token) -> :func:`provision` (backend,
+adapter) -> :func:`assign_organization` -> :func:`sync_membership` -> ``login()`` and
+the session start with its organization's policy -> ``signed_in`` -> ``on_success``
+hook -> the entry point's response.
 
 The hosted callback and the native forms call :func:`complete_sign_in` (a
-browser sign-in: Django login and a server-side AuthKit session); API mode
-calls :func:`finish` with ``browser=False`` (no cookie, no Django session; the
-client holds the tokens). Everything else is the same step for step, so the
-same identity ends with the same Django user, organization, groups, signals
-and hook calls whichever way it came in.
+browser sign-in: Django login and a server-side AuthKit session); API mode and
+its SSO-first path call :func:`finish` with ``browser=False`` (no cookie, no
+Django session; the client holds the tokens). Everything else is the same step
+for step, so the same identity ends with the same Django user, organization,
+groups, signals and hook calls whichever way it came in. API mode's token
+rotation (``api-refresh``) is not a sign-in: :func:`renew` runs the same
+verification, provisioning and membership steps, without signal or hook.
 
 Organization assignment is explicit first (the organization the caller named),
 then the site default (``DEFAULT_ORGANIZATION``) for a brand-new user, and
@@ -20,7 +23,7 @@ otherwise whatever WorkOS put in the token: the pipeline never guesses one
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import authenticate, login
@@ -101,6 +104,24 @@ def verify(auth: AuthenticationResponse, *, during: str = "the end of a sign-in"
     return claims
 
 
+def provision(request: HttpRequest, auth: AuthenticationResponse, claims: dict[str, Any]) -> Any:
+    """The Django user for ``auth.user``, through the site's backends and the adapter.
+
+    Raises :class:`SignInRefused` with the reason when the backend refuses (the
+    e-mail rule, an inactive account, the adapter).
+    """
+    user = authenticate(request, workos_user=auth.user, claims=claims)
+    if user is None:
+        raise SignInRefused(*identity.refusal(request))  # the e-mail rule may say why
+    return user
+
+
+def sync_membership(user: Any, claims: dict[str, Any]) -> Any | None:
+    """Mirror the role and permissions ``claims`` give ``user``; the organization's row."""
+    membership = provisioning.sync_membership(user, claims)
+    return membership.organization if membership else None
+
+
 def finish(
     request: HttpRequest,
     auth: AuthenticationResponse,
@@ -120,24 +141,20 @@ def finish(
     with ``signed_in``. ``organization_id`` is an explicit organization choice.
     ``claims`` are given instead of a token to verify only by the SSO-first path,
     whose identity comes from WorkOS's own SSO exchange (organization already set).
+    ``browser``: log the user in and start the server-side session (API mode: no).
     """
     trusted = claims is not None
     claims = claims if claims is not None else verify(auth)
-    user = authenticate(request, workos_user=auth.user, claims=claims)
-    if user is None:
-        raise SignInRefused(*identity.refusal(request))  # the e-mail rule may say why
-    created = bool(getattr(user, "_authkit_created", False))
+    user = provision(request, auth, claims)
     if not trusted:
+        created = bool(getattr(user, "_authkit_created", False))
         auth, claims = assign_organization(
             auth, claims, organization_id, created=created, request=request
         )
+    organization = sync_membership(user, claims)
     if browser:
         login(request, user, backend=backend)
-        sessions.start(request, user, auth, claims)
-    membership = provisioning.sync_membership(user, claims)
-    organization = membership.organization if membership else None
-    if browser:
-        sessions.apply_policy(request, organization)
+        sessions.start(request, user, auth, claims, organization)
     if auth.organization_id != claims.get("org_id"):
         auth = _with_organization(auth, claims.get("org_id"))
     signals.signed_in.send(
@@ -159,9 +176,32 @@ def finish(
     return done
 
 
-def _with_organization(auth: AuthenticationResponse, org_id: str | None) -> AuthenticationResponse:
-    from dataclasses import replace
+@dataclass
+class Renewed:
+    """Rotated tokens, verified, with their user and organization (:func:`renew`)."""
 
+    user: Any
+    auth: AuthenticationResponse
+    claims: dict[str, Any]
+    organization: Any | None
+
+
+def renew(
+    request: HttpRequest, auth: AuthenticationResponse, *, during: str = "a token rotation"
+) -> Renewed:
+    """The pipeline's steps for tokens a client rotated (API mode's ``api-refresh``).
+
+    Verification, provisioning and membership sync as at sign-in, in the same
+    order; a rotation is not a sign-in, so no organization is assigned, no session
+    is started, and neither ``signed_in`` nor the ``on_success`` hook runs.
+    Raises :class:`SignInRefused`.
+    """
+    claims = verify(auth, during=during)
+    user = provision(request, auth, claims)
+    return Renewed(user, auth, claims, sync_membership(user, claims))
+
+
+def _with_organization(auth: AuthenticationResponse, org_id: str | None) -> AuthenticationResponse:
     try:
         return replace(auth, organization_id=org_id)
     except TypeError:  # not a dataclass: leave as is
