@@ -17,7 +17,6 @@ from django_authkit import signals
 from django_authkit.core.urlhelpers import (
     after_sign_in_path,
 )
-from django_authkit.identity import provisioning
 from django_authkit.sessions import lifecycle as sessions
 from django_authkit.signin import start as flow
 from django_authkit.signin.reauth import REAUTH_CODES, referring_path
@@ -39,7 +38,9 @@ class SwitchOrganizationView(View):
     """POST ``organization_id`` (+ ``next``): refresh the session into that organization.
 
     WorkOS checks the membership; ``request.authkit`` then carries the new
-    ``org_id``, role and permissions. JSON callers get the new state as JSON.
+    ``org_id``, role and permissions, and the local membership and the session's
+    policy follow it (mirrored once, like after any refresh that moves them). JSON
+    callers get the new state as JSON.
     """
 
     http_method_names = ["post"]
@@ -65,9 +66,8 @@ class SwitchOrganizationView(View):
             )
         if done.outcome is not sessions.Outcome.REFRESHED:
             return self.answer_failure(done.failure or failures.UNAVAILABLE_FAILURE)
-        hot = request.session[sessions.HOT_KEY]
-        membership = provisioning.sync_membership(request.user, hot)
-        sessions.apply_policy(request, membership.organization if membership else None)
+        # The membership and the new organization's session policy were mirrored once,
+        # by the ``session_refreshed`` receiver (events.refresh), as after any refresh.
         hot = request.session[sessions.HOT_KEY]
         signals.organization_switched.send(
             sender=type(self), request=request, user=request.user, session_id=hot.get("sid"),
