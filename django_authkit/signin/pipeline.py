@@ -38,8 +38,9 @@ from django_authkit.core.urlhelpers import after_sign_in_path
 from django_authkit.identity import provisioning
 from django_authkit.identity import rules as identity
 from django_authkit.sessions import lifecycle as sessions
-from django_authkit.signin import hooks
-from django_authkit.signin import start as flow
+from django_authkit.signin.hooks import CallbackResult
+from django_authkit.signin.hooks import resolve as resolve_hook
+from django_authkit.signin.start import safe_next
 from django_authkit.tokens.verify import InvalidAccessToken, verify_access_token
 from django_authkit.workos import failures, get_workos
 
@@ -83,7 +84,7 @@ class SignedIn:
     auth: AuthenticationResponse
     claims: dict[str, Any]
     organization: Any | None
-    result: hooks.CallbackResult
+    result: CallbackResult
     hook_answer: Any = None
 
 
@@ -160,7 +161,7 @@ def finish(
     signals.signed_in.send(
         sender=sender, request=request, user=user, auth=auth, entry_point=entry_point
     )
-    result = hooks.CallbackResult(
+    result = CallbackResult(
         user=auth.user,
         organization_id=claims.get("org_id") or auth.organization_id,
         authentication_method=auth.authentication_method,
@@ -170,7 +171,7 @@ def finish(
         claims=dict(claims),
     )
     done = SignedIn(user, auth, claims, organization, result)
-    hook = hooks.resolve(on_success or authkit_settings.ON_SUCCESS)
+    hook = resolve_hook(on_success or authkit_settings.ON_SUCCESS)
     if hook is not None:
         done.hook_answer = hook(request, user, result)
     return done
@@ -316,7 +317,7 @@ def complete_sign_in(
 ) -> HttpResponse:
     """Sign the browser in as ``auth.user``; return the redirect (or the hook's response).
 
-    ``next_url`` must already be a validated same-site path (``flow.safe_next``);
+    ``next_url`` must already be a validated same-site path (``safe_next``);
     without it the ``LOGIN_REDIRECT_URL`` decides. ``state`` is the custom state
     handed to the ``on_success`` hook. Raises :class:`SignInRefused`.
     """
@@ -324,13 +325,13 @@ def complete_sign_in(
         request, auth, entry_point=entry_point, organization_id=organization_id, state=state,
         sender=sender, backend=backend, on_success=on_success, browser=True,
     )
-    target = flow.safe_next(next_url, request) or after_sign_in_path()  # re-check at use
+    target = safe_next(next_url, request) or after_sign_in_path()  # re-check at use
     chosen = done.hook_answer
     if isinstance(chosen, HttpResponse):
         chosen.setdefault("Referrer-Policy", "no-referrer")
         return chosen
     if isinstance(chosen, str):
-        target = flow.safe_next(chosen, request) or target
+        target = safe_next(chosen, request) or target
     base = base_url or authkit_settings.BASE_URL
     response = HttpResponseRedirect(str(base).rstrip("/") + target if base else target)
     response["Referrer-Policy"] = "no-referrer"
