@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from django_authkit.conf import authkit_settings
-from django_authkit.signin.reauth import authorization_url
+from django_authkit.signin.start import authorization_url
 from django_authkit.web.responses import WorkOSRedirect, json_error, wants_json
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])

@@ -130,7 +130,7 @@ class AuthKitMiddleware:
             sessions.end_current(request, expired)
             return self.session_lost(request)
         if refresh_due:
-            outcome = sessions.refresh(request)
+            outcome = sessions.refresh(request).outcome
             if outcome is sessions.Outcome.ENDED:
                 logout(request)
                 return self.session_lost(request)

@@ -22,7 +22,6 @@ import logging
 import re
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
@@ -39,11 +38,10 @@ from django_authkit.conf import authkit_settings
 from django_authkit.core import ratelimit
 from django_authkit.core.clientip import client_info
 from django_authkit.core.urlhelpers import absolute
-from django_authkit.identity import provisioning
-from django_authkit.identity import rules as identity
 from django_authkit.models import Organization
 from django_authkit.signin import pipeline as signin
 from django_authkit.signin import sso as sso_identity
+from django_authkit.signin.start import provider_error_message
 from django_authkit.tokens import app_tokens
 from django_authkit.web.responses import json_error, json_failure, json_ok, too_many
 from django_authkit.workos import failures, get_workos
@@ -136,17 +134,13 @@ class ApiView(View):
         return client_info(self.request)
 
     def tokens(self, auth: AuthenticationResponse) -> HttpResponse:
-        """Rotated tokens (``api-refresh``): provision the user, answer the token response.
+        """Rotated tokens (``api-refresh``) through the pipeline; answers the token response.
 
-        A refresh is not a sign-in: no ``signed_in`` signal, no ``on_success`` hook.
+        A refresh is not a sign-in (:func:`~django_authkit.signin.pipeline.renew`): no
+        ``signed_in`` signal, no ``on_success`` hook. A refusal is answered by post().
         """
-        claims = signin.verify(auth, during="an API-mode refresh")
-        user = authenticate(self.request, workos_user=auth.user, claims=claims)
-        if user is None:
-            raise Refusal(*identity.refusal(self.request))  # the e-mail rule may say why
-        membership = provisioning.sync_membership(user, claims)
-        organization = membership.organization if membership else None
-        return json_ok(token_payload(self.request, auth, claims, organization))
+        done = signin.renew(self.request, auth, during="an API-mode refresh")
+        return json_ok(token_payload(self.request, done.auth, done.claims, done.organization))
 
     def sign_in(self, auth: AuthenticationResponse, organization_id: str | None) -> HttpResponse:
         """A finished code exchange through the one sign-in pipeline, without a session."""
@@ -246,11 +240,9 @@ class ApiCallbackView(ApiView):
         return response
 
     def handle(self, data: dict[str, Any]) -> HttpResponse:
-        from django_authkit.signin.start import provider_error_message as _provider_message
-
         error = _text(data, "error", limit=256)
         if error:
-            raise Refusal("provider_error", _provider_message(error))
+            raise Refusal("provider_error", provider_error_message(error))
         _text(data, "state", limit=2048)  # the client's to check; validated for shape only
         code = _text(data, "code", limit=512)
         if not code:

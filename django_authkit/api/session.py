@@ -30,7 +30,7 @@ from django_authkit.core import ratelimit
 from django_authkit.core.urlhelpers import absolute
 from django_authkit.models import Organization
 from django_authkit.sessions import lifecycle as sessions
-from django_authkit.sessions.refresh import last_failure
+from django_authkit.sessions.state import AuthKitState
 from django_authkit.signin.providers import configured_providers
 from django_authkit.web.csrf import csrf_token_field
 from django_authkit.web.responses import json_error, json_failure, json_ok, too_many
@@ -152,21 +152,18 @@ class RefreshView(View):
         # Naming the session's own organization makes WorkOS re-issue the tokens (fresh
         # role and permissions) even while the current ones are valid; without one, a
         # still-fresh token is reused rather than spending a WorkOS call.
-        outcome = sessions.refresh(request, organization_id=hot.get("org_id") or None)
-        if outcome is sessions.Outcome.REFUSED:
+        done = sessions.refresh(request, organization_id=hot.get("org_id") or None)
+        if done.outcome is sessions.Outcome.REFUSED:
             return json_error(
                 "organization_not_allowed", "You are no longer a member of this organization.", 403
             )
-        failure = last_failure.get()  # why it failed, as the one mapping classes it
-        if outcome is sessions.Outcome.ENDED:
+        if done.outcome is sessions.Outcome.ENDED:
             logout(request)
-            if failure is not None:  # ended because WorkOS's token did not verify here
-                return json_failure(failure)
+            if done.failure is not None:  # ended because WorkOS's token did not verify here
+                return json_failure(done.failure)
             return json_error("session_ended", "Your session has ended. Sign in again.", 401)
-        if outcome not in (sessions.Outcome.REFRESHED, sessions.Outcome.ADOPTED):
-            return json_failure(failure or failures.UNAVAILABLE_FAILURE)
-        from django_authkit.sessions.state import AuthKitState
-
+        if not done.ok:  # why it failed, as the one mapping classes it
+            return json_failure(done.failure or failures.UNAVAILABLE_FAILURE)
         request.authkit = AuthKitState(  # type: ignore[attr-defined]
             request, request.session[sessions.HOT_KEY], sessions.current_access_token
         )
@@ -198,8 +195,7 @@ class AccessTokenView(View):
             wait = ratelimit.hit(request, self.rate_limit_scope)
             if wait is not None:
                 return too_many(request, wait)
-            outcome = sessions.refresh(request)
-            if outcome is sessions.Outcome.ENDED:
+            if sessions.refresh(request).outcome is sessions.Outcome.ENDED:
                 logout(request)
                 return json_error("session_ended", "Your session has ended. Sign in again.", 401)
         token = sessions.current_access_token(request)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from django_authkit.signin.pipeline import (
-    BACKEND,
-    SignInRefused,
-    complete_sign_in,
-    join_default_organization,
-)
+from django_authkit.signin.pipeline import BACKEND, SignInRefused, complete_sign_in
 
-__all__ = ["BACKEND", "SignInRefused", "complete_sign_in", "join_default_organization"]
+__all__ = ["BACKEND", "SignInRefused", "complete_sign_in"]

@@ -30,24 +30,31 @@ from django_authkit.sessions.data import (
     needs_refresh,
     session_key_mark,
 )
-from django_authkit.sessions.refresh import Outcome, refresh
+from django_authkit.sessions.refresh import Outcome, Refresh, refresh
 from django_authkit.sessions.revocation import end_session, uses_cookie_sessions
 
 logger = logging.getLogger("django_authkit.sessions")
 
 __all__ = [
-    "HOT_CLAIMS", "HOT_KEY", "KEPT", "Outcome", "expiry", "hot_data", "needs_refresh", "refresh",
+    "HOT_CLAIMS", "HOT_KEY", "KEPT", "Outcome", "Refresh", "expiry", "hot_data", "needs_refresh",
+    "refresh",
     "sign_out", "start",
 ]
 
 
 def start(
-    request: HttpRequest, user: Any, auth: AuthenticationResponse, claims: dict[str, Any]
+    request: HttpRequest,
+    user: Any,
+    auth: AuthenticationResponse,
+    claims: dict[str, Any],
+    organization: Any | None = None,
 ) -> AuthKitSession:
     """Store a freshly signed-in session's tokens and expose its claims to the hot path.
 
-    Call after :func:`django.contrib.auth.login`, so the recorded session key is
-    the cycled one that revocation must delete.
+    ``organization`` (the local row of the session's organization, if any) gives the
+    session its policy (idle timeout, absolute lifetime) from the start. Call after
+    :func:`django.contrib.auth.login`, so the recorded session key is the cycled one
+    that revocation must delete.
     """
     impersonator = (
         {"email": auth.impersonator.email, "reason": auth.impersonator.reason}
@@ -73,8 +80,11 @@ def start(
     )
     now = int(time.time())
     hot = {**hot_data(claims, impersonator), "started": now, "key": session_key_mark(key)}
-    if authkit_settings.IDLE_TIMEOUT:
-        hot["seen"] = now  # only an idle timeout reads it (an organization's: apply_policy)
+    policy = _policy(organization)
+    if policy:  # no empty policy in every session
+        hot["policy"] = policy
+    if authkit_settings.IDLE_TIMEOUT or policy.get("idle"):
+        hot["seen"] = now  # only an idle timeout reads it (the site's or the organization's)
     request.session[HOT_KEY] = hot
     return row
 
@@ -105,7 +115,17 @@ def apply_policy(request: HttpRequest, organization: Any | None) -> None:
     hot = request.session.get(HOT_KEY)
     if not hot:
         return
-    policy = {
+    policy = _policy(organization)
+    if policy != (hot.get("policy") or {}):  # no empty policy in every session
+        hot = {**hot, "policy": policy}
+        if policy.get("idle") and "seen" not in hot:
+            hot["seen"] = int(time.time())
+        request.session[HOT_KEY] = hot
+
+
+def _policy(organization: Any | None) -> dict[str, Any]:
+    """The session limits an organization sets (``idle``, ``max_age``); empty: the site's."""
+    return {
         name: value
         for name, value in (
             ("idle", getattr(organization, "idle_timeout", None)),
@@ -113,11 +133,6 @@ def apply_policy(request: HttpRequest, organization: Any | None) -> None:
         )
         if value
     }
-    if policy != (hot.get("policy") or {}):  # no empty policy in every session
-        hot = {**hot, "policy": policy}
-        if policy.get("idle") and "seen" not in hot:
-            hot["seen"] = int(time.time())
-        request.session[HOT_KEY] = hot
 
 
 def request_checks(hot: dict[str, Any], now: float) -> tuple[str | None, bool, int | None]:
@@ -182,7 +197,7 @@ def current_access_token(request: HttpRequest) -> str | None:
     hot = request.session.get(HOT_KEY)
     if not hot:
         return None
-    if needs_refresh(hot) and refresh(request) not in (Outcome.REFRESHED, Outcome.ADOPTED):
+    if needs_refresh(hot) and not refresh(request).ok:
         return None
     row = AuthKitSession.objects.filter(session_id=hot["sid"], ended_at__isnull=True).first()
     return crypto.decrypt(row.access_token) if row else None

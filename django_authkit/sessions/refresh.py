@@ -13,6 +13,11 @@ Whatever WorkOS answers is stored (encrypted) before it is verified: a
 verification that fails on our side (keys unavailable, a rotated ``kid`` not
 yet fetchable) keeps the session and verifies again on the next request. Only
 WorkOS refusing the refresh ends the session.
+
+:func:`refresh` returns a :class:`Refresh`: what happened (:class:`Outcome`) and
+why when it did not refresh (the failure as :mod:`django_authkit.workos.failures`
+classes it, or WorkOS's code for a refused organization switch). Callers read
+that value; nothing is left behind in the request or the context.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import enum
 import logging
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Any, TypeVar
@@ -68,18 +73,6 @@ LOST_ANSWER_PAUSE = 0.1
 T = TypeVar("T")
 
 
-#: WorkOS's code for the last organization switch it refused in this context, e.g.
-#: ``sso_required``: the switch view then sends the user to re-authenticate.
-last_refusal: ContextVar[str | None] = ContextVar("authkit_last_refusal", default=None)
-
-#: Why the last refresh in this context failed, as :mod:`django_authkit.failures` classes
-#: it (``None``: it did not fail, or WorkOS ended the session): the views that answer a
-#: refresh (organization switch) render it like any other entry point.
-last_failure: ContextVar[failures.Failure | None] = ContextVar(
-    "authkit_last_failure", default=None
-)
-
-
 class Outcome(enum.Enum):
     REFRESHED = "refreshed"  # this request spent the refresh token
     ADOPTED = "adopted"  # another request had just refreshed; we took its tokens
@@ -88,13 +81,39 @@ class Outcome(enum.Enum):
     UNAVAILABLE = "unavailable"  # WorkOS or its keys could not be reached; session kept
 
 
-def refresh(request: HttpRequest, organization_id: str | None = None) -> Outcome:
-    """Refresh (or switch the organization of) the request's session; see :class:`Outcome`."""
-    last_failure.set(None)
+@dataclass(frozen=True)
+class Refresh:
+    """What a refresh did (``outcome``) and, when it did not refresh, why.
+
+    ``failure``: why it failed, as :mod:`django_authkit.workos.failures` classes it
+    (``None``: it did not fail, or WorkOS ended the session); the views that answer a
+    refresh render it like any other entry point. ``refusal``: WorkOS's code for a
+    refused organization switch (e.g. ``sso_required``: the switch view then sends the
+    user to re-authenticate).
+    """
+
+    outcome: Outcome
+    failure: failures.Failure | None = None
+    refusal: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """The session holds fresh tokens (refreshed here, or adopted)."""
+        return self.outcome in (Outcome.REFRESHED, Outcome.ADOPTED)
+
+
+_REFRESHED = Refresh(Outcome.REFRESHED)
+_ADOPTED = Refresh(Outcome.ADOPTED)
+_ENDED = Refresh(Outcome.ENDED)
+_UNAVAILABLE = Refresh(Outcome.UNAVAILABLE)
+
+
+def refresh(request: HttpRequest, organization_id: str | None = None) -> Refresh:
+    """Refresh (or switch the organization of) the request's session; see :class:`Refresh`."""
     hot = request.session.get(HOT_KEY) or {}
     sid = hot.get("sid")
     if not sid:
-        return Outcome.ENDED
+        return _ENDED
     if connection.features.has_select_for_update:
         return _refresh_locked_row(request, hot, organization_id)
     return _refresh_with_cache_lock(request, hot, organization_id)
@@ -105,15 +124,15 @@ def refresh(request: HttpRequest, organization_id: str | None = None) -> Outcome
 
 def _refresh_locked_row(
     request: HttpRequest, hot: dict[str, Any], organization_id: str | None
-) -> Outcome:
+) -> Refresh:
     """PostgreSQL & co: the row lock is held while WorkOS answers, then released."""
     with transaction.atomic():
         row = AuthKitSession.objects.select_for_update().filter(session_id=hot["sid"]).first()
         early = _before_spending(request, hot, row, organization_id)
         if early is not None or row is None:
-            return early or Outcome.ENDED
+            return early or _ENDED
         answer = _spend(row, organization_id, request)
-        if isinstance(answer, Outcome):
+        if isinstance(answer, Refresh):
             return answer
         _store_pair(row, answer)
     return _verify_and_apply(request, hot, row, answer)
@@ -121,7 +140,7 @@ def _refresh_locked_row(
 
 def _refresh_with_cache_lock(
     request: HttpRequest, hot: dict[str, Any], organization_id: str | None
-) -> Outcome:
+) -> Refresh:
     """SQLite: a cache lock per WorkOS session; no transaction spans the WorkOS call."""
     key = f"authkit:refresh-lock:{hot['sid']}"
     hold = float(authkit_settings.REQUEST_TIMEOUT) * 2 + 5
@@ -135,7 +154,7 @@ def _refresh_with_cache_lock(
             finally:
                 cache.delete(key)
                 refresh_wakeup.done(key)
-            if isinstance(spent, Outcome):
+            if isinstance(spent, Refresh):
                 return spent
             return _verify_and_apply(request, hot, *spent)
         # Another request holds the lock: sleep until its holder says it is done (or, where
@@ -152,26 +171,26 @@ def _refresh_with_cache_lock(
                 lambda: AuthKitSession.objects.filter(session_id=hot["sid"]).first()
             )
             if row is None or row.ended_at is not None:
-                return Outcome.ENDED
+                return _ENDED
             if _adoptable(row):
                 adopted = _adopt(request, row)
                 if adopted is not None:
                     return adopted
         if time.monotonic() > deadline:
             logger.warning("Gave up waiting for another request's refresh of a session.")
-            return Outcome.UNAVAILABLE
+            return _UNAVAILABLE
 
 
 def _spend_unlocked(
     request: HttpRequest, hot: dict[str, Any], organization_id: str | None
-) -> Outcome | tuple[AuthKitSession, AuthenticationResponse]:
+) -> Refresh | tuple[AuthKitSession, AuthenticationResponse]:
     """Under the cache lock: read the row, spend the refresh token, store the new pair."""
     row = _locked_retry(lambda: AuthKitSession.objects.filter(session_id=hot["sid"]).first())
     early = _before_spending(request, hot, row, organization_id)
     if early is not None or row is None:
-        return early or Outcome.ENDED
+        return early or _ENDED
     answer = _spend(row, organization_id, request)
-    if isinstance(answer, Outcome):
+    if isinstance(answer, Refresh):
         return answer
     _locked_retry(lambda: _store_pair(row, answer))
     return row, answer
@@ -197,10 +216,10 @@ def _locked_retry(action: Callable[[], T]) -> T:
 def _before_spending(
     request: HttpRequest, hot: dict[str, Any], row: AuthKitSession | None,
     organization_id: str | None,
-) -> Outcome | None:
+) -> Refresh | None:
     """An outcome that needs no WorkOS call (ended, or another request just refreshed)."""
     if row is None or row.ended_at is not None or row.user_id != _user_pk(request):
-        return Outcome.ENDED
+        return _ENDED
     if organization_id is None and _adoptable(row):
         return _adopt(request, row)
     return None
@@ -208,8 +227,8 @@ def _before_spending(
 
 def _spend(
     row: AuthKitSession, organization_id: str | None, request: HttpRequest | None = None
-) -> AuthenticationResponse | Outcome:
-    """Call WorkOS with the stored refresh token; an Outcome when there is nothing to store.
+) -> AuthenticationResponse | Refresh:
+    """Call WorkOS with the stored refresh token; a :class:`Refresh` when there is nothing to store.
 
     WorkOS records the client IP and user agent on the session at each refresh too,
     so the request's are sent; a refresh without a request (background) sends none.
@@ -217,7 +236,7 @@ def _spend(
     refresh_token = crypto.decrypt(row.refresh_token)
     if refresh_token is None:  # SECRET_KEY rotated without a fallback
         end_session(row, "undecryptable")
-        return Outcome.ENDED
+        return _ENDED
     api = get_workos().user_management
     lost = False
     for attempt in range(1, LOST_ANSWER_ATTEMPTS + 1):
@@ -234,17 +253,15 @@ def _spend(
             logger.warning("WorkOS refresh lost (%s); attempt %d.", type(exc).__name__, attempt)
             lost = True
         except (ServerError, RateLimitExceededError) as exc:
-            last_failure.set(failures.report(exc, during="a refresh"))
+            failure = failures.report(exc, during="a refresh")
             if not lost:  # nothing was spent: keep the session, try on a later request
-                return Outcome.UNAVAILABLE
+                return Refresh(Outcome.UNAVAILABLE, failure)
         except APIError as exc:
             return _refused(row, exc, switching=organization_id is not None)
         except WorkOSError as exc:
-            last_failure.set(failures.report(exc, during="a refresh"))
-            return Outcome.UNAVAILABLE
+            return Refresh(Outcome.UNAVAILABLE, failures.report(exc, during="a refresh"))
     logger.error("WorkOS refresh answers lost %d times in a row.", LOST_ANSWER_ATTEMPTS)
-    last_failure.set(failures.UNAVAILABLE_FAILURE)
-    return Outcome.UNAVAILABLE
+    return Refresh(Outcome.UNAVAILABLE, failures.UNAVAILABLE_FAILURE)
 
 
 def _store_pair(row: AuthKitSession, auth: AuthenticationResponse) -> None:
@@ -266,22 +283,21 @@ def _store_pair(row: AuthKitSession, auth: AuthenticationResponse) -> None:
 
 def _verify_and_apply(
     request: HttpRequest, hot: dict[str, Any], row: AuthKitSession, auth: AuthenticationResponse
-) -> Outcome:
+) -> Refresh:
     try:
         claims = verify_access_token(auth.access_token, from_workos=True)
     except InvalidAccessToken as exc:
         if isinstance(exc, KeysUnavailable) or exc.reason in OUR_SIDE:
             logger.warning("Refreshed tokens kept unverified for now (%s).", exc.reason)
-            last_failure.set(failures.UNAVAILABLE_FAILURE)
-            return Outcome.UNAVAILABLE
+            return Refresh(Outcome.UNAVAILABLE, failures.UNAVAILABLE_FAILURE)
         # Never trusted, so the session ends as before; the one ERROR line says why.
-        last_failure.set(failures.report(exc, during="a refresh"))
+        failure = failures.report(exc, during="a refresh")
         end_session(row, "invalid_token")
-        return Outcome.ENDED
+        return Refresh(Outcome.ENDED, failure)
     if claims["sub"] != hot.get("sub") or claims["sid"] != hot["sid"]:
-        last_failure.set(failures.report(InvalidAccessToken("wrong_subject"), during="a refresh"))
+        failure = failures.report(InvalidAccessToken("wrong_subject"), during="a refresh")
         end_session(row, "identity_changed")
-        return Outcome.ENDED
+        return Refresh(Outcome.ENDED, failure)
     row.access_token_expires_at = expiry(claims)
     row.organization_id = claims.get("org_id") or ""
     _locked_retry(lambda: AuthKitSession.objects.filter(pk=row.pk).update(
@@ -292,28 +308,27 @@ def _verify_and_apply(
         sender=AuthKitSession, user=row.user, session_id=row.session_id, claims=claims,
         request=request, previous_claims=hot,
     )
-    return Outcome.REFRESHED
+    return _REFRESHED
 
 
-def _refused(row: AuthKitSession, exc: APIError, *, switching: bool) -> Outcome:
+def _refused(row: AuthKitSession, exc: APIError, *, switching: bool) -> Refresh:
     """Only WorkOS saying no to this session ends it; our own misconfiguration does not."""
     if exc.is_configuration_error:  # logged once by the mapping; the session is kept
-        last_failure.set(failures.report(exc, during="a refresh (keeping the session)"))
-        return Outcome.UNAVAILABLE
+        return Refresh(
+            Outcome.UNAVAILABLE, failures.report(exc, during="a refresh (keeping the session)")
+        )
     if exc.is_invalid_grant or (not switching and exc.status_code in (400, 403)):
         logger.info("WorkOS refused a refresh (%s); ending the session.", exc.error or exc.code)
         end_session(row, "refresh_refused")
-        return Outcome.ENDED
+        return _ENDED
     if switching and exc.status_code in (400, 403, 404):
-        last_refusal.set(str(exc.error or exc.code or ""))
-        return Outcome.REFUSED
+        return Refresh(Outcome.REFUSED, refusal=str(exc.error or exc.code or ""))
     logger.error(
         "WorkOS answered %s to a refresh (request id %s); keeping the session.",
         exc.status_code,
         exc.request_id,
     )
-    last_failure.set(failures.UNAVAILABLE_FAILURE)
-    return Outcome.UNAVAILABLE
+    return Refresh(Outcome.UNAVAILABLE, failures.UNAVAILABLE_FAILURE)
 
 
 def _adoptable(row: AuthKitSession) -> bool:
@@ -321,7 +336,7 @@ def _adoptable(row: AuthKitSession) -> bool:
     return row.access_token_expires_at.timestamp() - time.time() > ahead
 
 
-def _adopt(request: HttpRequest, row: AuthKitSession) -> Outcome | None:
+def _adopt(request: HttpRequest, row: AuthKitSession) -> Refresh | None:
     """Take the stored (fresh) tokens. None: they are unusable, spend the refresh token."""
     token = crypto.decrypt(row.access_token)
     if token is None:
@@ -329,14 +344,14 @@ def _adopt(request: HttpRequest, row: AuthKitSession) -> Outcome | None:
     try:
         claims = verify_access_token(token, from_workos=True)
     except KeysUnavailable:
-        return Outcome.UNAVAILABLE  # keys unreachable: spending the refresh token won't help
+        return _UNAVAILABLE  # keys unreachable: spending the refresh token won't help
     except InvalidAccessToken:
         return None
     hot = request.session.get(HOT_KEY) or {}
     if claims["sub"] != hot.get("sub") or claims["sid"] != row.session_id:
         return None
     _store_claims(request, claims, row)
-    return Outcome.ADOPTED
+    return _ADOPTED
 
 
 def _store_claims(request: HttpRequest, claims: dict[str, Any], row: AuthKitSession) -> None:

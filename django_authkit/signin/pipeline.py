@@ -1,15 +1,18 @@
 """The one sign-in pipeline every entry point finishes through.
 
-exchange result -> token verification -> provisioning (backend, adapter) ->
-organization assignment -> ``login()`` -> session start -> ``signed_in`` ->
-``on_success`` hook -> response.
+exchange result -> :func:`verify` (the access token) -> :func:`provision` (backend,
+adapter) -> :func:`assign_organization` -> :func:`sync_membership` -> ``login()`` and
+the session start with its organization's policy -> ``signed_in`` -> ``on_success``
+hook -> the entry point's response.
 
 The hosted callback and the native forms call :func:`complete_sign_in` (a
-browser sign-in: Django login and a server-side AuthKit session); API mode
-calls :func:`finish` with ``browser=False`` (no cookie, no Django session; the
-client holds the tokens). Everything else is the same step for step, so the
-same identity ends with the same Django user, organization, groups, signals
-and hook calls whichever way it came in.
+browser sign-in: Django login and a server-side AuthKit session); API mode and
+its SSO-first path call :func:`finish` with ``browser=False`` (no cookie, no
+Django session; the client holds the tokens). Everything else is the same step
+for step, so the same identity ends with the same Django user, organization,
+groups, signals and hook calls whichever way it came in. API mode's token
+rotation (``api-refresh``) is not a sign-in: :func:`renew` runs the same
+verification, provisioning and membership steps, without signal or hook.
 
 Organization assignment is explicit first (the organization the caller named),
 then the site default (``DEFAULT_ORGANIZATION``) for a brand-new user, and
@@ -20,7 +23,7 @@ otherwise whatever WorkOS put in the token: the pipeline never guesses one
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import authenticate, login
@@ -35,8 +38,9 @@ from django_authkit.core.urlhelpers import after_sign_in_path
 from django_authkit.identity import provisioning
 from django_authkit.identity import rules as identity
 from django_authkit.sessions import lifecycle as sessions
-from django_authkit.signin import hooks
-from django_authkit.signin import start as flow
+from django_authkit.signin.hooks import CallbackResult
+from django_authkit.signin.hooks import resolve as resolve_hook
+from django_authkit.signin.start import safe_next
 from django_authkit.tokens.verify import InvalidAccessToken, verify_access_token
 from django_authkit.workos import failures, get_workos
 
@@ -80,7 +84,7 @@ class SignedIn:
     auth: AuthenticationResponse
     claims: dict[str, Any]
     organization: Any | None
-    result: hooks.CallbackResult
+    result: CallbackResult
     hook_answer: Any = None
 
 
@@ -99,6 +103,24 @@ def verify(auth: AuthenticationResponse, *, during: str = "the end of a sign-in"
     if claims.get("sub") != auth.user.id:
         raise SignInRefused.because(InvalidAccessToken("wrong_subject"), during=during)
     return claims
+
+
+def provision(request: HttpRequest, auth: AuthenticationResponse, claims: dict[str, Any]) -> Any:
+    """The Django user for ``auth.user``, through the site's backends and the adapter.
+
+    Raises :class:`SignInRefused` with the reason when the backend refuses (the
+    e-mail rule, an inactive account, the adapter).
+    """
+    user = authenticate(request, workos_user=auth.user, claims=claims)
+    if user is None:
+        raise SignInRefused(*identity.refusal(request))  # the e-mail rule may say why
+    return user
+
+
+def sync_membership(user: Any, claims: dict[str, Any]) -> Any | None:
+    """Mirror the role and permissions ``claims`` give ``user``; the organization's row."""
+    membership = provisioning.sync_membership(user, claims)
+    return membership.organization if membership else None
 
 
 def finish(
@@ -120,30 +142,26 @@ def finish(
     with ``signed_in``. ``organization_id`` is an explicit organization choice.
     ``claims`` are given instead of a token to verify only by the SSO-first path,
     whose identity comes from WorkOS's own SSO exchange (organization already set).
+    ``browser``: log the user in and start the server-side session (API mode: no).
     """
     trusted = claims is not None
     claims = claims if claims is not None else verify(auth)
-    user = authenticate(request, workos_user=auth.user, claims=claims)
-    if user is None:
-        raise SignInRefused(*identity.refusal(request))  # the e-mail rule may say why
-    created = bool(getattr(user, "_authkit_created", False))
+    user = provision(request, auth, claims)
     if not trusted:
+        created = bool(getattr(user, "_authkit_created", False))
         auth, claims = assign_organization(
             auth, claims, organization_id, created=created, request=request
         )
+    organization = sync_membership(user, claims)
     if browser:
         login(request, user, backend=backend)
-        sessions.start(request, user, auth, claims)
-    membership = provisioning.sync_membership(user, claims)
-    organization = membership.organization if membership else None
-    if browser:
-        sessions.apply_policy(request, organization)
+        sessions.start(request, user, auth, claims, organization)
     if auth.organization_id != claims.get("org_id"):
         auth = _with_organization(auth, claims.get("org_id"))
     signals.signed_in.send(
         sender=sender, request=request, user=user, auth=auth, entry_point=entry_point
     )
-    result = hooks.CallbackResult(
+    result = CallbackResult(
         user=auth.user,
         organization_id=claims.get("org_id") or auth.organization_id,
         authentication_method=auth.authentication_method,
@@ -153,15 +171,38 @@ def finish(
         claims=dict(claims),
     )
     done = SignedIn(user, auth, claims, organization, result)
-    hook = hooks.resolve(on_success or authkit_settings.ON_SUCCESS)
+    hook = resolve_hook(on_success or authkit_settings.ON_SUCCESS)
     if hook is not None:
         done.hook_answer = hook(request, user, result)
     return done
 
 
-def _with_organization(auth: AuthenticationResponse, org_id: str | None) -> AuthenticationResponse:
-    from dataclasses import replace
+@dataclass
+class Renewed:
+    """Rotated tokens, verified, with their user and organization (:func:`renew`)."""
 
+    user: Any
+    auth: AuthenticationResponse
+    claims: dict[str, Any]
+    organization: Any | None
+
+
+def renew(
+    request: HttpRequest, auth: AuthenticationResponse, *, during: str = "a token rotation"
+) -> Renewed:
+    """The pipeline's steps for tokens a client rotated (API mode's ``api-refresh``).
+
+    Verification, provisioning and membership sync as at sign-in, in the same
+    order; a rotation is not a sign-in, so no organization is assigned, no session
+    is started, and neither ``signed_in`` nor the ``on_success`` hook runs.
+    Raises :class:`SignInRefused`.
+    """
+    claims = verify(auth, during=during)
+    user = provision(request, auth, claims)
+    return Renewed(user, auth, claims, sync_membership(user, claims))
+
+
+def _with_organization(auth: AuthenticationResponse, org_id: str | None) -> AuthenticationResponse:
     try:
         return replace(auth, organization_id=org_id)
     except TypeError:  # not a dataclass: leave as is
@@ -276,7 +317,7 @@ def complete_sign_in(
 ) -> HttpResponse:
     """Sign the browser in as ``auth.user``; return the redirect (or the hook's response).
 
-    ``next_url`` must already be a validated same-site path (``flow.safe_next``);
+    ``next_url`` must already be a validated same-site path (``safe_next``);
     without it the ``LOGIN_REDIRECT_URL`` decides. ``state`` is the custom state
     handed to the ``on_success`` hook. Raises :class:`SignInRefused`.
     """
@@ -284,22 +325,15 @@ def complete_sign_in(
         request, auth, entry_point=entry_point, organization_id=organization_id, state=state,
         sender=sender, backend=backend, on_success=on_success, browser=True,
     )
-    target = flow.safe_next(next_url, request) or after_sign_in_path()  # re-check at use
+    target = safe_next(next_url, request) or after_sign_in_path()  # re-check at use
     chosen = done.hook_answer
     if isinstance(chosen, HttpResponse):
         chosen.setdefault("Referrer-Policy", "no-referrer")
         return chosen
     if isinstance(chosen, str):
-        target = flow.safe_next(chosen, request) or target
+        target = safe_next(chosen, request) or target
     base = base_url or authkit_settings.BASE_URL
     response = HttpResponseRedirect(str(base).rstrip("/") + target if base else target)
     response["Referrer-Policy"] = "no-referrer"
     return response
 
-
-def join_default_organization(request: HttpRequest, workos_user_id: str) -> None:
-    """Kept for callers of the old helper: join ``DEFAULT_ORGANIZATION``, refresh into it."""
-    org_id = authkit_settings.DEFAULT_ORGANIZATION
-    if org_id and _join(workos_user_id, str(org_id)):
-        if sessions.refresh(request, organization_id=str(org_id)) is not sessions.Outcome.REFRESHED:
-            logger.warning("Could not refresh a new user's session into the default organization.")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 
 from django_authkit.conf import authkit_settings
+from django_authkit.core.urlhelpers import absolute, redirect_uri
 
 #: Display names of the providers WorkOS documents: ``authkit`` and the values of the
 #: official SDK's ``UserManagementAuthenticationProvider``. Others are accepted too.
@@ -79,8 +80,6 @@ class Provider:
         return f"{reverse('authkit:sign-in')}?{urlencode(params)}"
 
     def as_json(self, request: HttpRequest) -> dict[str, Any]:
-        from django_authkit.core.urlhelpers import absolute, redirect_uri
-
         return {
             "id": self.id,
             "name": self.name,

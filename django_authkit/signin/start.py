@@ -1,4 +1,6 @@
-"""State, PKCE and return-path handling for the authorization-code flow.
+"""Starting a sign-in: state, PKCE, return paths and the authorization URL.
+
+:func:`authorization_url` is the one place a sign-in starts (every starter calls it).
 
 A sign-in attempt is a one-time ``state`` bound to the browser's Django session,
 carrying the PKCE verifier, the validated return path and the host it started on.
@@ -33,6 +35,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from django_authkit.conf import authkit_settings
+from django_authkit.core.urlhelpers import redirect_uri
+from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.flow")
 
@@ -104,6 +108,40 @@ def begin(
         del store[min(store, key=lambda s: store[s]["t"])]
     request.session[SESSION_KEY] = store
     return pending, challenge
+
+
+#: The authorization-URL options that pick where the visitor signs in.
+SELECTORS = ("provider", "organization_id", "connection_id")
+
+
+def authorization_url(
+    request: HttpRequest, next_url: str | None, *, extra: dict[str, Any] | None = None,
+    **options: Any,
+) -> str:
+    """The WorkOS authorization URL of a new sign-in returning to ``next_url``.
+
+    The one place a sign-in starts, for every starter (``sign-in``, ``sign-up``,
+    ``initiate-login``, provider routes, step-up, an organization's
+    re-authentication): a one-time ``state`` bound to this browser with its PKCE
+    verifier (:func:`begin`), the return path validated with :func:`safe_next`, and
+    ``options`` for ``get_authorization_url`` (``organization_id``, ``max_age``,
+    ``login_hint``, ``screen_hint``...; ``None`` values are left out). Without a
+    selector the provider is ``DEFAULT_PROVIDER``. ``extra`` is kept with the pending
+    sign-in for its callback (the custom ``state`` of the ``on_success`` hook).
+    Raises what the client raises (``WorkOSError``, ``ImproperlyConfigured``).
+    """
+    pending, challenge = begin(request, safe_next(next_url, request) or "", extra=extra)
+    if not any(options.get(k) for k in SELECTORS):
+        options["provider"] = authkit_settings.DEFAULT_PROVIDER
+    return str(
+        get_workos().user_management.get_authorization_url(
+            redirect_uri=redirect_uri(request),
+            state=pending.state,
+            code_challenge=challenge,
+            code_challenge_method="S256",
+            **{k: v for k, v in options.items() if v is not None},
+        )
+    )
 
 
 def complete(request: HttpRequest, state: str | None) -> PendingSignIn:

@@ -17,11 +17,9 @@ from django_authkit import signals
 from django_authkit.core.urlhelpers import (
     after_sign_in_path,
 )
-from django_authkit.identity import provisioning
 from django_authkit.sessions import lifecycle as sessions
-from django_authkit.sessions.refresh import last_failure, last_refusal
 from django_authkit.signin import start as flow
-from django_authkit.signin.reauth import REAUTH_CODES, authorization_url, referring_path
+from django_authkit.signin.reauth import REAUTH_CODES, referring_path
 from django_authkit.views.signin import _ID
 from django_authkit.web.csrf import csrf_token_field
 from django_authkit.web.responses import (
@@ -40,7 +38,9 @@ class SwitchOrganizationView(View):
     """POST ``organization_id`` (+ ``next``): refresh the session into that organization.
 
     WorkOS checks the membership; ``request.authkit`` then carries the new
-    ``org_id``, role and permissions. JSON callers get the new state as JSON.
+    ``org_id``, role and permissions, and the local membership and the session's
+    policy follow it (mirrored once, like after any refresh that moves them). JSON
+    callers get the new state as JSON.
     """
 
     http_method_names = ["post"]
@@ -52,25 +52,22 @@ class SwitchOrganizationView(View):
         if not _ID["organization_id"].match(org_id):
             return self.answer("invalid_request", "Invalid organization_id.", 400)
         previous = request.authkit.organization_id  # type: ignore[attr-defined]
-        last_refusal.set(None)
-        outcome = sessions.refresh(request, organization_id=org_id)
-        failure = last_failure.get()  # why a refresh failed, as the mapping says
-        if outcome is sessions.Outcome.ENDED:
+        done = sessions.refresh(request, organization_id=org_id)
+        if done.outcome is sessions.Outcome.ENDED:
             logout(request)
-            if failure is not None:
-                return self.answer_failure(failure)
+            if done.failure is not None:  # why, as the mapping says
+                return self.answer_failure(done.failure)
             return self.answer("session_ended", "Your session has ended. Sign in again.", 401)
-        if outcome is sessions.Outcome.REFUSED:
-            if last_refusal.get() in REAUTH_CODES:
-                return self.reauthenticate(org_id, str(last_refusal.get()))
+        if done.outcome is sessions.Outcome.REFUSED:
+            if done.refusal in REAUTH_CODES:
+                return self.reauthenticate(org_id, str(done.refusal))
             return self.answer(
                 "organization_not_allowed", "You are not a member of that organization.", 403
             )
-        if outcome is not sessions.Outcome.REFRESHED:
-            return self.answer_failure(failure or failures.UNAVAILABLE_FAILURE)
-        hot = request.session[sessions.HOT_KEY]
-        membership = provisioning.sync_membership(request.user, hot)
-        sessions.apply_policy(request, membership.organization if membership else None)
+        if done.outcome is not sessions.Outcome.REFRESHED:
+            return self.answer_failure(done.failure or failures.UNAVAILABLE_FAILURE)
+        # The membership and the new organization's session policy were mirrored once,
+        # by the ``session_refreshed`` receiver (events.refresh), as after any refresh.
         hot = request.session[sessions.HOT_KEY]
         signals.organization_switched.send(
             sender=type(self), request=request, user=request.user, session_id=hot.get("sid"),
@@ -97,7 +94,7 @@ class SwitchOrganizationView(View):
             or ""
         )
         email = getattr(self.request.user, "email", "") or None
-        url = authorization_url(
+        url = flow.authorization_url(
             self.request, next_url, organization_id=org_id, login_hint=email
         )
         if wants_json(self.request):

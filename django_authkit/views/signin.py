@@ -14,11 +14,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from django_authkit.client.errors import WorkOSError
-from django_authkit.conf import authkit_settings
 from django_authkit.core import ratelimit
-from django_authkit.core.urlhelpers import (
-    redirect_uri,
-)
 from django_authkit.signin import start as flow
 from django_authkit.signin.providers import accepts as provider_accepted
 from django_authkit.signin.providers import unknown_provider_message
@@ -30,7 +26,6 @@ from django_authkit.web.responses import (
     prefers_html,
     too_many,
 )
-from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.views")
 
@@ -85,16 +80,10 @@ class SignInView(View):
         ):
             return error_response(request, "invalid_request", "Invalid state.")
         # Without ``next`` the callback's return path (option or setting) decides.
-        next_url = flow.safe_next(return_param(params), request) or ""
         extra = {"state": custom_state} if custom_state else None
-        pending, challenge = flow.begin(request, next_url, extra=extra)
         try:
-            url = get_workos().user_management.get_authorization_url(
-                redirect_uri=redirect_uri(request),
-                state=pending.state,
-                code_challenge=challenge,
-                code_challenge_method="S256",
-                screen_hint=self.screen_hint,
+            url = flow.authorization_url(
+                request, return_param(params), extra=extra, screen_hint=self.screen_hint,
                 **options,
             )
         except (WorkOSError, ImproperlyConfigured) as exc:
@@ -127,8 +116,8 @@ class SignInView(View):
         provider = params.get("provider") or self.provider
         if provider and not provider_accepted(provider):
             return error_response(self.request, "invalid_request", unknown_provider_message())
-        if not options:
-            options["provider"] = provider or authkit_settings.DEFAULT_PROVIDER
+        if provider and not options:  # without a selector: DEFAULT_PROVIDER (the builder's)
+            options["provider"] = provider
         for name in ("login_hint", "domain_hint"):
             value = params.get(name)
             if value:
