@@ -148,8 +148,9 @@ def _starts(emu: Any, forwarded_for: str, times: int) -> list[int]:
 def test_two_clients_behind_the_proxy_are_limited_separately(
     emu: Any, settings: Any
 ) -> None:
+    # A day-long window: a minute-long one can roll over mid-test (fixed windows).
     settings.AUTHKIT = {
-        **settings.AUTHKIT, "TRUSTED_PROXY_COUNT": 1, "RATE_LIMITS": {"sign-in": "2/m"}
+        **settings.AUTHKIT, "TRUSTED_PROXY_COUNT": 1, "RATE_LIMITS": {"sign-in": "2/d"}
     }
     assert _starts(emu, ALICE, 3) == [302, 302, 429]
     assert _starts(emu, BOB, 2) == [302, 302]  # one abuser does not lock Bob out
@@ -160,7 +161,7 @@ def test_two_clients_behind_the_proxy_are_limited_separately(
 def test_native_forms_count_the_client_behind_the_proxy(native: Any, settings: Any) -> None:
     settings.AUTHKIT = {
         **settings.AUTHKIT, "TRUSTED_PROXY_COUNT": 1,
-        "NATIVE_RATE_LIMITS": {"client": "2/m", "account": None},
+        "NATIVE_RATE_LIMITS": {"client": "2/d", "account": None},  # no mid-test rollover
     }
     alice = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ALICE)
     bob = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=BOB)
