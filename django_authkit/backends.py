@@ -49,18 +49,28 @@ class AuthKitBackend(ModelBackend):
         claims: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> AbstractBaseUser | None:
+        """Django's protocol: the user, or ``None`` (the sign-in pipeline calls :meth:`sign_in`)."""
         if workos_user is None or claims is None:
             return None  # not ours: let other backends try
+        try:
+            return self.sign_in(request, workos_user, claims)
+        except identity.IdentityRefused as exc:
+            logger.info("Refused a sign-in: %s.", exc.code)
+            return None
+
+    def sign_in(
+        self, request: HttpRequest | None, workos_user: WorkOSUserData, claims: dict[str, Any]
+    ) -> AbstractBaseUser | None:
+        """The Django user of a verified WorkOS sign-in, or ``None`` for a plain refusal.
+
+        Raises :class:`~django_authkit.identity.IdentityRefused` when a rule refuses with
+        a reason to show (the e-mail rule, the adapter), so the pipeline can say why.
+        """
         hooks = get_hooks(self)
         if claims.get("sub") != workos_user.id or not hooks.verify_claims(claims, workos_user):
             logger.warning("Refusing a sign-in whose token does not match its user.")
             return None
-        try:
-            user = users.provision(workos_user, hooks)
-        except identity.IdentityRefused as exc:
-            logger.info("Refused a sign-in: %s.", exc.code)
-            identity.remember_refusal(request, exc)
-            return None
+        user = users.provision(workos_user, hooks)
         if user is None or not self.user_can_authenticate(cast(Any, user)):
             return None
         return user

@@ -3,7 +3,7 @@
 Each entry point (hosted callback, ``initiate-login``, native password form, API
 mode, its SSO-first path) is driven against the emulator for one sign-in; the
 recorders show the pipeline ran exactly once: the backend asked once (through the
-pipeline's own ``authenticate``), the membership mirrored once, ``signed_in`` sent
+pipeline's own ``provision``), the membership mirrored once, ``signed_in`` sent
 once with the entry point's name, the ``on_success`` hook called once. API mode's
 token rotation runs the pipeline's verification, provisioning and membership steps
 (not a copy of them), and an organization switch mirrors the membership once.
@@ -52,7 +52,7 @@ class Runs:
     def clear(self) -> None:
         self.signed_in: list[str] = []  # entry_point of each ``signed_in``
         self.switched: list[str] = []  # organization_id of each ``organization_switched``
-        self.provisioned = 0  # the pipeline's authenticate() calls
+        self.provisioned = 0  # the pipeline's provision() calls
         self.verified = 0  # the pipeline's token verifications
         self.memberships: list[str | None] = []  # org_id of each membership sync
         HOOK_CALLS.clear()
@@ -93,8 +93,7 @@ def site(emu: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
         runs.memberships.append(args[1].get("org_id"))
 
     # The pipeline's own bindings: an entry point with its own copy of a step is not counted.
-    monkeypatch.setattr(pipeline, "authenticate", _counting(pipeline.authenticate,
-                                                            bump_provisioned))
+    monkeypatch.setattr(pipeline, "provision", _counting(pipeline.provision, bump_provisioned))
     monkeypatch.setattr(pipeline, "verify_access_token",
                         _counting(pipeline.verify_access_token, bump_verified))
     monkeypatch.setattr(provisioning, "sync_membership",

@@ -228,3 +228,29 @@ def test_identity_imports_nothing_above_it(module: str) -> None:
     wrong = sorted(name for name in _imported(PACKAGE / module)
                    if name.split(".")[0] in ABOVE_IDENTITY)
     assert wrong == []
+
+
+# -- the backend that answered is the one logged in ---------------------------------------
+
+
+def test_a_site_listing_only_its_backend_subclass_stays_signed_in(
+    emu: Any, authkit_sign_in: Any, settings: Any
+) -> None:
+    """``login()`` uses the backend that authenticated, not a hard-coded AuthKitBackend
+    (which, absent from AUTHENTICATION_BACKENDS, signed the user out on the next request)."""
+    settings.AUTHENTICATION_BACKENDS = [f"{__name__}.ShoutingBackend"]
+    browser = Client()
+    response = authkit_sign_in(browser, email="solo@override.test", last_name="Solo")
+    assert response.status_code == 302
+    assert browser.session["_auth_user_backend"] == f"{__name__}.ShoutingBackend"
+    assert get_user_model().objects.get(email="solo@override.test").last_name == "SOLO"
+    assert browser.get("/private/").status_code == 200
+
+
+def test_a_backend_subclass_alone_satisfies_the_backend_check(settings: Any) -> None:
+    from django_authkit.checks.setup import check_middleware_and_backend
+
+    settings.AUTHENTICATION_BACKENDS = [f"{__name__}.ShoutingBackend"]
+    assert "authkit.E006" not in {m.id for m in check_middleware_and_backend()}
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    assert "authkit.E006" in {m.id for m in check_middleware_and_backend()}

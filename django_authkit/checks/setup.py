@@ -7,7 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
+from django_authkit.backends import AuthKitBackend
 from django_authkit.conf import authkit_settings
 
 MIDDLEWARE = "django_authkit.middleware.AuthKitMiddleware"
@@ -104,12 +106,24 @@ def check_middleware_and_backend(app_configs: Any = None, **kwargs: Any) -> list
                 id="authkit.E005",
             )
         )
-    if BACKEND not in list(getattr(settings, "AUTHENTICATION_BACKENDS", []) or []):
+    if not any(_is_authkit_backend(path) for path in
+               list(getattr(settings, "AUTHENTICATION_BACKENDS", []) or [])):
         messages.append(
             Error(
-                f"{BACKEND} is not in AUTHENTICATION_BACKENDS.",
+                f"{BACKEND} (or a subclass) is not in AUTHENTICATION_BACKENDS.",
                 hint="Add it so users signed in through WorkOS stay signed in.",
                 id="authkit.E006",
             )
         )
     return messages
+
+
+def _is_authkit_backend(path: str) -> bool:
+    """``AuthKitBackend`` or a site's subclass of it (which the sign-in logs users in with)."""
+    if path == BACKEND:
+        return True
+    try:
+        backend = import_string(path)
+    except ImportError:
+        return False  # Django's own check reports a backend that does not import
+    return isinstance(backend, type) and issubclass(backend, AuthKitBackend)

@@ -38,7 +38,6 @@ logger = logging.getLogger("django_authkit.identity")
 EMAIL_MAX_LENGTH = 254  # RFC 5321's path limit, and Django's EmailField default
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
-REFUSAL_ATTR = "_authkit_identity_refusal"
 DEFAULT_REFUSAL = ("account_not_allowed", "This account cannot sign in to this site.", 403)
 
 
@@ -218,17 +217,6 @@ class IdentityRefused(Exception):
     def __init__(self, code: str, message: str, status: int = 403) -> None:
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
-
-
-def remember_refusal(request: Any, exc: IdentityRefused) -> None:
-    if request is not None:
-        setattr(request, REFUSAL_ATTR, (exc.code, exc.message, exc.status))
-
-
-def refusal(request: Any) -> tuple[str, str, int]:
-    """``(code, message, status)`` for a refused sign-in: the rule's reason, if it gave one."""
-    found = getattr(request, REFUSAL_ATTR, None)
-    return found if isinstance(found, tuple) else DEFAULT_REFUSAL
 
 
 def email_refusal(workos_user: Any, reason: str) -> IdentityRefused:

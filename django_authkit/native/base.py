@@ -91,7 +91,7 @@ class NativeView(View):
     #: ``complete_sign_in`` options, as on ``CallbackView``.
     on_success: Any = None
     base_url: str | None = None
-    backend = "django_authkit.backends.AuthKitBackend"
+    backend: str | None = None  # None: the backend that authenticated the user
 
     def enabled(self) -> bool:
         return bool(authkit_settings.NATIVE_FORMS)

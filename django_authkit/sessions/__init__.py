@@ -15,7 +15,7 @@ callers above render it.
 from __future__ import annotations
 
 from django_authkit.sessions.lifecycle import current_access_token, end_current, sign_out, start
-from django_authkit.sessions.refresh import Outcome, refresh
+from django_authkit.sessions.refresh import Outcome, Refresh, refresh
 from django_authkit.sessions.revocation import (
     end_session,
     revoke_session_by_id,
@@ -27,6 +27,7 @@ __all__ = [
     "ANONYMOUS",
     "AuthKitState",
     "Outcome",
+    "Refresh",
     "current_access_token",
     "end_current",
     "end_session",

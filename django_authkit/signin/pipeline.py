@@ -26,7 +26,8 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.contrib.auth import authenticate, login
+from django.conf import settings
+from django.contrib.auth import load_backend, login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from django_authkit import signals
@@ -106,15 +107,25 @@ def verify(auth: AuthenticationResponse, *, during: str = "the end of a sign-in"
 
 
 def provision(request: HttpRequest, auth: AuthenticationResponse, claims: dict[str, Any]) -> Any:
-    """The Django user for ``auth.user``, through the site's backends and the adapter.
+    """The Django user for ``auth.user``, through the site's AuthKit backend and the adapter.
 
-    Raises :class:`SignInRefused` with the reason when the backend refuses (the
-    e-mail rule, an inactive account, the adapter).
+    Each backend in ``AUTHENTICATION_BACKENDS`` that speaks AuthKit (has ``sign_in``)
+    is asked in turn; the one that answers is remembered on the user for ``login()``.
+    Raises :class:`SignInRefused` with the rule's reason when one refuses (the e-mail
+    rule, an inactive account, the adapter).
     """
-    user = authenticate(request, workos_user=auth.user, claims=claims)
-    if user is None:
-        raise SignInRefused(*identity.refusal(request))  # the e-mail rule may say why
-    return user
+    for path in settings.AUTHENTICATION_BACKENDS:
+        sign_in = getattr(load_backend(path), "sign_in", None)
+        if sign_in is None:
+            continue
+        try:
+            user = sign_in(request, auth.user, claims)
+        except identity.IdentityRefused as exc:
+            raise SignInRefused(exc.code, exc.message, exc.status) from None
+        if user is not None:
+            user.backend = path
+            return user
+    raise SignInRefused(*identity.DEFAULT_REFUSAL)
 
 
 def sync_membership(user: Any, claims: dict[str, Any]) -> Any | None:
@@ -131,7 +142,7 @@ def finish(
     organization_id: str | None = None,
     state: str | None = None,
     sender: Any = None,
-    backend: str = BACKEND,
+    backend: str | None = None,
     on_success: Any = None,
     browser: bool = True,
     claims: dict[str, Any] | None = None,
@@ -154,7 +165,7 @@ def finish(
         )
     organization = sync_membership(user, claims)
     if browser:
-        login(request, user, backend=backend)
+        login(request, user, backend=backend or user.backend)
         sessions.start(request, user, auth, claims, organization)
     if auth.organization_id != claims.get("org_id"):
         auth = _with_organization(auth, claims.get("org_id"))
@@ -309,7 +320,7 @@ def complete_sign_in(
     next_url: str | None = None,
     state: str | None = None,
     sender: Any = None,
-    backend: str = BACKEND,
+    backend: str | None = None,
     on_success: Any = None,
     base_url: str | None = None,
     entry_point: str = "callback",

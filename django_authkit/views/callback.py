@@ -54,7 +54,7 @@ class CallbackView(View):
     """
 
     http_method_names = ["get"]
-    backend = "django_authkit.backends.AuthKitBackend"
+    backend: str | None = None  # None: the backend that authenticated the user
     return_path: str | None = None
     on_success: Any = None
     on_error: Any = None
