@@ -102,7 +102,7 @@ def test_revocation_reaches_every_worker(cluster: Cluster, emu: Any) -> None:
             sys.executable,
             "-c",
             "import django; django.setup();"
-            "from django_authkit.revocation import revoke_session_by_id;"
+            "from django_authkit.sessions.revocation import revoke_session_by_id;"
             f"assert revoke_session_by_id({sid!r})",
         ],
         env=cluster.env,

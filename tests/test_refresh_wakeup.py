@@ -1,6 +1,6 @@
 """Refresh waiters are woken by the winner, in its process and in others (through Redis).
 
-The primitive under :mod:`django_authkit.refreshing`'s cache-lock path (SQLite). The
+The primitive under :mod:`django_authkit.sessions.refresh`'s cache-lock path (SQLite). The
 cluster test ``test_multiprocess`` checks the whole flow: on SQLite every waiter of a
 50-request burst is woken, none polls.
 """
@@ -59,7 +59,7 @@ def test_a_waiter_in_another_process_is_woken_through_redis(finishes: bool) -> N
                           "LOCATION": url}}
     script = (
         "import sys, django; django.setup()\n"
-        "from django_authkit import refresh_wakeup\n"
+        "from django_authkit.sessions import wakeup as refresh_wakeup\n"
         "print('ready', flush=True)\n"
         f"print(refresh_wakeup.wait({key!r}, float(sys.argv[1])), flush=True)\n"
     )
