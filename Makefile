@@ -12,7 +12,7 @@ test:
 
 lint:
 	.venv/bin/ruff check .
-	.venv/bin/lint-imports .importlinter
+	.venv/bin/lint-imports --config .importlinter
 
 type:
 	.venv/bin/mypy

@@ -33,7 +33,7 @@ step() {  # step NAME COMMAND...: run, time, remember the outcome
 
 step ruff "$BIN/ruff" check .
 step mypy "$BIN/mypy"
-step "import contracts" "$BIN/lint-imports" .importlinter
+step "import contracts" "$BIN/lint-imports" --config .importlinter
 step migrations env PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings \
   "$BIN/django-admin" makemigrations --check --dry-run
 step docs "$BIN/sphinx-build" -q -W --keep-going -b html docs docs/_build/html

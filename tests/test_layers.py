@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(
 def _lint(package_parent: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(package_parent)}
     return subprocess.run(
-        [str(LINT), str(CONFIG), "--no-cache"],
+        [str(LINT), "--config", str(CONFIG), "--no-cache"],
         cwd=package_parent, env=env, capture_output=True, text=True, timeout=300,
     )
 
