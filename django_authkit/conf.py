@@ -392,6 +392,18 @@ SETTINGS: tuple[Setting, ...] = (
         bool,
     ),
     Setting(
+        "BEARER_PATHS",
+        [],
+        "URL path prefixes (``request.path_info``, e.g. ``['/api/']``) where the middleware "
+        "authenticates ``Authorization: Bearer``. Elsewhere a view opts in with "
+        "``@bearer_auth`` (or ``authkit_bearer = True`` on a class-based view), and Django "
+        "REST Framework views with the classes of ``django_authkit.contrib.drf``. The "
+        "Django admin and AuthKit's own pages never accept a bearer token, whatever this "
+        "says; see :ref:`bearer-scope`.",
+        None,
+        list,
+    ),
+    Setting(
         "BEARER_CACHE_SIZE",
         2048,
         "Verified bearer tokens whose claims are kept in process (LRU, until ``exp``); "
