@@ -191,6 +191,17 @@ SETTINGS: tuple[Setting, ...] = (
         "SUPERUSER_ROLES", [], "WorkOS role slugs that make a user ``is_superuser``.", None, list
     ),
     Setting(
+        "STAFF_ORGANIZATIONS",
+        [],
+        "WorkOS organization ids (``org_…``) whose roles may map to staff, superuser and "
+        "groups: ``STAFF_ROLES``, ``SUPERUSER_ROLES`` and ``ROLE_GROUPS`` count only active "
+        "memberships in these organizations (usually the site operator's own). Empty: no "
+        "role grants anything, and mapping roles is a system check error (``authkit.E130``): "
+        "a customer organization's admin must never become the site's admin.",
+        None,
+        list,
+    ),
+    Setting(
         "DEFAULT_ORGANIZATION",
         None,
         "WorkOS organization id brand-new users without one join (a membership is created "
@@ -379,6 +390,18 @@ SETTINGS: tuple[Setting, ...] = (
         "when another library also reads bearer tokens).",
         None,
         bool,
+    ),
+    Setting(
+        "BEARER_PATHS",
+        [],
+        "URL path prefixes (``request.path_info``, e.g. ``['/api/']``) where the middleware "
+        "authenticates ``Authorization: Bearer``. Elsewhere a view opts in with "
+        "``@bearer_auth`` (or ``authkit_bearer = True`` on a class-based view), and Django "
+        "REST Framework views with the classes of ``django_authkit.contrib.drf``. The "
+        "Django admin and AuthKit's own pages never accept a bearer token, whatever this "
+        "says; see :ref:`bearer-scope`.",
+        None,
+        list,
     ),
     Setting(
         "BEARER_CACHE_SIZE",

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from django_authkit.conf import authkit_settings
+from django_authkit.sessions.bearer import OPT_IN
 from django_authkit.signin.start import authorization_url
 from django_authkit.web.responses import WorkOSRedirect, json_error, wants_json
 
@@ -163,3 +164,24 @@ class RecentAuthRequiredMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         denied = needs_recent_auth(request, self.recent_auth_max_age)
         return denied or super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+# -- bearer tokens: only where a view asks for them ---------------------------------------
+
+
+def bearer_auth(view: View) -> View:
+    """Let ``Authorization: Bearer`` (a WorkOS access token, an app token, an API key with
+    ``API_KEYS``) authenticate requests to this view, without cookies or CSRF.
+
+    The middleware authenticates bearer tokens only for views marked so (and paths
+    under ``BEARER_PATHS``); a session cookie keeps working as usual. Put it outermost
+    or anywhere: the mark survives ``functools.wraps``.
+    """
+    setattr(view, OPT_IN, True)
+    return view
+
+
+class BearerAuthMixin:
+    """Class-based form of :func:`bearer_auth` (sets ``authkit_bearer = True``)."""
+
+    authkit_bearer = True

@@ -7,11 +7,13 @@ Shortly before expiry it refreshes (once per WorkOS session, see
 out; an outage keeps the session and answers 503 only when the token can no
 longer be trusted.
 
-A request carrying ``Authorization: Bearer <WorkOS access token>`` is
-authenticated by the token instead (see :mod:`django_authkit.bearer`): the
-session cookie, if any, is ignored for it, and Django's CSRF check is skipped
-because no cookie authenticates it. A request without that header pays one
-dictionary lookup for this feature.
+A request carrying ``Authorization: Bearer <WorkOS access token>`` to a view that
+opted in (``@bearer_auth``, ``authkit_bearer = True``, or a path under
+``BEARER_PATHS``) is authenticated by the token instead (see
+:mod:`django_authkit.sessions.bearer`): the session cookie, if any, is ignored for
+it, and Django's CSRF check is skipped because no cookie authenticates it.
+Elsewhere, and always on the Django admin and AuthKit's own pages, the header is
+ignored. A request without that header pays one dictionary lookup for this feature.
 """
 
 from __future__ import annotations
@@ -156,6 +158,8 @@ class AuthKitMiddleware:
         token = bearer.token_from(request)
         if token is None or not authkit_settings.BEARER_TOKENS:
             return None
+        if not bearer.accepted_for(request):
+            return None  # not opted in: the header authenticates nothing here
         result = bearer.authenticate(token)
         if isinstance(result, bearer.BearerFailure):
             lenient = result.status == 401 and not authkit_settings.BEARER_REJECT_INVALID

@@ -32,6 +32,7 @@ class WorkOSUser(models.Model):
 
     class Meta:
         verbose_name = "WorkOS user link"
+        permissions = [("send_password_reset", "Can send WorkOS password reset e-mails")]
 
     def __str__(self) -> str:
         return f"{self.workos_id} ({self.email})"
@@ -117,6 +118,7 @@ class AuthKitSession(models.Model):
 
     class Meta:
         verbose_name = "AuthKit session"
+        permissions = [("revoke_sessions", "Can revoke sessions (here and at WorkOS)")]
         indexes = [models.Index(fields=["user", "ended_at"], name="authkit_session_user_idx")]
 
     def __str__(self) -> str:

@@ -116,7 +116,9 @@ def test_admin_password_login_is_untouched_by_default(db: Any, client: Client) -
 
 
 def test_staff_role_reaches_the_admin(emu: Any, authkit_sign_in: Any, settings: Any) -> None:
-    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ROLES": ["admin"], "SUPERUSER_ROLES": ["admin"]}
+    emu.control.seed({"organizations": [{"id": "org_acme", "name": "Acme"}]})
+    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ROLES": ["admin"], "SUPERUSER_ROLES": ["admin"],
+                        "STAFF_ORGANIZATIONS": ["org_acme"]}
     client = Client()
     authkit_sign_in(client, email="boss@acme.test", organization_name="Acme", role="admin")
     assert client.get("/admin/").status_code == 200

@@ -22,7 +22,7 @@ def seeded(emu: Any, settings: Any) -> dict[str, Any]:
         "ROLE_GROUPS": {"admin": ["Editors"]},
         "STAFF_ROLES": ["admin"],
     }
-    return emu.control.seed(  # type: ignore[no-any-return]
+    seeded: dict[str, Any] = emu.control.seed(
         {
             "organizations": [
                 {"name": "Acme", "domains": ["acme.test"], "metadata": {"tier": "gold"}},
@@ -39,6 +39,10 @@ def seeded(emu: Any, settings: Any) -> dict[str, Any]:
             ],
         }
     )
+    # Both organizations' roles grant power on this site (STAFF_ORGANIZATIONS).
+    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ORGANIZATIONS": [
+        o["id"] for o in seeded["organizations"]]}
+    return seeded
 
 
 def sync(*args: str) -> str:

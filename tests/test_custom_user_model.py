@@ -33,7 +33,8 @@ emu = EmulatorServer(port=0).start()
 try:
     emu.control.configure(redirect_uris=["http://testserver/auth/callback/"])
     site = {**settings.AUTHKIT, "API_BASE_URL": emu.url, "CLIENT_ID": emu.client_id,
-            "API_KEY": emu.api_key, "STAFF_ROLES": ["admin"]}
+            "API_KEY": emu.api_key, "STAFF_ROLES": ["admin"], "STAFF_ORGANIZATIONS": ["org_navy"]}
+    emu.control.seed({"organizations": [{"id": "org_navy", "name": "Navy"}]})
     with override_settings(AUTHKIT=site):
         client = Client()
         done = sign_in_through_emulator(client, emu, email="Grace@Example.test",

@@ -47,8 +47,9 @@ def event_calls(emu: Any) -> list[dict[str, Any]]:
 
 
 def test_events_build_the_mirror_and_resume_from_the_cursor(emu: Any, settings: Any) -> None:
-    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ROLES": ["admin"]}
-    emu.control.seed(SEED)
+    seeded = emu.control.seed(SEED)
+    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ROLES": ["admin"], "STAFF_ORGANIZATIONS": [
+        o["id"] for o in seeded["organizations"]]}
     output = sync_events()
     assert "Applied 6 events" in output
     users = get_user_model().objects.order_by("email")
@@ -193,7 +194,8 @@ def hooks(emu: Any, settings: Any) -> Any:
 
 @pytest.fixture
 def staff_ada(hooks: Any, signed_in: Client, settings: Any) -> Client:
-    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ROLES": ["admin"]}
+    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ROLES": ["admin"],
+                        "STAFF_ORGANIZATIONS": [Organization.objects.get().workos_id]}
     user = get_user_model().objects.get()
     user.is_staff = True
     user.save()

@@ -33,8 +33,10 @@ def _api(emu: Any, method: str, path: str, **body: Any) -> Any:
 
 
 @pytest.fixture
-def roles(settings: Any) -> None:
-    settings.AUTHKIT = {**settings.AUTHKIT, **ROLE_SETTINGS}
+def roles(emu: Any, settings: Any) -> None:
+    """The role mapping, with Acme named as the organization whose roles grant power."""
+    emu.control.seed({"organizations": [{"id": "org_acme", "name": "Acme"}]})
+    settings.AUTHKIT = {**settings.AUTHKIT, **ROLE_SETTINGS, "STAFF_ORGANIZATIONS": ["org_acme"]}
 
 
 def test_role_mapping_on_sign_in(emu: Any, authkit_sign_in: Any, roles: None) -> None:

@@ -41,7 +41,7 @@ def site(emu: Any, settings: Any) -> Iterator[dict[str, Any]]:
     emu.control.configure(redirect_uris=[APP_REDIRECT, "http://testserver/auth/callback/"])
     settings.AUTHKIT = {
         **settings.AUTHKIT, "DEFAULT_ORGANIZATION": org, "DEFAULT_ROLE": "member",
-        "ROLE_GROUPS": {"member": ["Readers"]}, "NATIVE_FORMS": True,
+        "ROLE_GROUPS": {"member": ["Readers"]}, "STAFF_ORGANIZATIONS": [org], "NATIVE_FORMS": True,
         "API_REDIRECT_URIS": [APP_REDIRECT], "ON_SUCCESS": "tests.test_signin_pipeline.record_hook",
     }
     received: dict[str, list[dict[str, Any]]] = {"signed_in": [], "user_provisioned": []}

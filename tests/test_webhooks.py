@@ -251,7 +251,9 @@ def test_user_updated_at_workos_reaches_django(hooks: Any, signed_in: Client, li
 def test_deleted_user_is_signed_out_and_cannot_sign_in(
     hooks: Any, authkit_sign_in: Any, live: Any, settings: Any
 ) -> None:
-    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ROLES": ["admin"]}
+    hooks.control.seed({"organizations": [{"id": "org_acme", "name": "Acme"}]})
+    settings.AUTHKIT = {**settings.AUTHKIT, "STAFF_ROLES": ["admin"],
+                        "STAFF_ORGANIZATIONS": ["org_acme"]}
     browser = Client()
     authkit_sign_in(browser, **ADA)
     user = get_user_model().objects.get()
@@ -303,6 +305,7 @@ def test_membership_role_changes_follow_into_groups_and_staff(
         **settings.AUTHKIT,
         "ROLE_GROUPS": {"admin": ["Editors"], "member": ["Readers"]},
         "STAFF_ROLES": ["admin"],
+        "STAFF_ORGANIZATIONS": [Organization.objects.get().workos_id],
     }
     live("organization_membership.updated", "organization_membership.deleted")
     user = get_user_model().objects.get()

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from django_authkit.admin.portal import AdminPortalMixin
-from django_authkit.admin.users import integrate_user_admin, route_admin_login
+from django_authkit.admin.users import REVOKE_SESSIONS, integrate_user_admin, route_admin_login
 from django_authkit.models import AuthKitSession, Membership, Organization, WorkOSUser
 from django_authkit.sessions.revocation import end_session
 
@@ -38,7 +39,12 @@ class AuthKitSessionAdmin(SessionAdminBase):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Revoke selected sessions (here and at WorkOS)")
+    def has_revoke_sessions_permission(self, request: HttpRequest) -> bool:
+        """``authkit.revoke_sessions``: the view permission only shows sessions."""
+        return bool(request.user.has_perm(REVOKE_SESSIONS))
+
+    @admin.action(description=_("Revoke selected sessions (here and at WorkOS)"),
+                  permissions=["revoke_sessions"])
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[AuthKitSession]) -> None:
         rows = list(queryset.filter(ended_at__isnull=True))
         failed = [row for row in rows if not end_session(row, "admin_revoked", at_workos=True)]

@@ -62,7 +62,7 @@ class AdminPortalMixin:
         obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
         if obj is None:
             raise Http404("No such organization")
-        if not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+        if not self.has_portal_permission(request, obj):
             raise PermissionDenied
         opts = self.model._meta  # type: ignore[attr-defined]
         change_url = reverse(
@@ -88,6 +88,16 @@ class AdminPortalMixin:
             "change_url": change_url,
         }
         return render(request, self.portal_template, context)
+
+    def has_portal_permission(self, request: HttpRequest, obj: Any) -> bool:
+        """May ``request.user`` open the Admin Portal of organization ``obj``?
+
+        The default: the *change* permission on that organization (superusers have it).
+        Staff come from the organizations ``STAFF_ORGANIZATIONS`` names, never from a
+        customer organization's roles; override this to narrow it further (e.g. to the
+        organizations a staff member looks after).
+        """
+        return bool(self.has_change_permission(request, obj))  # type: ignore[attr-defined]
 
     def _portal_link(
         self, request: HttpRequest, obj: Any, intent: str, change_url: str

@@ -14,10 +14,14 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from django_authkit.models import AuthKitSession, Membership, WorkOSUser
 
 WORKOS_OWNED = ("email", "first_name", "last_name")
+#: The permissions the user actions need, besides ``change`` for the sync (see models).
+REVOKE_SESSIONS = "authkit.revoke_sessions"
+SEND_PASSWORD_RESET = "authkit.send_password_reset"
 
 
 class WorkOSUserInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -53,7 +57,7 @@ class AuthKitSessionInline(admin.TabularInline):  # type: ignore[type-arg]
     ordering = ("-created_at",)
 
 
-@admin.action(description="Sync selected users from WorkOS")
+@admin.action(description=_("Sync selected users from WorkOS"), permissions=["change"])
 def sync_from_workos(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
     from django_authkit.client.errors import WorkOSError
     from django_authkit.events.sync import pull_user
@@ -71,7 +75,8 @@ def sync_from_workos(modeladmin: Any, request: HttpRequest, queryset: QuerySet[A
     modeladmin.message_user(request, f"Sync from WorkOS: {summary}.", messages.SUCCESS)
 
 
-@admin.action(description="Revoke all sessions of selected users")
+@admin.action(description=_("Revoke all sessions of selected users"),
+              permissions=["revoke_sessions"])
 def revoke_sessions(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
     from django_authkit.sessions.revocation import revoke_user_sessions
 
@@ -79,7 +84,8 @@ def revoke_sessions(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
     modeladmin.message_user(request, f"Revoked {total} session(s).", messages.SUCCESS)
 
 
-@admin.action(description="Send a WorkOS password reset e-mail")
+@admin.action(description=_("Send a WorkOS password reset e-mail"),
+              permissions=["send_password_reset"])
 def send_password_reset(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
     from django_authkit.client.errors import WorkOSError
     from django_authkit.workos import get_workos
@@ -107,6 +113,14 @@ def integrate_user_admin(site: admin.AdminSite = admin.site) -> bool:
         authkit_integrated = True
         inlines = [*base.inlines, WorkOSUserInline, MembershipInline, AuthKitSessionInline]
         actions = [*(base.actions or []), sync_from_workos, revoke_sessions, send_password_reset]
+
+        def has_revoke_sessions_permission(self, request: HttpRequest) -> bool:
+            """``authkit.revoke_sessions``: ends sessions here and at WorkOS."""
+            return bool(request.user.has_perm(REVOKE_SESSIONS))
+
+        def has_send_password_reset_permission(self, request: HttpRequest) -> bool:
+            """``authkit.send_password_reset``: WorkOS e-mails the user a reset link."""
+            return bool(request.user.has_perm(SEND_PASSWORD_RESET))
 
         def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
             fields = list(super().get_readonly_fields(request, obj))

@@ -123,6 +123,7 @@ class SessionView(View):
     """GET: the current session as JSON, or ``{}`` when anonymous (NextAuth's ``/session``)."""
 
     http_method_names = ["get"]
+    authkit_bearer = True  # read-only JSON: an API client may ask with its bearer token
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not request.authkit:  # type: ignore[attr-defined]

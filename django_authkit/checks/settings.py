@@ -354,3 +354,27 @@ def check_client_ip_behind_a_proxy(app_configs: Any = None, **kwargs: Any) -> li
                                 "use another header); or name your own client function in "
                                 "RATE_LIMIT_CLIENT.", id="authkit.W120"))
     return messages
+
+
+# -- multi-tenant sites: which organizations' roles grant power -----------------------------
+
+
+@register(Tags.security, "authkit")
+def check_role_mapping_names_organizations(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Roles mapped to staff, superuser or groups with no organization named (E130)."""
+    mapped = [name for name in ("STAFF_ROLES", "SUPERUSER_ROLES", "ROLE_GROUPS") if _safe(name)]
+    organizations = _safe("STAFF_ORGANIZATIONS")
+    if not mapped or (isinstance(organizations, list) and organizations):
+        return []
+    return [Error(f"AUTHKIT[{mapped[0]!r}] maps WorkOS roles to Django power but "
+                  "AUTHKIT['STAFF_ORGANIZATIONS'] names no organization: on a site that serves "
+                  "several organizations, the admin of any customer organization would become "
+                  "staff or superuser of the whole site (every user in the admin, every "
+                  "organization's Admin Portal). Until an organization is named, those roles "
+                  "grant nothing.",
+                  hint="Set AUTHKIT['STAFF_ORGANIZATIONS'] to the WorkOS organization id(s) "
+                  "of the site operator, e.g. ['org_01H...'] (roles in other organizations "
+                  "are ignored), or remove "
+                  f"{', '.join(mapped)}.", id="authkit.E130")]

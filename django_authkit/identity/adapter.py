@@ -73,6 +73,20 @@ class DefaultAdapter:
         """
         return bool(authkit_settings.LINK_BY_EMAIL) and bool(workos_user.email_verified)
 
+    def staff_organizations(self) -> set[str]:
+        """WorkOS organization ids whose roles may grant power here (``STAFF_ORGANIZATIONS``)."""
+        return {str(o) for o in authkit_settings.STAFF_ORGANIZATIONS or []}
+
+    def counts_for_role_mapping(self, membership: Any) -> bool:
+        """Whether ``membership``'s roles may map to staff, superuser and groups.
+
+        Only active memberships in :meth:`staff_organizations` count: a customer
+        organization's ``admin`` is an admin of that organization, not of the site.
+        """
+        return membership.status == "active" and (
+            membership.organization.workos_id in self.staff_organizations()
+        )
+
     def groups_for_roles(self, roles: set[str]) -> set[str]:
         mapping: dict[str, list[str]] = authkit_settings.ROLE_GROUPS or {}
         return {name for role in roles for name in mapping.get(role, [])}

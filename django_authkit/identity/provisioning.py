@@ -4,8 +4,8 @@ One place applies WorkOS data to Django, whatever brought it: a sign-in's
 verified claims, a webhook, the Events API, or ``authkit_sync``. Each mirror
 row remembers the WorkOS ``updated_at`` it reflects, so an older event never
 overwrites newer state. Role mapping (``ROLE_GROUPS``, ``STAFF_ROLES``,
-``SUPERUSER_ROLES``) is recomputed from the user's active memberships
-whenever one changes.
+``SUPERUSER_ROLES``) is recomputed from the user's active memberships in the
+organizations ``STAFF_ORGANIZATIONS`` names whenever one changes.
 """
 
 from __future__ import annotations
@@ -192,17 +192,24 @@ def sync_membership(user: Any, claims: dict[str, Any]) -> Membership | None:
 
 
 def apply_role_mapping(user: Any) -> None:
-    """Make groups, ``is_staff`` and ``is_superuser`` follow the user's active WorkOS roles.
+    """Make groups, ``is_staff`` and ``is_superuser`` follow the user's WorkOS roles in the
+    organizations that may grant power (``STAFF_ORGANIZATIONS``).
 
-    Only groups named in ``ROLE_GROUPS`` are managed; other groups are left alone.
+    Only active memberships the adapter's ``counts_for_role_mapping`` accepts count
+    (by default: in ``STAFF_ORGANIZATIONS``), whichever organization the session is
+    in. Only groups named in ``ROLE_GROUPS`` are managed; other groups are left alone.
     ``is_staff``/``is_superuser`` are managed only when their setting lists roles.
     The adapter (``AUTHKIT["ADAPTER"]``) can change every part of this.
     """
     adapter = get_adapter()
     managed = adapter.managed_groups()
     active_roles: set[str] = set()
-    for membership in Membership.objects.filter(user=user, status="active"):
-        active_roles.update(membership.roles or ([membership.role] if membership.role else []))
+    memberships = Membership.objects.filter(user=user, status="active").select_related(
+        "organization"
+    )
+    for membership in memberships:
+        if adapter.counts_for_role_mapping(membership):
+            active_roles.update(membership.roles or ([membership.role] if membership.role else []))
     if managed and hasattr(user, "groups"):
         wanted = adapter.groups_for_roles(active_roles) & managed
         current = set(user.groups.filter(name__in=managed).values_list("name", flat=True))

@@ -9,7 +9,11 @@ The Django user is the one linked to the token's ``sub`` (one query); a WorkOS
 user never provisioned here (no browser sign-in, no ``api-callback``) is refused.
 
 Used by :class:`~django_authkit.middleware.AuthKitMiddleware` and by
-:class:`django_authkit.contrib.drf.AuthKitBearerAuthentication`.
+:class:`django_authkit.contrib.drf.AuthKitBearerAuthentication`. The middleware
+counts a bearer token only where the site opted in (:func:`accepted_for`): a view
+marked ``authkit_bearer`` (``@bearer_auth``) or a path under ``BEARER_PATHS``; never
+the Django admin or AuthKit's own pages, so a stolen token cannot drive them
+without the session cookie and its CSRF check.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
 
 from django_authkit.conf import authkit_settings
 from django_authkit.sessions import api_keys as api_key_auth
@@ -75,6 +80,37 @@ class BearerAuthKitState(AuthKitState):
     def get_access_token(self) -> str | None:
         """The bearer token of this request (the client refreshes it, not the server)."""
         return self._token
+
+
+#: The attribute (on a view function or class) that opts a view in or out of bearer tokens.
+OPT_IN = "authkit_bearer"
+
+
+def accepted_for(request: HttpRequest) -> bool:
+    """Whether the middleware may authenticate this request by its bearer token.
+
+    In order: never for the Django admin (any ``AdminSite``); a view's own
+    ``authkit_bearer`` (``True``: ``@bearer_auth``; ``False``: never); never for
+    AuthKit's own views that do not set it; else when ``request.path_info`` starts
+    with one of ``BEARER_PATHS``.
+    """
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        match = None
+    if match is not None:
+        if "admin" in match.app_names:
+            return False
+        view = getattr(match.func, "view_class", None)
+        opted = getattr(view, OPT_IN, None) if view is not None else None
+        if opted is None:
+            opted = getattr(match.func, OPT_IN, None)
+        if opted is not None:
+            return bool(opted)
+        if "authkit" in match.app_names:
+            return False
+    prefixes = authkit_settings.BEARER_PATHS or ()
+    return any(request.path_info.startswith(str(prefix)) for prefix in prefixes)
 
 
 def token_from(request: HttpRequest) -> str | None:

@@ -8,7 +8,9 @@ finds or creates the WorkOS user it belongs to, at WorkOS (the source of truth):
   verified the e-mail's domain, the same trust AuthKit itself gives SSO. Anything
   else would let whoever controls an identity provider claim any address;
 * otherwise a WorkOS user is created (e-mail verified only on a verified domain);
-* the user is made a member of the profile's organization.
+* the user is made a member of the profile's organization, with ``DEFAULT_ROLE``
+  (or WorkOS's default role): never a role the identity provider's profile names,
+  which whoever runs that identity provider controls.
 
 The claims returned stand in for a verified access token: the identity comes
 from WorkOS's own server-to-server exchange.
@@ -80,7 +82,8 @@ def _membership(user_id: str, organization_id: str, profile: Profile) -> dict[st
     ).data
     membership = found[0] if found else None
     if membership is None:
-        slug = (profile.role or {}).get("slug") or authkit_settings.DEFAULT_ROLE or None
+        # Never ``profile.role``: the identity provider's say, not WorkOS's or the site's.
+        slug = authkit_settings.DEFAULT_ROLE or None
         try:
             membership = workos.create_organization_membership(
                 user_id=user_id, organization_id=organization_id, role_slug=slug

@@ -79,6 +79,9 @@ LOGOUT_REDIRECT_URL = "/"
 EMULATOR_URL = os.environ.get("AUTHKIT_EMULATOR_URL", "http://127.0.0.1:8765")
 USING_EMULATOR = not (os.environ.get("WORKOS_API_KEY") and os.environ.get("WORKOS_CLIENT_ID"))
 
+#: The WorkOS organization of whoever runs this site (the emulator seed's "Acme Corp").
+OPERATOR_ORGANIZATION = "org_01EXAMPLEACMECORPOPERATOR"
+
 if USING_EMULATOR:
     AUTHKIT = {
         "CLIENT_ID": "client_emulator",
@@ -87,7 +90,9 @@ if USING_EMULATOR:
         "REDIRECT_URI": os.environ.get(
             "WORKOS_REDIRECT_URI", "http://127.0.0.1:8000/auth/callback/"
         ),
-        # The demo's WorkOS "admin" role administers this site.
+        # Acme Corp runs this site (its id is fixed in emulator-seed.json): an "admin" of
+        # Acme Corp administers it. Globex is a customer: its admins are not staff here.
+        "STAFF_ORGANIZATIONS": [OPERATOR_ORGANIZATION],
         "STAFF_ROLES": ["admin"],
         "SUPERUSER_ROLES": ["admin"],
         "ADMIN_LOGIN_VIA_AUTHKIT": True,

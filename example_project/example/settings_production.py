@@ -15,6 +15,9 @@ SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 ALLOWED_HOSTS = os.environ["DJANGO_ALLOWED_HOSTS"].split(",")
 
 AUTHKIT = {
+    # The WorkOS organization(s) that run the site, comma-separated: only their "admin"s
+    # become staff and superusers; customer organizations' admins never do (authkit.E130).
+    "STAFF_ORGANIZATIONS": os.environ["AUTHKIT_STAFF_ORGANIZATIONS"].split(","),
     "STAFF_ROLES": ["admin"],
     "SUPERUSER_ROLES": ["admin"],
     "ADMIN_LOGIN_VIA_AUTHKIT": True,  # no password back door into the admin
