@@ -54,3 +54,17 @@ def _reachable_anonymously(patterns: list[Any]) -> None:
 
 
 _reachable_anonymously(urlpatterns)
+
+
+# -- the account layer (issue 26): the signed-in user's own pages --------------------------
+from django_authkit.api import account as api_account  # noqa: E402
+from django_authkit.views import account as account_views  # noqa: E402
+
+account_urlpatterns = [
+    path("account/sessions/", account_views.AccountSessionsView.as_view(),
+         name="account-sessions"),
+    path("api/account/sessions/", api_account.AccountSessionsApiView.as_view(),
+         name="api-account-sessions"),
+]
+_reachable_anonymously(account_urlpatterns)  # each checks its own sign-in (redirect or 401)
+urlpatterns += account_urlpatterns
