@@ -479,6 +479,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Issuer shown in authenticator apps for TOTP factors enrolled through the native "
         "forms. Default: the request's host.",
     ),
+    Setting(
+        "WIDGET_SCOPES",
+        [],
+        "The WorkOS widget scopes (``widgets:users-table:manage``, ...) the ``widget-token`` "
+        "endpoint may grant; a request asks for a subset. Empty: user-only widgets (profile, "
+        "security, sessions) get tokens, organization widgets do not.",
+        None,
+        list,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -65,6 +65,7 @@ account_urlpatterns = [
          name="account-sessions"),
     path("api/account/sessions/", api_account.AccountSessionsApiView.as_view(),
          name="api-account-sessions"),
+    path("account/widget-token/", api_account.WidgetTokenView.as_view(), name="widget-token"),
 ]
 _reachable_anonymously(account_urlpatterns)  # each checks its own sign-in (redirect or 401)
 urlpatterns += account_urlpatterns

@@ -2,7 +2,7 @@
 
 Alan, member of Acme Corp and Globex, signs in on two devices; on the dashboard he
 switches organization with the switcher tag by keyboard, then signs the other
-device out from "Your sessions". Screenshots go to tests/artifacts/.
+device out from "Your sessions", and fetches a widget token. Screenshots go to tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -57,4 +57,13 @@ def test_switcher_and_sessions_in_a_real_browser(demo: dict[str, str]) -> None:
         expect(phone).to_have_url(hosted)
         laptop.goto(demo["site"] + "/dashboard/")
         expect(laptop).to_have_url(demo["site"] + "/dashboard/")
+        # A widget token for the signed-in user, as a widget's script would fetch it.
+        minted = laptop.evaluate("""async () => {
+            const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+            const r = await fetch("/auth/account/widget-token/", {method: "POST",
+                headers: {"X-CSRFToken": csrf, "Content-Type": "application/json"},
+                body: JSON.stringify({scopes: []})});
+            return [r.status, (await r.json()).token ? "token" : "none"];
+        }""")
+        assert minted == [200, "token"], minted
         browser.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,10 +11,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from django_authkit.models import Membership
+from django_authkit.sessions import widgets
 from django_authkit.signin import start as flow
 from django_authkit.signin.providers import configured_providers
+from django_authkit.workos import failures
 
 register = template.Library()
+logger = logging.getLogger("django_authkit.templatetags")
 
 
 def _with_next(
@@ -166,3 +170,26 @@ def has_feature(value: Any, slug: str) -> bool:
 def has_entitlement(value: Any, slug: str) -> bool:
     """``{% if request.authkit|has_entitlement:"audit-logs" %}``: a WorkOS entitlement."""
     return bool(value) and str(slug) in _claim(value, "entitlements")
+
+
+# -- WorkOS widgets (issue 26) ----------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def authkit_widget_token(context: template.Context, *scopes: str) -> str:
+    """``{% authkit_widget_token "widgets:users-table:manage" as token %}``: a widget token.
+
+    For the session's own user and organization, with scopes the site allows
+    (``WIDGET_SCOPES``) and the role carries; no scopes: a user-only token. ``""`` when
+    refused or WorkOS is unavailable (logged). The token is a bearer credential: the
+    page must not be cached (``never_cache``); fetching it from ``authkit:widget-token``
+    keeps it out of the HTML.
+    """
+    request = context.get("request")
+    if request is None:
+        return ""
+    try:
+        return widgets.mint(request, scopes).token
+    except failures.Refusal as exc:
+        logger.info("No widget token for this page: %s.", exc.failure.code)
+        return ""
