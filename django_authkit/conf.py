@@ -488,6 +488,20 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         list,
     ),
+    Setting(
+        "INVITATION_PERMISSION",
+        "members:invite",
+        "The WorkOS permission slug (of the session's organization) that lets a user invite "
+        "people into it, list, revoke and resend its invitations (``authkit:invitations``).",
+    ),
+    Setting(
+        "INVITATION_ROLES",
+        [],
+        "Role slugs an inviter may give (a choice on the invitation form). Empty: no choice, "
+        "WorkOS gives its default role.",
+        None,
+        list,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

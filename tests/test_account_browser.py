@@ -67,3 +67,44 @@ def test_switcher_and_sessions_in_a_real_browser(demo: dict[str, str]) -> None:
         }""")
         assert minted == [200, "token"], minted
         browser.close()
+
+
+def test_invite_and_accept_in_a_real_browser(demo: dict[str, str]) -> None:
+    """Ada (admin of Acme Corp) invites Newt; Newt follows the e-mail's link, signs up on
+    the hosted page and lands in Acme Corp."""
+    import requests
+    from playwright.sync_api import expect, sync_playwright
+
+    emulator = demo["emulator"]
+    http = requests.Session()
+    http.trust_env = False
+    http.post(f"{emulator}/_emulator/config",  # what a site registers at WorkOS
+              json={"invitation_url": demo["site"] + "/auth/invitations/accept/"}, timeout=10)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ada = browser.new_context().new_page()
+        ada.goto(demo["site"] + "/dashboard/")
+        ada.get_by_role("button", name=re.compile("Ada")).first.click()
+        expect(ada).to_have_url(demo["site"] + "/dashboard/")
+        ada.get_by_test_id("invite").click()
+        ada.get_by_label("E-mail address").fill("newt@acme.test")
+        ada.get_by_role("button", name="Send invitation").click()
+        expect(ada.get_by_role("status")).to_contain_text("Invitation sent.")
+        expect(ada.locator("ul.authkit-invitations")).to_contain_text("newt@acme.test")
+        ada.screenshot(path=str(ARTIFACTS / "account-invitations.png"), full_page=True)
+
+        mail = http.get(f"{emulator}/_emulator/outbox",
+                        params={"email": "newt@acme.test", "kind": "invitation"},
+                        timeout=10).json()["data"]
+        assert len(mail) == 1, mail
+        newt = browser.new_context().new_page()
+        newt.goto(mail[0]["url"])
+        expect(newt).to_have_url(re.compile(re.escape(emulator) + "/user_management/authorize"))
+        expect(newt.locator("#email")).to_have_value("newt@acme.test")
+        newt.locator("#first_name").fill("Newt")
+        newt.locator('button[name="action"][value="sign-in"]').click()
+        expect(newt).to_have_url(re.compile(re.escape(demo["site"])))
+        newt.goto(demo["site"] + "/dashboard/")
+        expect(newt.get_by_test_id("organization")).to_have_text("Acme Corp")
+        newt.screenshot(path=str(ARTIFACTS / "account-invitation-accepted.png"), full_page=True)
+        browser.close()
