@@ -122,13 +122,25 @@ def axes(settings: Any) -> Iterator[None]:
     settings.AXES_USERNAME_FORM_FIELD = "email"
     settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
     settings.AXES_VERBOSE = False
+    settings.AXES_ENABLED = True
     import axes.signals as axes_signals
 
+    user_login_failed.connect(axes_signals.handle_user_login_failed)  # again after a disconnect
     try:
         yield
     finally:  # its receivers were connected at import: leave the other tests alone
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+        from django.core.signals import setting_changed
+        from django.db.models.signals import post_delete, post_save
+
         user_login_failed.disconnect(axes_signals.handle_user_login_failed)
-        settings.AXES_ENABLED = False
+        user_logged_in.disconnect(axes_signals.handle_user_logged_in)
+        user_logged_out.disconnect(axes_signals.handle_user_logged_out)
+        post_save.disconnect(axes_signals.handle_post_save_access_attempt,
+                             sender=axes_signals.AccessAttempt)
+        post_delete.disconnect(axes_signals.handle_post_delete_access_attempt,
+                               sender=axes_signals.AccessAttempt)
+        setting_changed.disconnect(axes_signals.handle_setting_changed)
 
 
 def test_django_axes_locks_out_after_its_failure_limit(
