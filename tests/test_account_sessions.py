@@ -109,8 +109,10 @@ def test_csrf_is_required(emu: Any, authkit_sign_in: Any) -> None:
     assert phone.get("/private/").status_code == 200
 
 
-def test_anonymous_is_sent_to_sign_in_and_json_gets_401(emu: Any, client: Client) -> None:
-    assert client.get(PAGE).status_code == 302
+def test_anonymous_gets_a_sign_in_link_and_json_gets_401(emu: Any, client: Client) -> None:
+    page = client.get(PAGE)
+    assert page.status_code == 401  # a link, not a redirect: no AuthKit URL loops to sign-in
+    assert 'href="/auth/sign-in/?next=%2Fauth%2Faccount%2Fsessions%2F"' in page.content.decode()
     assert client.get(API).status_code == 401
     assert client.post(API, "{}", content_type="application/json").status_code == 401
 

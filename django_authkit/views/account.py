@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -21,19 +20,36 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.generic import TemplateView
 
 from django_authkit.sessions import account
-from django_authkit.web.responses import failure_response
+from django_authkit.web.responses import error_response, failure_response
 from django_authkit.workos import failures
 
 TITLE = _("Your sessions")
 
 
+def sign_in_first(request: HttpRequest) -> HttpResponse:
+    """An anonymous visitor's answer: a 401 page with a sign-in link that returns here.
+
+    Not a redirect: no AuthKit URL sends a visitor to sign in on its own (a site with
+    ``LoginRequiredMiddleware`` must never loop), as every AuthKit view behaves.
+    """
+    return error_response(
+        request, "not_authenticated", _("Sign in to see this page."), status=401,
+        title=_("Sign in first"), next_url=request.get_full_path(),
+    )
+
+
 @method_decorator([never_cache, csrf_protect], name="dispatch")
-class AccountSessionsView(LoginRequiredMixin, TemplateView):
+class AccountSessionsView(TemplateView):
     """GET: the user's active WorkOS sessions (this one marked). POST (CSRF):
     ``session_id`` ends that session; ``end_others`` ends every other one."""
 
     template_name = "authkit/account/sessions.html"
     http_method_names = ["get", "post"]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return sign_in_first(request)
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:

@@ -16,7 +16,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -31,6 +30,7 @@ from django_authkit.client.errors import NotFoundError, WorkOSError
 from django_authkit.client.models import Invitation
 from django_authkit.conf import authkit_settings
 from django_authkit.signin import start as flow
+from django_authkit.views.account import sign_in_first
 from django_authkit.web.responses import WorkOSRedirect, failure_response
 from django_authkit.workos import failures, get_workos
 
@@ -78,7 +78,7 @@ class InvitationForm(forms.Form):
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
-class InvitationsView(LoginRequiredMixin, TemplateView):
+class InvitationsView(TemplateView):
     """GET: the session organization's pending invitations and the invite form.
 
     POST (CSRF): ``email`` (+ ``role``) invites; ``revoke`` or ``resend`` with an
@@ -92,7 +92,7 @@ class InvitationsView(LoginRequiredMixin, TemplateView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not request.user.is_authenticated:
-            return self.handle_no_permission()
+            return sign_in_first(request)
         authkit = getattr(request, "authkit", None)
         if not authkit or authkit_settings.INVITATION_PERMISSION not in (
             authkit.permissions or ()
