@@ -25,6 +25,7 @@ from django_authkit.core.permissions import active_permissions
 from django_authkit.identity import rules as identity
 from django_authkit.identity import users
 from django_authkit.identity.adapter import get_adapter, get_hooks
+from django_authkit.identity.authorization import check_object
 from django_authkit.models import WorkOSUser
 
 logger = logging.getLogger("django_authkit.backends")
@@ -80,10 +81,17 @@ class AuthKitBackend(ModelBackend):
 
         ``@permission_required("widgets:write")`` works with WorkOS RBAC: the
         slugs come from the request's verified access token, so this costs no query.
+        With ``obj`` that the adapter maps to a WorkOS resource (``resource_for``), the
+        answer is WorkOS authorization's check for it (kept for the request; an outage
+        denies); other objects are Django's as before.
         """
         if obj is None and getattr(user_obj, "is_active", False):
             if perm in active_permissions(user_obj):
                 return True
+        if obj is not None and getattr(user_obj, "is_active", False):
+            decided = check_object(user_obj, perm, obj)  # None: not a WorkOS resource
+            if decided is not None:
+                return decided
         return super().has_perm(user_obj, perm, obj)
 
     # -- hooks: the adapter's answers, unless a subclass overrides them -------------------

@@ -502,6 +502,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Issuer shown in authenticator apps for TOTP factors enrolled through the native "
         "forms. Default: the request's host.",
     ),
+    Setting(
+        "WIDGET_SCOPES",
+        [],
+        "The WorkOS widget scopes (``widgets:users-table:manage``, ...) the ``widget-token`` "
+        "endpoint may grant; a request asks for a subset. Empty: user-only widgets (profile, "
+        "security, sessions) get tokens, organization widgets do not.",
+        None,
+        list,
+    ),
+    Setting(
+        "INVITATION_PERMISSION",
+        "members:invite",
+        "The WorkOS permission slug (of the session's organization) that lets a user invite "
+        "people into it, list, revoke and resend its invitations (``authkit:invitations``).",
+    ),
+    Setting(
+        "INVITATION_ROLES",
+        [],
+        "Role slugs an inviter may give (a choice on the invitation form). Empty: no choice, "
+        "WorkOS gives its default role.",
+        None,
+        list,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

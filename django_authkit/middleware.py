@@ -259,12 +259,13 @@ def _bind_permissions(request: HttpRequest) -> Any:
     """Expose the session's WorkOS permissions to ``user.has_perm`` for this request."""
     authkit = request.authkit  # type: ignore[attr-defined]
     slugs = () if authkit is ANONYMOUS else authkit.permission_slugs  # (identity, no __bool__)
-    if not slugs and active_binding() is None:
+    org = None if authkit is ANONYMOUS else authkit.organization_id  # object permissions
+    if not slugs and not org and active_binding() is None:
         return None  # nothing to bind and nothing bound: has_perm finds no WorkOS permission
     if authkit is ANONYMOUS:
         return set_active_permissions(None, None)
     user_pk = authkit.user_pk  # set by process_request or process_bearer
     if user_pk is None:
         user_pk = request.session.get(SESSION_KEY)
-    return set_active_permissions(user_pk, slugs)
+    return set_active_permissions(user_pk, slugs, org)
 

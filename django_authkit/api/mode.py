@@ -237,6 +237,8 @@ class ApiCallbackView(ApiView):
         response = super().post(request)
         if 400 <= response.status_code < 500:  # the client's failures, not WorkOS outages
             ratelimit.hit(request, self.rate_limit_scope)
+            failures.login_failed(request, failures.Failure(
+                failures.REFUSED, "refused", "", response.status_code), {"entry_point": "api"})
         return response
 
     def handle(self, data: dict[str, Any]) -> HttpResponse:

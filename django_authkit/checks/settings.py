@@ -378,3 +378,17 @@ def check_role_mapping_names_organizations(
                   "of the site operator, e.g. ['org_01H...'] (roles in other organizations "
                   "are ignored), or remove "
                   f"{', '.join(mapped)}.", id="authkit.E130")]
+
+
+@register(Tags.security, "authkit")
+def check_widget_scopes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``WIDGET_SCOPES`` lists WorkOS widget scopes (``widgets:…``), nothing else."""
+    scopes = _safe("WIDGET_SCOPES")
+    if not isinstance(scopes, list | tuple):
+        return []  # the type check (E102) names it
+    bad = [s for s in scopes if not (isinstance(s, str) and s.startswith("widgets:"))]
+    if not bad:
+        return []
+    return [Error(f"AUTHKIT['WIDGET_SCOPES'] has {bad!r}, which are not widget scopes.",
+                  hint="List WorkOS widget scopes, e.g. 'widgets:users-table:manage'.",
+                  id="authkit.E260")]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django_authkit.client.api_keys import ApiKeys
 from django_authkit.client.audit_logs import AuditLogs
+from django_authkit.client.authorization import Authorization
 from django_authkit.client.directory_sync import DirectorySync
 from django_authkit.client.errors import ConfigurationError
 from django_authkit.client.events import Events
@@ -20,6 +21,7 @@ from django_authkit.client.sso import SSO
 from django_authkit.client.transport import Transport
 from django_authkit.client.user_management import UserManagement
 from django_authkit.client.webhooks import Webhooks
+from django_authkit.client.widgets import Widgets
 
 DEFAULT_BASE_URL = "https://api.workos.com"
 
@@ -69,6 +71,8 @@ class WorkOSClient:
         self.webhooks = Webhooks(self._transport, client_id)
         self.api_keys = ApiKeys(self._transport, client_id)
         self.portal = Portal(self._transport, client_id)
+        self.authorization = Authorization(self._transport, client_id)
+        self.widgets = Widgets(self._transport, client_id)
 
     @property
     def organization_membership(self) -> UserManagement:

@@ -10,17 +10,22 @@ from collections.abc import Collection
 from contextvars import ContextVar
 from typing import Any
 
-#: (user pk, the request's WorkOS permission slugs, a one-slot cache of their frozenset) of
-#: the request being served, set by the middleware. The slugs are kept as given (no copy
-#: per request); the first ``has_perm`` of a request builds the frozenset, later ones reuse it.
-_permissions: ContextVar[tuple[Any, Collection[str], list[frozenset[str]]] | None] = ContextVar(
-    "authkit_permissions", default=None
-)
+#: (user pk, the request's WorkOS permission slugs, a one-slot cache of their frozenset,
+#: the request's WorkOS organization id, the request's object-permission answers) of the
+#: request being served, set by the middleware. The slugs are kept as given (no copy per
+#: request); the first ``has_perm`` of a request builds the frozenset, later ones reuse it.
+_Binding = tuple[Any, Collection[str], list[frozenset[str]], "str | None", dict[Any, bool]]
+_permissions: ContextVar[_Binding | None] = ContextVar("authkit_permissions", default=None)
 
 
-def set_active_permissions(user_pk: Any, permissions: Collection[str] | None) -> Any:
-    """Bind the request's WorkOS permissions; returns a token to reset them with."""
-    return _permissions.set((user_pk, permissions or (), []) if user_pk is not None else None)
+def set_active_permissions(
+    user_pk: Any, permissions: Collection[str] | None, organization_id: str | None = None
+) -> Any:
+    """Bind the request's WorkOS permissions (and organization); returns a reset token."""
+    return _permissions.set(
+        (user_pk, permissions or (), [], organization_id or None, {})
+        if user_pk is not None else None
+    )
 
 
 #: Undo :func:`set_active_permissions` with its token (the C method itself: no Python frame).
@@ -41,3 +46,22 @@ def active_permissions(user: Any) -> frozenset[str]:
     if not built:
         built.append(frozenset(bound[1]))
     return built[0]
+
+
+def _binding_of(user: Any) -> _Binding | None:
+    bound = _permissions.get()
+    if bound is None or str(bound[0]) != str(getattr(user, "pk", None)):
+        return None
+    return bound
+
+
+def active_organization(user: Any) -> str | None:
+    """The WorkOS organization of ``user``'s session in the current request, if any."""
+    bound = _binding_of(user)
+    return bound[3] if bound is not None else None
+
+
+def request_cache(user: Any) -> dict[Any, bool] | None:
+    """Answers kept for the rest of the current request (object permissions), or None."""
+    bound = _binding_of(user)
+    return bound[4] if bound is not None else None

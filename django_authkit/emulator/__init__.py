@@ -24,7 +24,8 @@ Control API (no auth): ``POST /_emulator/reset`` (seeded state, clock, config, f
 calls), ``POST /_emulator/seed``, ``GET /_emulator/state``, ``POST /_emulator/clock``
 (``offset``/``advance``), ``POST /_emulator/config`` (``access_token_ttl``,
 ``refresh_grace_seconds``, ``redirect_uris``, ``session_ttl``, ``issuer``,
-``email_verification_required``, ``mfa_required``),
+``email_verification_required``, ``mfa_required``, ``invitation_url``: the site's
+accept-invitation URL that invitation e-mails link to),
 ``POST|GET|DELETE /_emulator/faults`` (``kind``: json, html, truncated_json, text),
 ``GET|DELETE /_emulator/calls``, ``POST|GET /_emulator/webhooks``,
 ``GET /_emulator/audit_logs``, ``GET /_emulator/outbox`` (the codes and links it

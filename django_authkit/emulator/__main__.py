@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="an extra allowed redirect URI (loopback URLs are always allowed); repeatable",
     )
+    parser.add_argument(
+        "--invitation-url",
+        metavar="URL",
+        help="the site's accept-invitation URL (WorkOS's \"Accept invitation URL\"): "
+        "invitation e-mails in the outbox link there with ?invitation_token=",
+    )
     return parser
 
 
@@ -77,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         refresh_grace_seconds=0 if args.strict_refresh else args.refresh_grace_seconds,
         redirect_uris=args.redirect_uri,
         state_file=args.state,
+        invitation_url=args.invitation_url,
     )
     server.start()
     print(f"WorkOS emulator on {server.url}  (client_id={server.client_id})", flush=True)

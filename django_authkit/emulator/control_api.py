@@ -23,6 +23,7 @@ CONFIG_KEYS = {
     "redirect_uris",
     "session_ttl",
     "issuer",
+    "invitation_url",
 }
 
 
@@ -84,6 +85,8 @@ def config(emu: Emulator, req: Request) -> Response:
         cfg.mfa_required = bool(req.body["mfa_required"])
     if "email_verification_required" in req.body:
         cfg.email_verification_required = bool(req.body["email_verification_required"])
+    if "invitation_url" in req.body:
+        cfg.invitation_url = str(req.body["invitation_url"] or "") or None
     if "issuer" in req.body:  # a shape (per-client, legacy, sso) or a literal URL
         cfg.issuer = issuers.check(req.body["issuer"])
     return json_response(asdict(cfg))

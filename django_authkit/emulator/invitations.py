@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
+from django_authkit.emulator import outbox
 from django_authkit.emulator.crud import (
     get_or_404,
     or_404,
@@ -56,8 +58,18 @@ def _api(emu: Emulator, inv: dict[str, Any]) -> dict[str, Any]:
         "role_slug": inv["role_slug"],
         **stamps(inv),
         "token": inv["token"],
-        "accept_invitation_url": f"{emu.base_url}/invite?invitation_token={inv['token']}",
+        "accept_invitation_url": accept_url(emu, inv),
     }
+
+
+def accept_url(emu: Emulator, inv: dict[str, Any]) -> str:
+    """Where the e-mail's link goes: the site's accept-invitation URL when configured."""
+    base = emu.store.config.invitation_url or f"{emu.base_url}/invite"
+    return f"{base}{'&' if '?' in base else '?'}{urlencode({'invitation_token': inv['token']})}"
+
+
+def _mail(emu: Emulator, inv: dict[str, Any]) -> None:
+    outbox.send(emu, "invitation", inv["email"], url=accept_url(emu, inv), token=inv["token"])
 
 
 def _emit(emu: Emulator, name: str, inv: dict[str, Any]) -> None:
@@ -145,6 +157,7 @@ def send_invitation(emu: Emulator, req: Request) -> Response:
         "token": token(24),
     }
     _all(emu)[inv["id"]] = stamped(store, inv, now=now)
+    _mail(emu, inv)
     _emit(emu, "invitation.created", inv)
     return json_response(_api(emu, inv), 201)
 
@@ -189,5 +202,6 @@ def resend_invitation(emu: Emulator, req: Request) -> Response:
         return error(400, "The invitation is not pending.", "invitation_invalid")
     now = emu.store.now()
     inv.update(expires_at=now + 7 * DAY, updated_at=now)
+    _mail(emu, inv)
     _emit(emu, "invitation.resent", inv)
     return json_response(_api(emu, inv))

@@ -27,6 +27,7 @@ SUBJECTS = {
     "magic_link": "Your sign-in link",
     "email_change": "Confirm your new e-mail address",
     "it_contact_invite": "Set up your organization in the Admin Portal",
+    "invitation": "You have been invited",
 }
 
 

@@ -246,6 +246,7 @@ class EmulatorServer:
         refresh_grace_seconds: float = 10,
         redirect_uris: list[str] | None = None,
         state_file: str | Path | None = None,
+        invitation_url: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -256,6 +257,7 @@ class EmulatorServer:
             refresh_grace_seconds=refresh_grace_seconds,
             redirect_uris=list(redirect_uris or []),
             issuer=issuers.check(issuer),
+            invitation_url=invitation_url or None,
         )
         self.emulator = Emulator(client_id, api_key, config, seed, state_file)
         self._httpd: _HTTPServer | None = None

@@ -55,6 +55,9 @@ class Config:
     issuer: str | None = None
     email_verification_required: bool = False
     mfa_required: bool = False
+    #: The site's accept-invitation URL (WorkOS dashboard: "Accept invitation URL");
+    #: invitation e-mails link there with ``?invitation_token=``. Unset: the emulator's own.
+    invitation_url: str | None = None
 
 
 def load_seed(seed: dict[str, Any] | str | Path | None) -> dict[str, Any] | None:

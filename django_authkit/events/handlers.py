@@ -23,6 +23,7 @@ from django_authkit.client.models import (
     DirectoryGroup,
     DirectoryUser,
     Event,
+    Invitation,
     Organization,
     OrganizationDomain,
     OrganizationMembership,
@@ -52,6 +53,7 @@ MODELS: tuple[tuple[str, type[WorkOSModel]], ...] = (
     ("dsync.activated", Directory),
     ("dsync.deleted", Directory),
     ("connection.", Connection),
+    ("invitation.", Invitation),  # signalled (workos_event); its membership event mirrors
 )
 
 #: Every event type requested from the Events API (handled or signalled).
@@ -66,6 +68,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "dsync.group.created", "dsync.group.updated", "dsync.group.deleted",
     "dsync.group.user_added", "dsync.group.user_removed",
     "connection.activated", "connection.deactivated", "connection.deleted",
+    "invitation.created", "invitation.accepted", "invitation.revoked", "invitation.resent",
 )  # fmt: skip
 
 

@@ -60,6 +60,19 @@ class DefaultAdapter:
         """
         return default_update_user(user, workos_user)
 
+    # -- object permissions ---------------------------------------------------------------
+
+    def resource_for(self, obj: Any) -> tuple[str, str] | tuple[str, str, str] | None:
+        """The WorkOS resource ``obj`` is, as ``(resource_type_slug, external_id)``, or
+        ``(resource_type_slug, external_id, organization_id)`` naming its organization
+        (recommended: an object of another organization than the session's is denied).
+
+        ``user.has_perm("documents:edit", obj)`` then asks WorkOS authorization about
+        that resource; ``None`` (the default, for every object) leaves ``obj`` to
+        Django's backends as before.
+        """
+        return None
+
     # -- sign-up and linking ----------------------------------------------------------------
 
     def is_open_for_signup(self, workos_user: RemoteUser) -> bool:

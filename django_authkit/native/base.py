@@ -284,6 +284,8 @@ class NativeView(View):
                 return self.failed(form, failures.report(exc, during="a native sign-in step"))
             logger.info("WorkOS refused a native sign-in step (%s).", exc.code or exc.error)
             throttle.hit(self.request, throttle.ACCOUNT, account)
+            failures.login_failed(self.request, failures.classify(exc),
+                                  {"email": account, "entry_point": "native"})
             return refused(exc)
         pending.clear(self.request)
         try:

@@ -156,13 +156,17 @@ def finish(
     ``browser``: log the user in and start the server-side session (API mode: no).
     """
     trusted = claims is not None
-    claims = claims if claims is not None else verify(auth)
-    user = provision(request, auth, claims)
-    if not trusted:
-        created = bool(getattr(user, "_authkit_created", False))
-        auth, claims = assign_organization(
-            auth, claims, organization_id, created=created, request=request
-        )
+    try:
+        claims = claims if claims is not None else verify(auth)
+        user = provision(request, auth, claims)
+        if not trusted:
+            created = bool(getattr(user, "_authkit_created", False))
+            auth, claims = assign_organization(
+                auth, claims, organization_id, created=created, request=request
+            )
+    except SignInRefused as exc:
+        refused(request, exc, auth, entry_point)
+        raise
     organization = sync_membership(user, claims)
     if browser:
         login(request, user, backend=backend or user.backend)
@@ -186,6 +190,17 @@ def finish(
     if hook is not None:
         done.hook_answer = hook(request, user, result)
     return done
+
+
+def refused(
+    request: HttpRequest, exc: SignInRefused, auth: AuthenticationResponse, entry_point: str
+) -> None:
+    """Django's ``user_login_failed`` for a sign-in the pipeline refused (safe fields only)."""
+    failures.login_failed(request, exc.failure, {
+        "workos_user_id": getattr(auth.user, "id", None),
+        "email": getattr(auth.user, "email", None),
+        "entry_point": entry_point,
+    })
 
 
 @dataclass

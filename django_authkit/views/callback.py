@@ -121,6 +121,8 @@ class CallbackView(View):
         """The error page (or the ``on_error`` hook's answer); "try again" keeps ``next``."""
         if status < 500:  # count the client's failures, not WorkOS outages
             ratelimit.hit(self.request, self.rate_limit_scope)
+            failures.login_failed(self.request, failures.Failure(
+                failures.REFUSED, code, message, status), {"entry_point": "callback"})
         hook = hooks.resolve(self.on_error or authkit_settings.ON_ERROR)
         if hook is not None:
             replaced = hook(self.request, hooks.CallbackError(code, str(message), status))

@@ -25,7 +25,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -149,6 +151,31 @@ def report(exc: BaseException, *, during: str, refused: Failure | None = None) -
         return failure  # logged where it was classified
     logger.log(failure.level, "%s", describe(exc, failure, during))
     return failure
+
+
+def login_failed(
+    request: HttpRequest | None, failure: Failure, credentials: dict[str, object] | None = None,
+    *, sender: object = None,
+) -> bool:
+    """Send Django's ``user_login_failed`` for a refused sign-in; True when sent.
+
+    Sent once per request, and only for the client's failures (``status < 500``): a
+    WorkOS outage is nobody's failed attempt, so lockout tools (django-axes) never
+    lock users out during one. ``credentials`` are safe identifiers only (``email``,
+    ``workos_user_id``, ``entry_point``), never a password, code or token.
+    """
+    if request is None or not failure.clients_fault or getattr(request, _SENT, False):
+        return False
+    setattr(request, _SENT, True)
+    safe = {k: v for k, v in (credentials or {}).items() if v and k in SAFE_CREDENTIALS}
+    safe.setdefault("reason", failure.code)
+    user_login_failed.send(sender=sender or __name__, credentials=safe, request=request)
+    return True
+
+
+#: The only keys ``user_login_failed``'s credentials carry.
+SAFE_CREDENTIALS = frozenset({"email", "workos_user_id", "provider", "entry_point", "reason"})
+_SENT = "_authkit_login_failed_sent"
 
 
 def describe(exc: BaseException, failure: Failure, during: str) -> str:
