@@ -141,6 +141,10 @@ def axes(settings: Any) -> Iterator[None]:
         post_delete.disconnect(axes_signals.handle_post_delete_access_attempt,
                                sender=axes_signals.AccessAttempt)
         setting_changed.disconnect(axes_signals.handle_setting_changed)
+        from django.contrib import admin
+
+        for model in [m for m in admin.site._registry if m._meta.app_label == "axes"]:
+            admin.site.unregister(model)  # its ModelAdmins would make every admin page 500
 
 
 def test_django_axes_locks_out_after_its_failure_limit(
