@@ -320,9 +320,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "API_SSO_TOKEN_LIFETIME",
-        3600,
+        900,
         "Seconds the app token that API mode's SSO-first path answers stays valid (WorkOS "
-        "gives that path no session to refresh).",
+        "gives that path no session to refresh; the client signs in again). It also ends "
+        "with the user's sessions (``revoke_user_sessions()``, ``api-sign-out``) and with a "
+        "``SECRET_KEY`` rotation, whatever ``SECRET_KEY_FALLBACKS`` holds.",
         None,
         int,
     ),

@@ -151,6 +151,8 @@ def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
         and api_key_auth.looks_like_api_key(token)
     ):
         return authenticate_api_key(token)
+    if app_tokens.is_app_token(token):
+        return authenticate_app_token(token)
     try:
         claims = verify(token)
     except KeysUnavailable:
@@ -167,6 +169,15 @@ def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
     if not user.is_active:
         return INACTIVE
     return user, claims
+
+
+def authenticate_app_token(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
+    """An app token: its session row (one query) must still be active, its user too."""
+    try:
+        user, claims = app_tokens.authenticate(token)
+    except InvalidAccessToken as exc:
+        return EXPIRED if exc.reason == "expired" else INVALID
+    return (user, claims) if user.is_active else INACTIVE
 
 
 def authenticate_api_key(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
