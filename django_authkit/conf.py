@@ -361,6 +361,16 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "API_KEY_NEGATIVE_CACHE_SECONDS",
+        10,
+        "Seconds a value WorkOS refused as an API key is remembered (at most "
+        "``API_KEY_CACHE_SECONDS``): a client repeating a bad key costs no WorkOS call, and "
+        "random values leave no long-lived cache entries. New values are budgeted by the "
+        "``api-key-validation`` scope of ``RATE_LIMITS``.",
+        None,
+        int,
+    ),
+    Setting(
         "INITIATE_LOGIN_PROVIDER",
         "authkit",
         "Provider a sign-in started from the WorkOS dashboard (``authkit:initiate-login``) "
@@ -394,12 +404,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATE_LIMITS",
         {"callback": "30/m", "api-callback": "30/m", "refresh": "30/m", "api-refresh": "60/m",
-         "sign-in": "60/m"},
+         "sign-in": "60/m", "api-key-validation": "30/m"},
         "Per-client limits (``'<count>/<s|m|h>'`` or ``None``) kept in the Django cache. "
         "``callback`` and ``api-callback`` count failed attempts (a successful one needs a "
         "real sign-in at WorkOS); ``refresh`` and ``api-refresh`` count every request; "
         "``sign-in`` counts sign-in starts (``sign-in``/``sign-up``) from browsers without a "
-        "session yet, each of which would store a new session. A scope not named keeps its "
+        "session yet, each of which would store a new session; ``api-key-validation`` counts "
+        "bearer values WorkOS is asked to validate as API keys (``API_KEYS``; a cached answer "
+        "costs nothing). A scope not named keeps its "
         "default; ``None`` for a scope turns it off; ``None`` or ``{}`` for the setting "
         "disables rate limiting.",
         None,
