@@ -479,10 +479,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "NATIVE_RATE_LIMITS",
-        {"client": "30/5m", "account": "10/15m", "send": "5/15m"},
+        {"client": "30/5m", "account": "10/15m", "account_ceiling": "100/15m", "send": "5/15m"},
         "Native forms' limits (``'<count>/<period>'`` or ``None``), in the Django cache: "
         "``client``: form submissions per client address; ``account``: failed passwords and "
-        "codes per e-mail address; ``send``: e-mails (codes, reset links) per address. "
+        "codes per e-mail address and client address, reserved before WorkOS is asked; "
+        "``account_ceiling``: failed passwords per e-mail address from all clients (password "
+        "sign-in pauses, magic codes stay open; see :doc:`native`); ``send``: e-mails "
+        "(codes, reset links) per address. "
         "A limit not named keeps its default; ``None`` (for one, or for the setting) is off.",
         None,
         dict,
