@@ -114,11 +114,10 @@ class NativeView(View):
             self.pending = pending.current(request)
             if self.pending is None or self.pending.step != self.step:
                 return self.elsewhere(self.pending)
-        if request.method == "POST":
-            wait = throttle.retry_after(request, throttle.CLIENT)
+        if request.method == "POST":  # counted before anything is done (atomic)
+            _key, wait = throttle.reserve(request, throttle.CLIENT)
             if wait is not None:
                 return self.limited(self.get_form(), wait, "Too many attempts from your network.")
-            throttle.hit(request, throttle.CLIENT)
         return super().dispatch(request, *args, **kwargs)
 
     # -- forms and pages -----------------------------------------------------------------
@@ -236,18 +235,19 @@ class NativeView(View):
         most likely; ``refused`` is the log line), so that page never tells who has an
         account. Otherwise the error page.
         """
-        wait = throttle.retry_after(self.request, throttle.SEND, email)
+        key, wait = throttle.reserve(self.request, throttle.SEND, email)  # before sending
         if wait is not None:
             raise RateLimited(wait, too_many)
         try:
             send()
         except RateLimitExceededError as exc:
+            throttle.release(key)
             raise RateLimited.by_workos(exc) from exc
         except WorkOSError as exc:
             if not visitor_refused(exc):
+                throttle.release(key)  # nothing was sent
                 return self.unavailable(form, exc)
             logger.info(refused, getattr(exc, "code", None) or getattr(exc, "error", None))
-        throttle.hit(self.request, throttle.SEND, email)
         return None
 
     # -- one grant, and what WorkOS answered --------------------------------------------
