@@ -331,9 +331,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "API_SSO_TOKEN_LIFETIME",
-        3600,
+        900,
         "Seconds the app token that API mode's SSO-first path answers stays valid (WorkOS "
-        "gives that path no session to refresh).",
+        "gives that path no session to refresh; the client signs in again). It also ends "
+        "with the user's sessions (``revoke_user_sessions()``, ``api-sign-out``) and with a "
+        "``SECRET_KEY`` rotation, whatever ``SECRET_KEY_FALLBACKS`` holds.",
         None,
         int,
     ),
@@ -366,6 +368,16 @@ SETTINGS: tuple[Setting, ...] = (
         60,
         "Seconds a validated (or refused) API key is remembered in the Django cache, by its "
         "SHA-256; a revoked key keeps working at most this long.",
+        None,
+        int,
+    ),
+    Setting(
+        "API_KEY_NEGATIVE_CACHE_SECONDS",
+        10,
+        "Seconds a value WorkOS refused as an API key is remembered (at most "
+        "``API_KEY_CACHE_SECONDS``): a client repeating a bad key costs no WorkOS call, and "
+        "random values leave no long-lived cache entries. New values are budgeted by the "
+        "``api-key-validation`` scope of ``RATE_LIMITS``.",
         None,
         int,
     ),
@@ -415,12 +427,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATE_LIMITS",
         {"callback": "30/m", "api-callback": "30/m", "refresh": "30/m", "api-refresh": "60/m",
-         "sign-in": "60/m"},
+         "sign-in": "60/m", "api-key-validation": "30/m"},
         "Per-client limits (``'<count>/<s|m|h>'`` or ``None``) kept in the Django cache. "
         "``callback`` and ``api-callback`` count failed attempts (a successful one needs a "
         "real sign-in at WorkOS); ``refresh`` and ``api-refresh`` count every request; "
         "``sign-in`` counts sign-in starts (``sign-in``/``sign-up``) from browsers without a "
-        "session yet, each of which would store a new session. A scope not named keeps its "
+        "session yet, each of which would store a new session; ``api-key-validation`` counts "
+        "bearer values WorkOS is asked to validate as API keys (``API_KEYS``; a cached answer "
+        "costs nothing). A scope not named keeps its "
         "default; ``None`` for a scope turns it off; ``None`` or ``{}`` for the setting "
         "disables rate limiting.",
         None,
@@ -488,10 +502,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "NATIVE_RATE_LIMITS",
-        {"client": "30/5m", "account": "10/15m", "send": "5/15m"},
+        {"client": "30/5m", "account": "10/15m", "account_ceiling": "100/15m", "send": "5/15m"},
         "Native forms' limits (``'<count>/<period>'`` or ``None``), in the Django cache: "
         "``client``: form submissions per client address; ``account``: failed passwords and "
-        "codes per e-mail address; ``send``: e-mails (codes, reset links) per address. "
+        "codes per e-mail address and client address, reserved before WorkOS is asked; "
+        "``account_ceiling``: failed passwords per e-mail address from all clients (password "
+        "sign-in pauses, magic codes stay open; see :doc:`native`); ``send``: e-mails "
+        "(codes, reset links) per address. "
         "A limit not named keeps its default; ``None`` (for one, or for the setting) is off.",
         None,
         dict,

@@ -35,6 +35,7 @@ urlpatterns = [
     path("openapi.json", api_views.OpenAPIView.as_view(), name="openapi"),
     path("api/callback/", api_mode.ApiCallbackView.as_view(), name="api-callback"),
     path("api/refresh/", api_mode.ApiRefreshView.as_view(), name="api-refresh"),
+    path("api/sign-out/", api_mode.ApiSignOutView.as_view(), name="api-sign-out"),
     path("", include("django_authkit.native.urls")),
 ]
 

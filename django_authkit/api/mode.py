@@ -1,13 +1,14 @@
-"""API mode for SPAs and mobile apps: ``api-callback`` and ``api-refresh``.
+"""API mode for SPAs and mobile apps: ``api-callback``, ``api-refresh``, ``api-sign-out``.
 
 The client runs the authorization-code flow itself (its own PKCE pair and
 ``state``, RFC 8252), then POSTs the code here; the server exchanges it with
 its API key and answers WorkOS's tokens. The client sends the access token as
 ``Authorization: Bearer`` and rotates it with ``api-refresh``.
 
-* CSRF: both endpoints are ``csrf_exempt``. They take every credential from the
-  JSON body and never read the session cookie or ``request.user``, so a forged
-  cross-site request has nothing ambient to ride on.
+* CSRF: the endpoints are ``csrf_exempt``. They take every credential from the
+  JSON body (``api-sign-out``: from the ``Authorization: Bearer`` header) and never
+  read the session cookie or ``request.user``, so a forged cross-site request has
+  nothing ambient to ride on.
 * ``state``: the server never saw the authorize request, so it cannot check
   ``state``; the client must (RFC 9700 §4.7, RFC 8252 §8.9). It is accepted and ignored.
 * ``redirect_uri``: when sent, it must be listed in ``AUTHKIT["API_REDIRECT_URIS"]`` (or be
@@ -39,6 +40,7 @@ from django_authkit.core import ratelimit
 from django_authkit.core.clientip import client_info
 from django_authkit.core.urlhelpers import absolute
 from django_authkit.models import Organization
+from django_authkit.sessions import bearer, revocation
 from django_authkit.signin import pipeline as signin
 from django_authkit.signin import sso as sso_identity
 from django_authkit.signin.start import provider_error_message
@@ -307,7 +309,7 @@ class ApiCallbackView(ApiView):
         if isinstance(done.hook_answer, HttpResponse):
             done.hook_answer.setdefault("Cache-Control", "no-store")
             return done.hook_answer
-        token, expires_at = app_tokens.issue(done.claims)
+        token, expires_at = app_tokens.issue(done.claims, done.user)
         return json_ok(
             {
                 "token": token,
@@ -356,3 +358,37 @@ class ApiRefreshView(ApiView):
                 refused = ORGANIZATION_NOT_ALLOWED
             raise Refusal.because(exc, during="an API-mode refresh", refused=refused) from None
         return self.tokens(auth)
+
+
+class ApiSignOutView(ApiView):
+    """POST with ``Authorization: Bearer <token>``: end that token's session; answers 204.
+
+    An app token (``akt_``) ends here; a WorkOS access token's session ends here and at
+    WorkOS (its refresh token stops working). The body is ignored, no cookie is read:
+    the bearer header is the only credential, so the view needs no CSRF token. An
+    invalid or already-ended token answers 401 like any refused bearer token.
+    """
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        token = bearer.token_from(request)
+        if token is None:
+            return json_error(
+                "invalid_token", str(_("Send the token to sign out as Authorization: Bearer.")),
+                401,
+                headers={"WWW-Authenticate": 'Bearer realm="authkit"'},
+            )
+        result = bearer.authenticate(token)
+        if isinstance(result, bearer.BearerFailure):
+            return json_error(result.code, result.message, result.status, headers=result.headers())
+        _user, claims = result
+        session_id = str(claims.get("sid") or "")
+        if not session_id:  # an API key has no session to end
+            return json_error("invalid_token", str(_("This token has no session to end.")), 400)
+        if revocation.revoke_session_by_id(session_id, reason="signed_out"):
+            return HttpResponse(status=204)  # ended here (and at WorkOS, best effort)
+        if app_tokens.is_app_session(session_id) or revocation.revoke_at_workos(session_id):
+            return HttpResponse(status=204)
+        return json_error(
+            "authentication_unavailable", str(_("Could not end the session; retry shortly.")),
+            503, headers={"Retry-After": str(failures.RETRY_AFTER)},
+        )

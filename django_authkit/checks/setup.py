@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -127,3 +129,51 @@ def _is_authkit_backend(path: str) -> bool:
     except ImportError:
         return False  # Django's own check reports a backend that does not import
     return isinstance(backend, type) and issubclass(backend, AuthKitBackend)
+
+
+#: The API key the emulator answers to by default (``python -m django_authkit.emulator``,
+#: ``manage.py authkit_emulator``, the example project's offline settings).
+EMULATOR_API_KEY = "sk_test_emulator"
+
+
+@register(Tags.security, "authkit", deploy=True)
+def check_production_api(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``check --deploy``: a production site (``DEBUG = False``) talks to the real WorkOS."""
+    if settings.DEBUG:
+        return []
+    messages: list[CheckMessage] = []
+    base = authkit_settings.api_base_url
+    parts = urlsplit(base)
+    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+        messages.append(
+            Error(
+                f"The WorkOS API base {base!r} is plain http on a non-loopback host: the API "
+                "key, codes and tokens would cross the network unencrypted, to a server that "
+                "may not be WorkOS (the emulator signs in anyone).",
+                hint="In production use https://api.workos.com (the default) or your https "
+                "custom domain: unset AUTHKIT['API_BASE_URL'] / WORKOS_BASE_URL, or set "
+                "API_HTTPS = True.",
+                id="authkit.E011",
+            )
+        )
+    if authkit_settings.API_KEY == EMULATOR_API_KEY:
+        messages.append(
+            Error(
+                f"AUTHKIT['API_KEY'] is the WorkOS emulator's key ({EMULATOR_API_KEY!r}) while "
+                "DEBUG is off: this site is set up to trust the offline emulator, which lets "
+                "anyone sign in as any user.",
+                hint="Set the secret API key (sk_live_…) of your WorkOS environment, e.g. "
+                "through WORKOS_API_KEY, and point the site at WorkOS.",
+                id="authkit.E012",
+            )
+        )
+    return messages
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

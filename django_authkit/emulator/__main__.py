@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 from collections.abc import Sequence
@@ -11,12 +12,32 @@ from django_authkit.emulator import issuers
 from django_authkit.emulator.server import EmulatorServer
 
 
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the emulator on this machine."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m django_authkit.emulator",
         description="Run the offline WorkOS emulator (hosted sign-in page + API).",
     )
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1); anything but loopback needs --allow-remote",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host: the emulator has no real authentication and a "
+        "control API anyone who reaches it can drive",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--client-id", default=os.environ.get("WORKOS_CLIENT_ID") or "client_emulator"
@@ -72,6 +93,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.issuer = issuers.check(args.issuer)
     except ValueError as exc:
         parser.error(str(exc))
+    if not is_loopback(args.host):
+        if not args.allow_remote:
+            parser.error(
+                f"--host {args.host} is not a loopback address: anyone who can reach it could "
+                "sign in as any user and drive the control API. Add --allow-remote to bind it "
+                "anyway."
+            )
+        print(
+            f"WARNING: the WorkOS emulator listens on {args.host}, not only on this machine. "
+            "It is for development and tests: it has no real authentication, and its "
+            "control API lets anyone who reaches it sign in as any user.",
+            file=sys.stderr, flush=True,
+        )
     server = EmulatorServer(
         host=args.host,
         port=args.port,

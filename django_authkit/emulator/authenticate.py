@@ -152,6 +152,11 @@ def authorization_code(emu: Emulator, req: Request) -> Response:
     if record.code_challenge and not pkce_ok(record.code_challenge, req.text("code_verifier")):
         record.used = True
         return oauth_error("invalid_grant", "The code_verifier does not match the code_challenge.")
+    if not record.code_challenge and req.text("code_verifier"):
+        record.used = True  # RFC 9700 §4.8.2: a verifier for a code without a challenge
+        return oauth_error(
+            "invalid_grant", "code_verifier sent for a code issued without a code_challenge."
+        )
     record.used = True
     return sign_in(emu, record.grant, req, checked=True)
 

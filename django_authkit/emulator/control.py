@@ -61,6 +61,8 @@ class EmulatorControl:
         self.http.trust_env = False  # never send loopback traffic through a proxy
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if method in ("POST", "PUT", "PATCH") and "json" not in kwargs:
+            kwargs["json"] = {}  # the control API takes application/json only
         response = self.http.request(
             method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs
         )

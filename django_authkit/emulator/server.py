@@ -37,6 +37,29 @@ def parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def control_refusal(method: str, headers: dict[str, str]) -> Response | None:
+    """Why a control-API request is refused: driven from a web page, not by a test.
+
+    A page on another origin can send a "simple" cross-site request (a ``text/plain``
+    or form POST) without a CORS preflight. So a request carrying an ``Origin`` other
+    than the emulator's own (the ``Host`` it was sent to) is refused, and a ``POST``,
+    ``PUT`` or ``PATCH`` must be ``Content-Type: application/json``, which no page
+    can send cross-site without a preflight this server never answers.
+    """
+    origin = headers.get("origin")
+    if origin is not None:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or parts.netloc != headers.get("host", ""):
+            return error(403, "Cross-origin requests to the control API are refused.",
+                         "cross_origin_refused")
+    if method in ("POST", "PUT", "PATCH"):
+        media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media_type != "application/json":
+            return error(415, "The control API takes Content-Type: application/json.",
+                         "unsupported_media_type")
+    return None
+
+
 class Emulator:
     """The transport-independent core: state, keys, faults, call log and dispatch."""
 
@@ -104,6 +127,9 @@ class Emulator:
         path = parts.path or "/"
         query = parse_qs(parts.query, keep_blank_values=True)
         internal = path.startswith("/_emulator/") or path == "/health"
+        refused = control_refusal(method, headers) if internal else None
+        if refused is not None:
+            return refused
         try:
             body = parse_body(headers.get("content-type", ""), raw)
         except ValueError as exc:

@@ -199,6 +199,10 @@ def sso_token(emu: Emulator, req: Request) -> Response:
         return oauth_error("invalid_grant", "The code is invalid, expired or already used.")
     if item["code_challenge"] and not pkce_ok(item["code_challenge"], req.text("code_verifier")):
         return oauth_error("invalid_grant", "The code_verifier does not match.")
+    if not item["code_challenge"] and req.text("code_verifier"):  # RFC 9700 §4.8.2 downgrade
+        return oauth_error(
+            "invalid_grant", "code_verifier sent for a code issued without a code_challenge."
+        )
     access = token(24)
     store.extra.setdefault("sso_tokens", {})[access] = {
         "profile": item["profile"],

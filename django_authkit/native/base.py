@@ -62,6 +62,10 @@ STEP_URLS = {
 }
 
 
+class StepUsedUp(Exception):
+    """The open step had all its codes (counted server-side): start again."""
+
+
 class RateLimited(Exception):
     def __init__(self, wait: int, message: str) -> None:
         super().__init__(message)
@@ -88,10 +92,17 @@ class NativeView(View):
     title = "Sign in"
     step: str | None = None
     pending: Pending | None = None
+    #: Attempts :meth:`check_account` reserved for the request being handled.
+    reserved: list[str]
+    keep_attempts = False
     #: ``complete_sign_in`` options, as on ``CallbackView``.
     on_success: Any = None
     base_url: str | None = None
     backend: str | None = None  # None: the backend that authenticated the user
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.reserved = []
 
     def enabled(self) -> bool:
         return bool(authkit_settings.NATIVE_FORMS)
@@ -103,11 +114,10 @@ class NativeView(View):
             self.pending = pending.current(request)
             if self.pending is None or self.pending.step != self.step:
                 return self.elsewhere(self.pending)
-        if request.method == "POST":
-            wait = throttle.retry_after(request, throttle.CLIENT)
+        if request.method == "POST":  # counted before anything is done (atomic)
+            _key, wait = throttle.reserve(request, throttle.CLIENT)
             if wait is not None:
                 return self.limited(self.get_form(), wait, "Too many attempts from your network.")
-            throttle.hit(request, throttle.CLIENT)
         return super().dispatch(request, *args, **kwargs)
 
     # -- forms and pages -----------------------------------------------------------------
@@ -149,6 +159,8 @@ class NativeView(View):
             return self.form_valid(form)
         except RateLimited as exc:
             return self.limited(form, exc.wait, exc.message)
+        except StepUsedUp:
+            return restart(too_many=True)
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         raise NotImplementedError
@@ -178,11 +190,31 @@ class NativeView(View):
             return HttpResponseRedirect(reverse(STEP_URLS[current.step]))
         return restart(expired=True)
 
-    def check_account(self, account: str) -> None:
-        """Raise :class:`RateLimited` when this account had too many failures."""
-        wait = throttle.retry_after(self.request, throttle.ACCOUNT, account)
-        if wait is not None:
-            raise RateLimited(wait, "Too many attempts for this account.")
+    def check_account(self, account: str, *, ceiling: bool = False) -> None:
+        """Reserve this attempt against the account's limits, before WorkOS is asked.
+
+        Raises :class:`RateLimited` when this client (or, with ``ceiling``, everyone)
+        has used them up, and :class:`StepUsedUp` when the open step had its codes.
+        :meth:`authenticate` keeps the reservation for a wrong guess and gives it
+        back otherwise.
+        """
+        kinds = [throttle.ACCOUNT] + ([throttle.ACCOUNT_CEILING] if ceiling else [])
+        for kind in kinds:
+            key, wait = throttle.reserve(self.request, kind, account)
+            if wait is not None:
+                self.release_attempts()
+                raise RateLimited(wait, "Too many attempts for this account.")
+            if key is not None:
+                self.reserved.append(key)
+        if self.pending is not None and pending.count_attempt(self.request, self.pending):
+            self.release_attempts()
+            raise StepUsedUp
+
+    def release_attempts(self) -> None:
+        """Give back what :meth:`check_account` reserved: the attempt was no wrong guess."""
+        for key in self.reserved:
+            throttle.release(key)
+        self.reserved.clear()
 
     def client_info(self) -> dict[str, str | None]:
         """Where the grant comes from, as WorkOS records it (the one client IP)."""
@@ -203,18 +235,19 @@ class NativeView(View):
         most likely; ``refused`` is the log line), so that page never tells who has an
         account. Otherwise the error page.
         """
-        wait = throttle.retry_after(self.request, throttle.SEND, email)
+        key, wait = throttle.reserve(self.request, throttle.SEND, email)  # before sending
         if wait is not None:
             raise RateLimited(wait, too_many)
         try:
             send()
         except RateLimitExceededError as exc:
+            throttle.release(key)
             raise RateLimited.by_workos(exc) from exc
         except WorkOSError as exc:
             if not visitor_refused(exc):
+                throttle.release(key)  # nothing was sent
                 return self.unavailable(form, exc)
             logger.info(refused, getattr(exc, "code", None) or getattr(exc, "error", None))
-        throttle.hit(self.request, throttle.SEND, email)
         return None
 
     # -- one grant, and what WorkOS answered --------------------------------------------
@@ -227,7 +260,26 @@ class NativeView(View):
         account: str,
         refused: Callable[[APIError], HttpResponse],
     ) -> HttpResponse:
-        """Run ``call`` (an ``authenticate_with_*``) and answer with the next page."""
+        """Run ``call`` (an ``authenticate_with_*``) and answer with the next page.
+
+        What :meth:`check_account` reserved is kept only when WorkOS refused what the
+        visitor sent (a wrong password or code); any other answer gives it back.
+        """
+        self.keep_attempts = False
+        try:
+            return self._authenticate(form, call, account=account, refused=refused)
+        finally:
+            if not self.keep_attempts:
+                self.release_attempts()
+
+    def _authenticate(
+        self,
+        form: forms.Form,
+        call: Callable[[], AuthenticationResponse],
+        *,
+        account: str,
+        refused: Callable[[APIError], HttpResponse],
+    ) -> HttpResponse:
         next_url = self.next_url()
         try:
             auth = call()
@@ -283,7 +335,10 @@ class NativeView(View):
             if not (isinstance(exc, APIError) and visitor_refused(exc)):
                 return self.failed(form, failures.report(exc, during="a native sign-in step"))
             logger.info("WorkOS refused a native sign-in step (%s).", exc.code or exc.error)
-            throttle.hit(self.request, throttle.ACCOUNT, account)
+            if self.reserved:
+                self.keep_attempts = True  # counted before the call
+            else:
+                throttle.hit(self.request, throttle.ACCOUNT, account)
             failures.login_failed(self.request, failures.classify(exc),
                                   {"email": account, "entry_point": "native"})
             return refused(exc)

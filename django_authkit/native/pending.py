@@ -4,7 +4,12 @@ WorkOS answers a sign-in that needs another step with a
 ``pending_authentication_token``. That token is a credential: it never goes into
 a form field, a URL or a log. It is stored here, in the Django session (so it is
 bound to this browser), together with the step it is for, and it is only good
-for ``NATIVE_PENDING_TTL`` seconds and ``NATIVE_MAX_CODE_ATTEMPTS`` wrong codes.
+for ``NATIVE_PENDING_TTL`` seconds and ``NATIVE_MAX_CODE_ATTEMPTS`` codes.
+
+The codes tried are counted server-side, in the Django cache, keyed by a hash of
+the step's pending token (or of a random id, for a step WorkOS gave no token),
+and counted before WorkOS is asked: replaying an older copy of a cookie-based
+session cannot reset them, and parallel requests cannot overspend them.
 
 The step is stored encrypted (:mod:`django_authkit.crypto`), so even a
 cookie-based session backend never shows the token to the browser.
@@ -16,11 +21,14 @@ later view, and a finished step is gone (:func:`clear`), so it cannot be replaye
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
 
 from django_authkit.conf import authkit_settings
@@ -49,8 +57,9 @@ class Pending:
     email: str = ""
     token: str = field(default="", repr=False)  # pending_authentication_token or reset token
     data: dict[str, Any] = field(default_factory=dict, repr=False)
-    attempts: int = 0
+    attempts: int = 0  # unused: the count is server-side (attempts())
     created_at: float = field(default_factory=time.time)
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(16), repr=False)
 
     @property
     def expires_in(self) -> int:
@@ -116,10 +125,40 @@ def clear(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
+def max_attempts() -> int:
+    return max(1, int(authkit_settings.NATIVE_MAX_CODE_ATTEMPTS))
+
+
+def _counter(pending: Pending) -> str:
+    secret = pending.token or pending.key
+    return "authkit:native:step:" + hashlib.sha256(secret.encode()).hexdigest()[:40]
+
+
+def attempts(pending: Pending) -> int:
+    """Codes tried on this step so far, by anyone holding it (server-side)."""
+    return int(cache.get(_counter(pending)) or 0)
+
+
+def count_attempt(request: HttpRequest, pending: Pending) -> bool:
+    """Count a code about to be tried; ``True`` when the step is used up (it is closed)."""
+    name, timeout = _counter(pending), ttl() + 5
+    if cache.add(name, 1, timeout=timeout):
+        count = 1
+    else:
+        try:
+            count = int(cache.incr(name))
+        except ValueError:  # expired between add and incr
+            cache.add(name, 1, timeout=timeout)
+            count = 1
+    if count > max_attempts():
+        clear(request)
+        return True
+    return False
+
+
 def wrong_code(request: HttpRequest, pending: Pending) -> bool:
-    """Count a wrong code; ``True`` when that used up the step (it is then closed)."""
-    pending.attempts += 1
-    if pending.attempts >= max(1, int(authkit_settings.NATIVE_MAX_CODE_ATTEMPTS)):
+    """A tried code was wrong; ``True`` when that used up the step (it is then closed)."""
+    if attempts(pending) >= max_attempts():
         clear(request)
         return True
     save(request, pending)

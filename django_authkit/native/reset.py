@@ -1,8 +1,10 @@
 """Password reset: ask for a link, then set a new password.
 
 The request page answers the same whether or not the address has an account.
-The e-mailed link (``password-reset-confirm?token=…``, which you register as
-the password reset URL at WorkOS) is used once: the view moves the token into
+A new password ends every session of the account, here and at WorkOS
+(:func:`~django_authkit.sessions.revoke_user_sessions`). The e-mailed link
+(``password-reset-confirm?token=…``, which you register as the password reset
+URL at WorkOS) is used once: the view moves the token into
 the session and redirects to the same page without it, so the token does not
 stay in the address bar, the history or a ``Referer``.
 """
@@ -24,9 +26,11 @@ from django_authkit.client.errors import (
     UnprocessableEntityError,
     WorkOSError,
 )
+from django_authkit.models import WorkOSUser
 from django_authkit.native import pending
 from django_authkit.native.base import NativeView, RateLimited, logger, visitor_refused
 from django_authkit.native.forms import EmailForm, SetPasswordForm
+from django_authkit.sessions import revoke_user_sessions
 from django_authkit.workos import get_workos
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-.~]{8,512}$")
@@ -106,5 +110,18 @@ class PasswordResetConfirmView(NativeView):
             pending.clear(self.request)
             return self.invalid()
         pending.clear(self.request)
+        self.end_other_sessions(user.id)
         context = self.get_context_data(email=user.email, title="Password changed")
         return self.render_page(self.done_template_name, context)
+
+    def end_other_sessions(self, workos_user_id: str) -> None:
+        """A new password ends every session of the account, here and at WorkOS.
+
+        Whoever knew the old password may be signed in elsewhere; the reset is how the
+        owner throws them out. The browser that reset it holds no session of the account
+        (the reset does not sign in), so there is no session to spare.
+        """
+        link = WorkOSUser.objects.select_related("user").filter(workos_id=workos_user_id).first()
+        if link is not None:
+            ended = revoke_user_sessions(link.user, reason="password_reset")
+            logger.info("A password reset ended %d session(s) of the account.", ended)

@@ -7,9 +7,17 @@ whose :class:`~django_authkit.core.ratelimit.Rate` and client function it reuses
 ``client``
     Form submissions from one client address, whatever the account.
 ``account``
-    Failed passwords and codes for one e-mail address (or WorkOS user), from
-    anywhere. It applies to any address, existing or not, so being limited
-    says nothing about whether an account exists.
+    Failed passwords and codes for one e-mail address from one client address.
+    It applies to any address, existing or not, so being limited says nothing
+    about whether an account exists. Counted *before* WorkOS is asked (an attempt
+    is reserved atomically, and given back when it was not a wrong guess), so
+    parallel requests cannot overspend it.
+``account_ceiling``
+    Failed passwords for one e-mail address from every client together: a higher
+    ceiling against guessing from many addresses. Reaching it pauses password
+    sign-in for that address only; magic-code sign-in stays open (each code
+    allows ``NATIVE_MAX_CODE_ATTEMPTS`` guesses and ``send`` bounds the codes), so
+    an attacker cannot lock a victim out of every way in.
 ``send``
     E-mails (sign-in codes, reset links) sent to one address.
 
@@ -30,6 +38,7 @@ from django_authkit.core.ratelimit import Rate, client_of
 
 CLIENT = "client"
 ACCOUNT = "account"
+ACCOUNT_CEILING = "account_ceiling"
 SEND = "send"
 
 
@@ -46,8 +55,13 @@ def rate(kind: str) -> Rate | None:
 
 
 def identity(request: HttpRequest, kind: str, who: str | None = None) -> str:
-    """The thing a limit counts: the client address, or a normalized account."""
-    return client_of(request) if kind == CLIENT else (who or "").strip().lower()
+    """The thing a limit counts: the client address, a normalized account (per client)."""
+    if kind == CLIENT:
+        return client_of(request)
+    account = (who or "").strip().lower()
+    if kind == ACCOUNT and account:
+        return f"{account}\x00{client_of(request)}"
+    return account
 
 
 def _key(kind: str, ident: str, limit: Rate, now: float) -> tuple[str, float]:
@@ -81,6 +95,45 @@ def hit(request: HttpRequest, kind: str, who: str | None = None) -> None:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.add(key, 1, timeout=timeout)
+
+
+def reserve(
+    request: HttpRequest, kind: str, who: str | None = None
+) -> tuple[str | None, int | None]:
+    """Count one attempt now, before it is made: ``(key to release, seconds to wait)``.
+
+    ``cache.add``/``cache.incr`` are atomic on Redis and Memcached (and the local
+    cache), so of N parallel attempts at most the limit's count get a ``None`` wait.
+    An attempt over the limit is given back at once (it is not made).
+    """
+    limit = rate(kind)
+    ident = identity(request, kind, who)
+    if limit is None or not ident:
+        return None, None
+    key, remaining = _key(kind, ident, limit, time.time())
+    timeout = int(remaining) + 2
+    if cache.add(key, 1, timeout=timeout):
+        count = 1
+    else:
+        try:
+            count = int(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=timeout)
+            count = 1
+    if count > limit.count:
+        release(key)
+        return None, max(1, math.ceil(remaining))
+    return key, None
+
+
+def release(key: str | None) -> None:
+    """Give back an attempt :func:`reserve` counted (it was not a wrong guess)."""
+    if key is None:
+        return
+    try:
+        cache.decr(key)
+    except ValueError:  # the window ended meanwhile: nothing to give back
+        pass
 
 
 def minutes(seconds: int) -> str:

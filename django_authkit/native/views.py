@@ -22,7 +22,7 @@ from django_authkit.client.errors import (
     WorkOSError,
 )
 from django_authkit.conf import authkit_settings
-from django_authkit.native import pending, throttle
+from django_authkit.native import pending
 from django_authkit.native.base import NativeView, RateLimited, logger
 from django_authkit.native.forms import CodeForm, EmailForm, SignInForm, SignUpForm
 from django_authkit.native.steps import (
@@ -67,7 +67,7 @@ class SignInView(NativeView):
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"]
         password = form.cleaned_data["password"]
-        self.check_account(email)
+        self.check_account(email, ceiling=True)
         return self.authenticate(
             form,
             lambda: get_workos().user_management.authenticate_with_password(
@@ -79,7 +79,13 @@ class SignInView(NativeView):
 
 
 class SignUpView(NativeView):
-    """Create a WorkOS user with a password, then sign in as them (step-ups included)."""
+    """Create a WorkOS user with a password; then prove the mailbox with an e-mailed code.
+
+    The answer is the same whether or not the address already has an account: both
+    go to the code page, and WorkOS e-mails a sign-in code either way (the owner of an
+    existing account can simply use it). Nothing on the page, in its status or in its
+    redirect says which happened, so the form cannot be used to list accounts.
+    """
 
     template_name = "authkit/native/sign_up.html"
     form_class = SignUpForm
@@ -91,7 +97,6 @@ class SignUpView(NativeView):
     def form_valid(self, form: forms.Form) -> HttpResponse:
         data = form.cleaned_data
         email = data["email"]
-        self.check_account(email)
         um = get_workos().user_management
         try:
             um.create_user(
@@ -101,12 +106,7 @@ class SignUpView(NativeView):
                 last_name=data.get("last_name") or None,
             )
         except ConflictError:
-            throttle.hit(self.request, throttle.ACCOUNT, email)
-            return self.error(
-                form,
-                "An account could not be created with this e-mail address. If you already "
-                "have one, sign in or reset your password.",
-            )
+            logger.info("A native sign-up named an address that has an account.")
         except (BadRequestError, UnprocessableEntityError) as exc:
             logger.info("WorkOS refused a sign-up (%s).", exc.code or exc.error)
             if "password" in (exc.code or ""):
@@ -117,17 +117,17 @@ class SignUpView(NativeView):
             raise RateLimited.by_workos(exc) from exc
         except WorkOSError as exc:
             return self.unavailable(form, exc)
-        return self.authenticate(
+        failed = self.send_email(
             form,
-            lambda: um.authenticate_with_password(
-                email=email, password=data["password"], **self.client_info()
-            ),
-            account=email,
-            refused=lambda exc: self.error(form, UNFINISHED_SIGN_UP, 400),
+            email,
+            lambda: um.create_magic_auth(email=email, **self.client_info()),
+            too_many="Too many codes were sent to this address.",
+            refused="WorkOS refused to send a sign-up code (%s).",
         )
-
-
-UNFINISHED_SIGN_UP = "Your account was created, but signing in failed. Please sign in."
+        if failed is not None:
+            return failed
+        pending.start(self.request, pending.MAGIC_AUTH, next_url=self.next_url(), email=email)
+        return HttpResponseRedirect(reverse("authkit:magic-auth-verify"))
 
 
 class MagicAuthView(NativeView):

@@ -4,8 +4,16 @@ With ``AUTHKIT["API_KEYS"]`` on, a bearer value that is not a JWT is validated
 through the WorkOS API (``POST /api_keys/validations``). The answer (valid or
 not) is kept in the Django cache for ``API_KEY_CACHE_SECONDS`` under the key's
 SHA-256, so every worker shares it and the key itself is never stored or logged;
-a revoked key therefore works at most that long. ``request.authkit`` then
-carries the key (``api_key``), its organization and its permissions.
+a revoked key therefore works at most that long; a refused value is remembered
+for ``API_KEY_NEGATIVE_CACHE_SECONDS`` only. ``request.authkit`` then carries the
+key (``api_key``), its organization and its permissions.
+
+Validation has a budget: a value not in the cache is validated only after it is
+counted, atomically, against the client's ``api-key-validation`` rate limit
+(``RATE_LIMITS``; the client as :mod:`~django_authkit.core.ratelimit` names it).
+Past the budget the request is refused (429 with ``Retry-After``) without calling
+WorkOS or storing anything, so random values cost a bounded number of WorkOS calls
+and cache entries per client and window.
 
 A key owned by a user acts as that user's Django account (one never provisioned
 here is refused); a key owned by an organization acts as an
@@ -22,15 +30,26 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.http import HttpRequest
 
 from django_authkit.client.errors import WorkOSError
 from django_authkit.conf import authkit_settings
+from django_authkit.core import ratelimit
 from django_authkit.models import WorkOSUser
 from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.api_keys")
 
 PREFIX = "authkit:api-key:"
+SCOPE = "api-key-validation"
+
+
+class OverBudget(Exception):
+    """The client spent its ``api-key-validation`` budget; retry after ``retry_after`` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 class ApiKeyUser(AnonymousUser):
@@ -72,10 +91,12 @@ def looks_like_api_key(token: str) -> bool:
     return "." not in token and not token.startswith("akt_") and 16 <= len(token) <= 512
 
 
-def validated(token: str) -> dict[str, Any] | None:
+def validated(token: str, request: HttpRequest | None = None) -> dict[str, Any] | None:
     """The key's data (``id``, ``owner``, ``organization_id``, ``permissions``) or None.
 
-    Raises :class:`~django_authkit.client.errors.WorkOSError` when WorkOS does not answer.
+    A value not in the cache first counts against ``request``'s client budget
+    (:class:`OverBudget` past it). Raises
+    :class:`~django_authkit.client.errors.WorkOSError` when WorkOS does not answer.
     """
     name = PREFIX + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
     cached = cache.get(name)
@@ -84,10 +105,15 @@ def validated(token: str) -> dict[str, Any] | None:
         expires = cached.get("expires_at")
         if cached.get("invalid") or expires is None or expires > now:
             return None if cached.get("invalid") else cached
+    if request is not None:  # reserved before the call: parallel requests cannot overspend
+        wait = ratelimit.hit(request, SCOPE)
+        if wait is not None:
+            raise OverBudget(wait)
     key = get_workos().api_keys.validate_api_key(value=token)
     ttl = max(1, int(authkit_settings.API_KEY_CACHE_SECONDS))
     if key is None:
-        cache.set(name, {"invalid": True}, ttl)
+        negative = max(1, min(ttl, int(authkit_settings.API_KEY_NEGATIVE_CACHE_SECONDS)))
+        cache.set(name, {"invalid": True}, negative)
         return None
     expires_at = key.expires_at.timestamp() if key.expires_at else None
     data = {
@@ -125,5 +151,5 @@ def claims_for(key: dict[str, Any]) -> dict[str, Any]:
     return claims
 
 
-__all__ = ["ApiKeyUser", "WorkOSError", "claims_for", "looks_like_api_key", "principal",
-           "validated"]
+__all__ = ["ApiKeyUser", "OverBudget", "WorkOSError", "claims_for", "looks_like_api_key",
+           "principal", "validated"]

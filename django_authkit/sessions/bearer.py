@@ -22,7 +22,9 @@ import hashlib
 import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,13 +51,14 @@ class BearerFailure:
     code: str
     message: str
     status: int = 401
+    retry_after: int = 5
 
     def headers(self) -> dict[str, str]:
-        """``WWW-Authenticate`` for a refused token (RFC 6750 §3), ``Retry-After`` for an outage."""
+        """``WWW-Authenticate`` for a refused token (RFC 6750 §3), else ``Retry-After``."""
         if self.status == 401:
             challenge = f'Bearer error="invalid_token", error_description="{self.code}"'
             return {"WWW-Authenticate": challenge}
-        return {"Retry-After": "5"}
+        return {"Retry-After": str(self.retry_after)}
 
 
 INVALID = BearerFailure("invalid_token", "The access token is invalid.")
@@ -114,12 +117,30 @@ def accepted_for(request: HttpRequest) -> bool:
 
 
 def token_from(request: HttpRequest) -> str | None:
-    """The token of an ``Authorization: Bearer`` header, or ``None``."""
+    """The token of an ``Authorization: Bearer`` header, or ``None``.
+
+    Remembers which request carried it, so :func:`authenticate` can charge an API-key
+    validation to that request's client when its caller passes no ``request``.
+    """
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer":
         return None
-    return token.strip() or None
+    token = token.strip()
+    _carrier.set((token, weakref.ref(request)) if token else None)
+    return token or None
+
+
+_carrier: ContextVar[tuple[str, weakref.ref[HttpRequest]] | None] = ContextVar(
+    "authkit_bearer", default=None
+)
+
+
+def _request_of(token: str, request: HttpRequest | None) -> HttpRequest | None:
+    if request is None:
+        carried = _carrier.get()
+        request = carried[1]() if carried is not None and carried[0] == token else None
+    return request
 
 
 def verify(token: str) -> dict[str, Any]:
@@ -176,17 +197,26 @@ class ApiKeyAuthKitState(BearerAuthKitState):
         return 0
 
 
+OVER_BUDGET = "Too many API keys to validate from this client; retry after Retry-After seconds."
 INVALID_KEY = BearerFailure("invalid_api_key", "The API key is invalid, expired or revoked.")
 
 
-def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
-    """``(django user, claims)`` for a valid token, else the :class:`BearerFailure`."""
+def authenticate(
+    token: str, request: HttpRequest | None = None
+) -> tuple[Any, dict[str, Any]] | BearerFailure:
+    """``(django user, claims)`` for a valid token, else the :class:`BearerFailure`.
+
+    ``request`` (default: the one :func:`token_from` read ``token`` from) is the client
+    an API-key validation is charged to.
+    """
     if (
         authkit_settings.API_KEYS
         and not app_tokens.is_app_token(token)
         and api_key_auth.looks_like_api_key(token)
     ):
-        return authenticate_api_key(token)
+        return authenticate_api_key(token, request)
+    if app_tokens.is_app_token(token):
+        return authenticate_app_token(token)
     try:
         claims = verify(token)
     except KeysUnavailable:
@@ -205,9 +235,22 @@ def authenticate(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
     return user, claims
 
 
-def authenticate_api_key(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
+def authenticate_app_token(token: str) -> tuple[Any, dict[str, Any]] | BearerFailure:
+    """An app token: its session row (one query) must still be active, its user too."""
     try:
-        key = api_key_auth.validated(token)
+        user, claims = app_tokens.authenticate(token)
+    except InvalidAccessToken as exc:
+        return EXPIRED if exc.reason == "expired" else INVALID
+    return (user, claims) if user.is_active else INACTIVE
+
+
+def authenticate_api_key(
+    token: str, request: HttpRequest | None = None
+) -> tuple[Any, dict[str, Any]] | BearerFailure:
+    try:
+        key = api_key_auth.validated(token, _request_of(token, request))
+    except api_key_auth.OverBudget as exc:
+        return BearerFailure("rate_limited", OVER_BUDGET, 429, exc.retry_after)
     except api_key_auth.WorkOSError as exc:
         logger.warning("Could not validate an API key with WorkOS: %s", type(exc).__name__)
         return UNAVAILABLE

@@ -1,7 +1,8 @@
 """Ending AuthKit sessions on the server's initiative: revoke, expire, refuse.
 
 An ended session stops working on its next request: its row is marked ended,
-and the browser's Django session is deleted from the session store. With a
+and the browser's Django session is deleted from the session store. An app
+token (``akt_``) is a row too, checked on every use, so it ends with the rest. With a
 cookie-only session engine, which cannot be deleted server-side, a cache
 marker is set and checked by the middleware instead.
 """
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django_authkit import signals
 from django_authkit.client.errors import NotFoundError, WorkOSError
 from django_authkit.models import AuthKitSession
+from django_authkit.tokens.app_tokens import is_app_session
 from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.revocation")
@@ -60,7 +62,7 @@ def end_session(row: AuthKitSession, reason: str, *, at_workos: bool = False) ->
     session usable here.
     """
     ok = True
-    if at_workos:
+    if at_workos and not is_app_session(row.session_id):  # an app token: none at WorkOS
         ok = revoke_at_workos(row.session_id)
     updated = AuthKitSession.objects.filter(pk=row.pk, ended_at__isnull=True).update(
         ended_at=timezone.now(), end_reason=reason[:32]

@@ -66,3 +66,47 @@ def test_no_token_or_code_in_logs(emu: Any, authkit_sign_in: Any, caplog: Any) -
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for secret in secrets:
         assert secret and secret not in logged
+
+
+def _check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py check --deploy`` of the example's production settings, ``env`` on top."""
+    full = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "example.settings_production",
+        "DJANGO_SECRET_KEY": "x7!Kq2#vR9@mW4$zT8^pL1&nB6*cF3(hJ5)dG0-sY_eU+aI=oP[",
+        "DJANGO_ALLOWED_HOSTS": "example.com",
+        "WORKOS_CLIENT_ID": "client_prod",
+        "WORKOS_API_KEY": "sk_live_x",
+        "WORKOS_REDIRECT_URI": "https://example.com/auth/callback/",
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT / "example_project", env=full, capture_output=True, text=True,
+    )
+
+
+def test_check_deploy_refuses_a_plain_http_api_base_off_this_machine() -> None:
+    result = _check_deploy(WORKOS_BASE_URL="http://workos-emulator.internal:8765")
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "authkit.E011" in result.stderr and "plain http" in result.stderr
+    https = _check_deploy(WORKOS_BASE_URL="https://auth.example.com")
+    assert "authkit.E011" not in https.stdout + https.stderr
+    loopback = _check_deploy(WORKOS_BASE_URL="http://127.0.0.1:8765")  # a sidecar, say
+    assert "authkit.E011" not in loopback.stdout + loopback.stderr
+
+
+def test_check_deploy_refuses_the_emulators_api_key() -> None:
+    result = _check_deploy(WORKOS_API_KEY="sk_test_emulator")
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "authkit.E012" in result.stderr
+
+
+def test_development_settings_with_the_emulator_are_not_flagged() -> None:
+    # DEBUG on (the example's offline default): the emulator is expected there.
+    result = _check_deploy(DJANGO_SETTINGS_MODULE="example.settings", DJANGO_DEBUG="1",
+                           WORKOS_API_KEY="", WORKOS_CLIENT_ID="")
+    assert "security.W018" in result.stderr, result.stdout + result.stderr  # it did run, DEBUG on
+    assert "authkit.E011" not in result.stdout + result.stderr
+    assert "authkit.E012" not in result.stdout + result.stderr

@@ -14,6 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--allow-remote",
+            action="store_true",
+            help="allow a non-loopback --host (prints a warning; never do this in production)",
+        )
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--seed", help="JSON seed file (users, organizations, memberships)")
         parser.add_argument("--access-token-ttl", type=int, default=None)
@@ -28,6 +33,8 @@ class Command(BaseCommand):
         from django_authkit.emulator.__main__ import main
 
         argv = ["--host", options["host"], "--port", str(options["port"])]
+        if options["allow_remote"]:
+            argv.append("--allow-remote")
         if authkit_settings.CLIENT_ID:
             argv += ["--client-id", str(authkit_settings.CLIENT_ID)]
         if authkit_settings.API_KEY:
