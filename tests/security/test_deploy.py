@@ -75,6 +75,7 @@ def _check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
         "DJANGO_SETTINGS_MODULE": "example.settings_production",
         "DJANGO_SECRET_KEY": "x7!Kq2#vR9@mW4$zT8^pL1&nB6*cF3(hJ5)dG0-sY_eU+aI=oP[",
         "DJANGO_ALLOWED_HOSTS": "example.com",
+        "AUTHKIT_STAFF_ORGANIZATIONS": "org_01HOPERATOR",
         "WORKOS_CLIENT_ID": "client_prod",
         "WORKOS_API_KEY": "sk_live_x",
         "WORKOS_REDIRECT_URI": "https://example.com/auth/callback/",
