@@ -25,7 +25,9 @@ calls), ``POST /_emulator/seed``, ``GET /_emulator/state``, ``POST /_emulator/cl
 (``offset``/``advance``), ``POST /_emulator/config`` (``access_token_ttl``,
 ``refresh_grace_seconds``, ``redirect_uris``, ``session_ttl``, ``issuer``,
 ``email_verification_required``, ``mfa_required``),
-``POST|GET|DELETE /_emulator/faults`` (``kind``: json, html, truncated_json, text),
+``POST|GET|DELETE /_emulator/faults`` (``kind``: json, html, truncated_json, text;
+``hold``: before_answer, after_answer), ``GET /_emulator/holds`` (``wait``, ``after``,
+``point``), ``POST /_emulator/holds/release``,
 ``GET|DELETE /_emulator/calls``, ``POST|GET /_emulator/webhooks``,
 ``GET /_emulator/audit_logs``, ``GET /_emulator/outbox`` (the codes and links it
 "e-mailed"; a page at ``/_emulator/outbox/page``) and ``GET /health``.
