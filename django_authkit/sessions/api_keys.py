@@ -25,6 +25,7 @@ from django.core.cache import cache
 
 from django_authkit.client.errors import WorkOSError
 from django_authkit.conf import authkit_settings
+from django_authkit.core.outage import cache_or
 from django_authkit.models import WorkOSUser
 from django_authkit.workos import get_workos
 
@@ -78,7 +79,7 @@ def validated(token: str) -> dict[str, Any] | None:
     Raises :class:`~django_authkit.client.errors.WorkOSError` when WorkOS does not answer.
     """
     name = PREFIX + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    cached = cache.get(name)
+    cached = cache_or(lambda: cache.get(name), None)  # the cache down: ask WorkOS
     now = time.time()
     if isinstance(cached, dict):
         expires = cached.get("expires_at")
@@ -87,7 +88,7 @@ def validated(token: str) -> dict[str, Any] | None:
     key = get_workos().api_keys.validate_api_key(value=token)
     ttl = max(1, int(authkit_settings.API_KEY_CACHE_SECONDS))
     if key is None:
-        cache.set(name, {"invalid": True}, ttl)
+        cache_or(lambda: cache.set(name, {"invalid": True}, ttl), None)
         return None
     expires_at = key.expires_at.timestamp() if key.expires_at else None
     data = {
@@ -101,7 +102,7 @@ def validated(token: str) -> dict[str, Any] | None:
     }
     if expires_at is not None:
         ttl = max(1, min(ttl, int(expires_at - now)))
-    cache.set(name, data, ttl)
+    cache_or(lambda: cache.set(name, data, ttl), None)
     return data
 
 
