@@ -32,7 +32,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from django_authkit.conf import authkit_settings
-from django_authkit.core.outage import OUTAGE_ERRORS
+from django_authkit.core.outage import OUTAGE_ERRORS, on_auth_path
 from django_authkit.core.permissions import (
     active_binding,
     reset_active_permissions,
@@ -101,10 +101,11 @@ class AuthKitMiddleware:
         not the visitor's, so never a 500 (``manage.py check`` names the fix).
         """
         match = getattr(request, "resolver_match", None)
-        if match is None or "authkit" not in match.app_names:
+        ours = match is not None and "authkit" in match.app_names
+        if isinstance(exception, OUTAGE_ERRORS) and (ours or on_auth_path(exception)):
+            return outage_response(request, exception)  # the cache or the database down
+        if not ours:
             return None
-        if isinstance(exception, OUTAGE_ERRORS):  # the cache or the database down: 503
-            return outage_response(request, exception)
         if not isinstance(exception, ImproperlyConfigured | ImportError):
             return None
         if wants_json(request):

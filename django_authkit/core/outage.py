@@ -82,3 +82,18 @@ def cache_or(action: Callable[[], T], default: T) -> T:
     except CACHE_ERRORS as exc:
         note("cache", exc)
         return default
+
+
+_OURS = ("/django_authkit/", "/django/contrib/auth/", "/django/contrib/sessions/")
+
+
+def on_auth_path(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside AuthKit or while Django loaded the signed-in
+    user or the session for it (a site view touching ``request.user`` first, say)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+        if any(part in name for part in _OURS):
+            return True
+        tb = tb.tb_next
+    return False
