@@ -195,3 +195,23 @@ def test_postgres_restart_under_signed_in_traffic(
         assert after.count(200) == len(browsers) and 500 not in after, counts
         assert _ended_sessions(cluster) == ended_before, counts
         assert set(grants) == {200} and len(grants) >= len(browsers), counts
+
+
+def test_cache_down_in_process_rate_limits_fail_open_and_markers_read_the_row(
+    authkit_emulator: Any, db: Any, settings: Any
+) -> None:
+    """The cache refusing connections: sign-in is not rate-limited into a 500 or a 429
+    (fail open), and a cookie session's revocation marker is read from its row."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from django_authkit.core import outage
+    from django_authkit.sessions import revocation
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    settings.AUTHKIT = {**settings.AUTHKIT, "RATE_LIMITS": {"sign-in": "2/m"}}
+    with pytest.raises(outage.CACHE_ERRORS):
+        cache.get("anything")  # the cache really is down
+    assert [Client().get("/auth/sign-in/").status_code for _ in range(4)] == [302] * 4
+    assert revocation.is_marked_ended("session_unknown") is False
