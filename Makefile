@@ -24,4 +24,4 @@ check-migrations:
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/django-admin makemigrations --check --dry-run
 
 bench:
-	bash scripts/bench.sh
+	bash scripts/bench.sh $(ARGS)

@@ -10,6 +10,8 @@
 5. Refresh burst: 200 sessions expiring together on 4 and 8 gunicorn workers,
    PostgreSQL + Redis, the emulator in its own process; py-spy breakdown
    (``bench/burst.py``).
+6. Soak: a few minutes (``--soak-minutes``, default 3; 0 skips it) of mixed traffic on
+   4 workers: 5xx, sign-outs, memory and file descriptors per worker (``bench/soak.py``).
 
 Writes bench/RESULTS.md (a final "## Key rotation and brownouts" section already
 there is kept). Needs the services of scripts/services.sh (``make bench`` starts them).
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sessions", type=int, default=200, help="in the refresh burst")
     parser.add_argument("--no-valgrind", action="store_true")
     parser.add_argument("--no-burst", action="store_true")
+    parser.add_argument("--soak-minutes", type=float, default=3.0,
+                        help="mixed-traffic soak on 4 workers (0: skip)")
     args = parser.parse_args(argv)
 
     from bench import burst, common, instructions, report
@@ -106,6 +110,15 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(work, ignore_errors=True)
     text = report.write(results, "make bench")
     print(text)
+    if args.soak_minutes > 0:
+        from bench import soak
+
+        _step(f"soak: {args.soak_minutes:g} minutes of mixed traffic on 4 workers")
+        soaked = soak.run(args.soak_minutes, Path(tempfile.mkdtemp(prefix="authkit-soak-")))
+        section = soak.markdown(soaked, f"make bench ARGS='--soak-minutes "
+                                        f"{args.soak_minutes:g}'")
+        soak.record(section)
+        print(section)
 
 
 if __name__ == "__main__":

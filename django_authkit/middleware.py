@@ -34,6 +34,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from django_authkit.conf import authkit_settings
+from django_authkit.core.outage import OUTAGE_ERRORS, on_auth_path
 from django_authkit.core.permissions import (
     active_binding,
     reset_active_permissions,
@@ -42,7 +43,13 @@ from django_authkit.core.permissions import (
 from django_authkit.sessions import bearer, revocation
 from django_authkit.sessions import lifecycle as sessions
 from django_authkit.sessions.state import ANONYMOUS, AuthKitState
-from django_authkit.web.responses import configuration_error, json_error, wants_json
+from django_authkit.web.responses import (
+    configuration_error,
+    guard_outages,
+    json_error,
+    outage_response,
+    wants_json,
+)
 
 Handler = Callable[[HttpRequest], Any]
 logger = logging.getLogger("django_authkit.middleware")
@@ -95,10 +102,13 @@ class AuthKitMiddleware:
         An unimportable ``ADAPTER`` or hook, an invalid setting: the site's fault,
         not the visitor's, so never a 500 (``manage.py check`` names the fix).
         """
-        if not isinstance(exception, ImproperlyConfigured | ImportError):
-            return None
         match = getattr(request, "resolver_match", None)
-        if match is None or "authkit" not in match.app_names:
+        ours = match is not None and "authkit" in match.app_names
+        if isinstance(exception, OUTAGE_ERRORS) and (ours or on_auth_path(exception)):
+            return outage_response(request, exception)  # the cache or the database down
+        if not ours:
+            return None
+        if not isinstance(exception, ImproperlyConfigured | ImportError):
             return None
         if wants_json(request):
             logger.error("AuthKit is misconfigured (%s); run manage.py check.", exception,
@@ -106,6 +116,7 @@ class AuthKitMiddleware:
             return json_error("configuration", "Sign-in is not configured on this site.", 503)
         return configuration_error(request, exception)
 
+    @guard_outages  # the cache or the database down: 503 + Retry-After, never a 500
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         request.authkit = ANONYMOUS  # type: ignore[attr-defined]
         if "HTTP_AUTHORIZATION" in request.META:

@@ -55,6 +55,48 @@ class Cluster:
     log: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers' process ids (the master's children), as of now."""
+        if self.process is None:
+            return []
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+    def wait_for_workers(self, count: int, timeout: float = 60.0) -> list[int]:
+        """Wait until ``count`` workers answer again (after a kill, gunicorn starts new ones)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.worker_pids()
+            if len(pids) >= count:
+                try:
+                    requests.get(self.url + "/", timeout=10)
+                    return pids
+                except requests.RequestException:
+                    pass
+            time.sleep(0.05)
+        raise RuntimeError(f"gunicorn has {self.worker_pids()} workers, wanted {count}")
+
+    def kill_worker_at(self, peer: str) -> int | None:
+        """SIGKILL the worker owning the client socket ``host:port`` (as the emulator saw
+        it); the pid killed, or None when no worker owns it (any more)."""
+        pid = socket_owner(int(peer.rsplit(":", 1)[1]), self.worker_pids())
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def rss_and_fds(self) -> dict[int, tuple[int, int]]:
+        """Per worker: resident memory (KiB) and open file descriptors, read from /proc."""
+        figures = {}
+        for pid in self.worker_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                rss = next(int(line.split()[1]) for line in status.splitlines()
+                           if line.startswith("VmRSS:"))
+                figures[pid] = (rss, len(os.listdir(f"/proc/{pid}/fd")))
+            except (OSError, StopIteration):
+                continue
+        return figures
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -62,6 +104,32 @@ class Cluster:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def socket_owner(local_port: int, pids: list[int]) -> int | None:
+    """Which of ``pids`` holds the TCP socket bound locally to ``local_port`` (Linux /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+                inodes.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                    return pid
+            except OSError:
+                continue
+    return None
 
 
 def slowness() -> float:
@@ -96,9 +164,11 @@ def project_env(emulator_url: str, workdir: Path, cache_url: str | None, db: str
     if cache_url:
         env["AUTHKIT_TEST_CACHE"] = cache_url
     if db == "postgres":
+        # Named after the suite's own database, so parallel runs on one server don't collide.
+        name = f"{os.environ.get('PGDATABASE') or 'authkit'}_cluster"
         env["AUTHKIT_TEST_DB"] = "postgres"
-        env["PGDATABASE"] = "authkit_cluster"
-        _recreate_pg_database("authkit_cluster")
+        env["PGDATABASE"] = name
+        _recreate_pg_database(name)
     else:
         env["AUTHKIT_TEST_DB"] = "sqlite"
         env["AUTHKIT_TEST_SQLITE"] = str(workdir / "cluster.sqlite3")
@@ -151,17 +221,20 @@ def start_gunicorn(env: dict[str, str], workdir: Path, workers: int = 4, threads
 
 @contextmanager
 def running_cluster(
-    emulator: Any, tmp_path_factory: Any, django_db_blocker: Any, **settings: Any
+    emulator: Any, tmp_path_factory: Any, django_db_blocker: Any, cache_url: str | None = None,
+    env_extra: dict[str, str] | None = None, **settings: Any
 ) -> Iterator[Cluster]:
     """4 gunicorn workers of the test project on the suite's database backend (and the
-    test Redis), with ``settings`` merged into ``AUTHKIT``; stopped on the way out."""
+    test Redis, or ``cache_url``), with ``settings`` merged into ``AUTHKIT``; stopped on
+    the way out."""
     from django.db import connection
 
     with django_db_blocker.unblock():
         backend = "postgres" if connection.vendor == "postgresql" else "sqlite"
     workdir = tmp_path_factory.mktemp("cluster")
-    env = project_env(emulator.url, workdir, redis_url(), backend)
+    env = project_env(emulator.url, workdir, cache_url or redis_url(), backend)
     env["AUTHKIT_TEST_SETTINGS"] = json.dumps(settings)
+    env.update(env_extra or {})
     server = start_gunicorn(env, workdir)
     try:
         yield server

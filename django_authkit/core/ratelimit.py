@@ -6,6 +6,9 @@ apply per client (the client IP of :mod:`django_authkit.clientip`, which
 names a function). The counter is a cache key per (scope, client, window), created with
 ``cache.add`` and bumped with ``cache.incr`` (atomic on Redis and Memcached),
 so every worker process shares it. The client's address is hashed into the key.
+
+The cache down fails open: a counter that cannot be read or bumped limits nothing
+(sign-in keeps working through a Redis restart; WorkOS's own limits still apply).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.utils.module_loading import import_string
 
 from django_authkit.conf import authkit_settings, default_of
 from django_authkit.core.clientip import client_ip
+from django_authkit.core.outage import cache_or
 
 logger = logging.getLogger("django_authkit.ratelimit")
 
@@ -81,7 +85,8 @@ def retry_after(request: HttpRequest, scope: str) -> int | None:
     if rate is None:
         return None
     key, remaining = _key(scope, request, rate, time.time())
-    if int(cache.get(key) or 0) >= rate.count:
+    # Fail open: a counter that cannot be read (the cache down) never blocks a sign-in.
+    if int(cache_or(lambda: cache.get(key), 0) or 0) >= rate.count:
         return max(1, math.ceil(remaining))
     return None
 
@@ -93,6 +98,10 @@ def hit(request: HttpRequest, scope: str) -> int | None:
         return None
     key, remaining = _key(scope, request, rate, time.time())
     timeout = int(remaining) + 2
+    return cache_or(lambda: _count(key, timeout, rate, remaining), None)  # fail open
+
+
+def _count(key: str, timeout: int, rate: Rate, remaining: float) -> int | None:
     if cache.add(key, 1, timeout=timeout):
         count = 1
     else:

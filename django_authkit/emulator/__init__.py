@@ -26,7 +26,9 @@ calls), ``POST /_emulator/seed``, ``GET /_emulator/state``, ``POST /_emulator/cl
 ``refresh_grace_seconds``, ``redirect_uris``, ``session_ttl``, ``issuer``,
 ``email_verification_required``, ``mfa_required``, ``invitation_url``: the site's
 accept-invitation URL that invitation e-mails link to),
-``POST|GET|DELETE /_emulator/faults`` (``kind``: json, html, truncated_json, text),
+``POST|GET|DELETE /_emulator/faults`` (``kind``: json, html, truncated_json, text;
+``hold``: before_answer, after_answer), ``GET /_emulator/holds`` (``wait``, ``after``,
+``point``), ``POST /_emulator/holds/release``,
 ``GET|DELETE /_emulator/calls``, ``POST|GET /_emulator/webhooks``,
 ``GET /_emulator/audit_logs``, ``GET /_emulator/outbox`` (the codes and links it
 "e-mailed"; a page at ``/_emulator/outbox/page``) and ``GET /health``.

@@ -63,9 +63,8 @@ class EmulatorControl:
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         if method in ("POST", "PUT", "PATCH") and "json" not in kwargs:
             kwargs["json"] = {}  # the control API takes application/json only
-        response = self.http.request(
-            method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs
-        )
+        kwargs.setdefault("timeout", self.timeout)
+        response = self.http.request(method, f"{self.base_url}{path}", **kwargs)
         if response.status_code >= 400:
             raise EmulatorError(f"{method} {path} -> {response.status_code}: {response.text}")
         return response.json() if response.content else None
@@ -219,6 +218,50 @@ class EmulatorControl:
                 "token": token, "match": {"grant_type": grant_type} if grant_type else None,
                 "count": count}
         return self._object("POST", "/_emulator/faults", json=body)
+
+    def hold(
+        self,
+        path: str,
+        point: str,
+        method: str = "*",
+        *,
+        match: dict[str, Any] | None = None,
+        count: int | None = 1,
+        timeout: float = 60.0,
+    ) -> dict[str, Any]:
+        """Stop matching requests at ``point`` so a test can kill the caller there.
+
+        ``before_answer``: the request takes effect (``hold("/user_management/authenticate",
+        "before_answer", match={"grant_type": "refresh_token"})`` rotates the refresh
+        token) and the answer waits until :meth:`release_holds` (or ``timeout`` s);
+        ``after_answer``: the answer goes out and the hold is reported at once.
+        :meth:`wait_for_hold` says when and from which ``host:port`` it was reached.
+        """
+        body = {"path": path, "method": method, "status": None, "hold": point,
+                "hold_timeout": timeout, "match": match, "count": count}
+        return self._object("POST", "/_emulator/faults", json=body)
+
+    def holds(self, point: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"after": after}
+        if point:
+            params["point"] = point
+        return self._data("/_emulator/holds", params=params)
+
+    def wait_for_hold(
+        self, point: str | None = None, *, after: int = 0, timeout: float = 30.0
+    ) -> dict[str, Any] | None:
+        """The first request held at ``point`` (id above ``after``), or None after ``timeout``."""
+        params: dict[str, Any] = {"after": after, "wait": timeout}
+        if point:
+            params["point"] = point
+        found = self._call("GET", "/_emulator/holds", params=params,
+                           timeout=timeout + self.timeout)["data"]
+        return dict(found[0]) if found else None
+
+    def release_holds(self, hold_id: int | None = None) -> list[int]:
+        body = {} if hold_id is None else {"id": hold_id}
+        released: list[int] = self._call("POST", "/_emulator/holds/release", json=body)["released"]
+        return released
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/_emulator/faults")

@@ -109,6 +109,28 @@ def clear_faults(emu: Emulator, req: Request) -> Response:
     return json_response({"success": True})
 
 
+@r.route("GET", "/_emulator/holds", public=True)
+def list_holds(emu: Emulator, req: Request) -> Response:
+    """Requests stopped at a hold point with an id above ``after`` (at ``point``); with
+    ``wait`` (seconds) the answer waits for the next one to arrive."""
+    after = int(req.arg("after") or 0)
+    timeout = float(req.arg("wait") or 0)
+    emu.store.lock.release()  # a held request may need the store meanwhile
+    try:
+        found = emu.faults.holds.wait(req.arg("point"), after, timeout)
+    finally:
+        emu.store.lock.acquire()
+    return json_response({"data": found})
+
+
+@r.route("POST", "/_emulator/holds/release", public=True)
+def release_holds(emu: Emulator, req: Request) -> Response:
+    """Let one held request (``id``) or all of them answer."""
+    hold_id = req.field("id")
+    return json_response({"released": emu.faults.holds.release(
+        int(hold_id) if hold_id is not None else None)})
+
+
 @r.route("GET", "/_emulator/calls", public=True)
 def calls(emu: Emulator, req: Request) -> Response:
     return json_response({"data": emu.calls.list(req.arg("path"), req.arg("method"))})

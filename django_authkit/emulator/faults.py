@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
@@ -40,6 +41,8 @@ class Fault:
     answering: the request took effect but the caller never learns it.
     ``token`` re-mints the answer's ``access_token`` as a misconfigured WorkOS
     would (see :func:`reissue`): another issuer, another key, another user, opaque.
+    ``hold`` stops the request at a named point (:data:`HOLD_POINTS`) so a test can
+    kill the caller there: see :class:`Hold`.
     """
 
     path: str
@@ -54,6 +57,8 @@ class Fault:
     drop: bool = False
     patch: dict[str, Any] | None = None
     token: dict[str, Any] | None = None
+    hold: str | None = None
+    hold_timeout: float = 60.0
     id: int = 0
     hits: int = 0
 
@@ -166,11 +171,103 @@ def reissue(access_token: str, spec: dict[str, Any], private_key: Any) -> str:
                       headers={"kid": header.get("kid"), "typ": "JWT"})
 
 
+#: Where a request can be held. ``before_answer``: the request took effect (a refresh
+#: token rotated) but the answer waits until released (or ``hold_timeout``);
+#: ``after_answer``: the answer went out and the caller is storing it (reported at once,
+#: nothing waits).
+HOLD_POINTS = frozenset({"before_answer", "after_answer"})
+
+
+def hold_point(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in HOLD_POINTS:
+        raise ValueError(f"unknown hold point {value!r} (one of {', '.join(sorted(HOLD_POINTS))})")
+    return str(value)
+
+
+@dataclass
+class Hold:
+    """A request stopped at ``point``; ``peer`` is the caller's ``host:port`` (a test finds
+    the process that owns that socket and kills it). ``state``: ``held`` (waiting),
+    ``answered`` (sent, or given up on) or ``released``."""
+
+    id: int
+    fault_id: int
+    point: str
+    method: str
+    path: str
+    peer: str | None
+    state: str = "held"
+    reached: float = 0.0
+    event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "fault_id": self.fault_id, "point": self.point,
+                "method": self.method, "path": self.path, "peer": self.peer,
+                "state": self.state}
+
+
+@dataclass
+class Holds:
+    """The requests stopped at a hold point, and a way to wait for the next one."""
+
+    lock: threading.Condition = field(default_factory=threading.Condition)
+    items: list[Hold] = field(default_factory=list)
+    next_id: int = 1
+
+    def reach(self, fault: Fault, method: str, path: str, peer: str | None) -> Hold:
+        assert fault.hold is not None
+        with self.lock:
+            hold = Hold(self.next_id, fault.id, fault.hold, method, path, peer,
+                        reached=time.monotonic())
+            self.next_id += 1
+            self.items.append(hold)
+            del self.items[:-100]
+            if fault.hold == "after_answer":
+                hold.state = "answered"
+            self.lock.notify_all()
+        return hold
+
+    def block(self, hold: Hold, timeout: float) -> None:
+        """Keep ``hold``'s answer back until it is released or ``timeout`` passes."""
+        hold.event.wait(timeout)
+        with self.lock:
+            if hold.state == "held":
+                hold.state = "answered"
+
+    def release(self, hold_id: int | None = None) -> list[int]:
+        with self.lock:
+            released = [h for h in self.items if hold_id in (None, h.id) and h.state == "held"]
+            for hold in released:
+                hold.state = "released"
+                hold.event.set()
+            return [h.id for h in released]
+
+    def wait(self, point: str | None, after: int, timeout: float) -> list[dict[str, Any]]:
+        """The holds with an id above ``after`` (at ``point``), waiting up to ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                found = [h.public() for h in self.items
+                         if h.id > after and point in (None, h.point)]
+                left = deadline - time.monotonic()
+                if found or left <= 0:
+                    return found
+                self.lock.wait(left)
+
+    def clear(self) -> None:
+        self.release()
+        with self.lock:
+            self.items.clear()
+
+
 @dataclass
 class Faults:
     lock: threading.Lock = field(default_factory=threading.Lock)
     items: list[Fault] = field(default_factory=list)
     next_id: int = 1
+    holds: Holds = field(default_factory=Holds)
 
     def add(self, data: dict[str, Any]) -> Fault:
         if not data.get("path"):
@@ -188,6 +285,8 @@ class Faults:
             drop=bool(data.get("drop")),
             patch=data.get("patch") if isinstance(data.get("patch"), dict) else None,
             token=token_spec(data.get("token")),
+            hold=hold_point(data.get("hold")),
+            hold_timeout=float(data.get("hold_timeout") or 60.0),
         )
         with self.lock:
             fault.id = self.next_id
@@ -198,6 +297,7 @@ class Faults:
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+        self.holds.clear()  # nothing stays stuck once the faults are gone
 
     def take(self, method: str, path: str, body: dict[str, Any]) -> Fault | None:
         """The first matching fault, counting one use of it."""

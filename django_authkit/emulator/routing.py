@@ -68,6 +68,7 @@ class Response:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection instead of answering (a lost response)
+    after_send: Callable[[], None] | None = None  # called once the answer went out
 
 
 def json_response(data: Any, status: int = 200) -> Response:

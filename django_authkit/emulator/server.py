@@ -121,7 +121,8 @@ class Emulator:
         )
 
     def handle(
-        self, method: str, target: str, headers: dict[str, str], raw: bytes, ip: str | None
+        self, method: str, target: str, headers: dict[str, str], raw: bytes, ip: str | None,
+        peer: str | None = None,
     ) -> Response:
         parts = urlsplit(target)
         path = parts.path or "/"
@@ -149,6 +150,8 @@ class Emulator:
             )
             if fault is not None and fault.status is None:
                 response = after_fault(fault, response, self.key.private_key)
+        if fault is not None and fault.hold:
+            self.hold(fault, response, method, path, peer)
         response.headers.setdefault("X-Request-ID", f"req_{uuid.uuid4().hex}")
         if not internal:
             self.calls.record(
@@ -163,6 +166,19 @@ class Emulator:
                 dropped=response.drop,
             )
         return response
+
+    def hold(self, fault: Fault, response: Response, method: str, path: str,
+             peer: str | None) -> None:
+        """Stop at ``fault.hold``: keep the answer back now (``before_answer``, the request
+        has taken effect), or report it once it has gone out (``after_answer``)."""
+        holds = self.faults.holds
+        if fault.hold == "before_answer":
+            holds.block(holds.reach(fault, method, path, peer), fault.hold_timeout)
+        else:
+            def answered() -> None:
+                holds.reach(fault, method, path, peer)
+
+            response.after_send = answered
 
     @staticmethod
     def fault_response(fault: Fault) -> Response:
@@ -227,8 +243,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
+        host, port = self.client_address[:2]
         response = self.server.emulator.handle(
-            self.command, self.path, headers, raw, self.client_address[0]
+            self.command, self.path, headers, raw, host, peer=f"{host}:{port}"
         )
         if response.drop:  # processed, but the caller never hears back
             self.close_connection = True
@@ -242,8 +259,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(response.body)
+            self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        if response.after_send is not None:
+            response.after_send()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 

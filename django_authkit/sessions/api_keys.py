@@ -35,6 +35,7 @@ from django.http import HttpRequest
 from django_authkit.client.errors import WorkOSError
 from django_authkit.conf import authkit_settings
 from django_authkit.core import ratelimit
+from django_authkit.core.outage import cache_or
 from django_authkit.models import WorkOSUser
 from django_authkit.workos import get_workos
 
@@ -99,7 +100,7 @@ def validated(token: str, request: HttpRequest | None = None) -> dict[str, Any] 
     :class:`~django_authkit.client.errors.WorkOSError` when WorkOS does not answer.
     """
     name = PREFIX + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    cached = cache.get(name)
+    cached = cache_or(lambda: cache.get(name), None)  # the cache down: ask WorkOS
     now = time.time()
     if isinstance(cached, dict):
         expires = cached.get("expires_at")
@@ -113,7 +114,7 @@ def validated(token: str, request: HttpRequest | None = None) -> dict[str, Any] 
     ttl = max(1, int(authkit_settings.API_KEY_CACHE_SECONDS))
     if key is None:
         negative = max(1, min(ttl, int(authkit_settings.API_KEY_NEGATIVE_CACHE_SECONDS)))
-        cache.set(name, {"invalid": True}, negative)
+        cache_or(lambda: cache.set(name, {"invalid": True}, negative), None)
         return None
     expires_at = key.expires_at.timestamp() if key.expires_at else None
     data = {
@@ -127,7 +128,7 @@ def validated(token: str, request: HttpRequest | None = None) -> dict[str, Any] 
     }
     if expires_at is not None:
         ttl = max(1, min(ttl, int(expires_at - now)))
-    cache.set(name, data, ttl)
+    cache_or(lambda: cache.set(name, data, ttl), None)
     return data
 
 

@@ -14,6 +14,12 @@ verification that fails on our side (keys unavailable, a rotated ``kid`` not
 yet fetchable) keeps the session and verifies again on the next request. Only
 WorkOS refusing the refresh ends the session.
 
+The cache lock is a lease (:func:`django_authkit.sessions.wakeup.lease`): a process
+killed while it holds it frees it within ``REFRESH_WAIT``; a killed process's row
+lock goes with its database connection. The cache or the database unreachable is
+an outage (:mod:`django_authkit.core.outage`): the session is kept and the refresh
+is ``UNAVAILABLE``, never an exception.
+
 :func:`refresh` returns a :class:`Refresh`: what happened (:class:`Outcome`) and
 why when it did not refresh (the failure as :mod:`django_authkit.workos.failures`
 classes it, or WorkOS's code for a refused organization switch). Callers read
@@ -49,6 +55,7 @@ from django_authkit.client.models import AuthenticationResponse
 from django_authkit.conf import authkit_settings
 from django_authkit.core import crypto
 from django_authkit.core.clientip import client_info
+from django_authkit.core.outage import OUTAGE_ERRORS
 from django_authkit.models import AuthKitSession
 from django_authkit.sessions import wakeup as refresh_wakeup
 from django_authkit.sessions.data import HOT_KEY, expiry, hot_data
@@ -114,9 +121,12 @@ def refresh(request: HttpRequest, organization_id: str | None = None) -> Refresh
     sid = hot.get("sid")
     if not sid:
         return _ENDED
-    if connection.features.has_select_for_update:
-        return _refresh_locked_row(request, hot, organization_id)
-    return _refresh_with_cache_lock(request, hot, organization_id)
+    try:
+        if connection.features.has_select_for_update:
+            return _refresh_locked_row(request, hot, organization_id)
+        return _refresh_with_cache_lock(request, hot, organization_id)
+    except OUTAGE_ERRORS as exc:  # the cache or the database down: keep the session
+        return Refresh(Outcome.UNAVAILABLE, failures.infrastructure(exc))
 
 
 # -- coordination -----------------------------------------------------------------------
@@ -143,16 +153,22 @@ def _refresh_with_cache_lock(
 ) -> Refresh:
     """SQLite: a cache lock per WorkOS session; no transaction spans the WorkOS call."""
     key = f"authkit:refresh-lock:{hot['sid']}"
-    hold = float(authkit_settings.REQUEST_TIMEOUT) * 2 + 5
+    # A lease renewed while this process lives: a killed holder frees it within REFRESH_WAIT.
+    lease = refresh_wakeup.lease_seconds(float(authkit_settings.REFRESH_WAIT))
     deadline = time.monotonic() + float(authkit_settings.REFRESH_WAIT)
     step = POLL_FIRST
     while True:
-        if cache.add(key, 1, timeout=int(hold) + 1):
+        if cache.add(key, 1, timeout=lease):  # the cache down: UNAVAILABLE (refresh())
+            refresh_wakeup.lease(key, lease)
             refresh_wakeup.begin(key)
             try:
                 spent = _spend_unlocked(request, hot, organization_id)
             finally:
-                cache.delete(key)
+                refresh_wakeup.unlease(key)
+                try:
+                    cache.delete(key)
+                except OUTAGE_ERRORS:  # the lease lapses by itself
+                    logger.debug("Could not release the refresh lock.", exc_info=True)
                 refresh_wakeup.done(key)
             if isinstance(spent, Refresh):
                 return spent

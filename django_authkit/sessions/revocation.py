@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from django_authkit import signals
 from django_authkit.client.errors import NotFoundError, WorkOSError
+from django_authkit.core.outage import CACHE_ERRORS, cache_or, note
 from django_authkit.models import AuthKitSession
 from django_authkit.tokens.app_tokens import is_app_session
 from django_authkit.workos import get_workos
@@ -52,7 +53,15 @@ def marker_key(session_id: str) -> str:
 
 
 def is_marked_ended(session_id: str) -> bool:
-    return bool(cache.get(marker_key(session_id)))
+    """Whether the cookie session ``session_id`` was ended here. With the cache down the
+    session's row answers instead (one query per request, only during the outage)."""
+    try:
+        return bool(cache.get(marker_key(session_id)))
+    except CACHE_ERRORS as exc:
+        note("cache", exc)
+        return AuthKitSession.objects.filter(
+            session_id=session_id, ended_at__isnull=False
+        ).exists()
 
 
 def end_session(row: AuthKitSession, reason: str, *, at_workos: bool = False) -> bool:
@@ -71,7 +80,10 @@ def end_session(row: AuthKitSession, reason: str, *, at_workos: bool = False) ->
         engine: Any = import_module(settings.SESSION_ENGINE)
         engine.SessionStore(session_key=row.django_session_key).delete()
     if uses_cookie_sessions():
-        cache.set(marker_key(row.session_id), reason, timeout=MARKER_TTL)
+        # The cache down: the row is marked ended (read above while the cache stays
+        # down); the session's next refresh ends it either way.
+        cache_or(lambda: cache.set(marker_key(row.session_id), reason, timeout=MARKER_TTL),
+                 None)
     if updated:
         signals.session_ended.send(
             sender=AuthKitSession, user=row.user, session_id=row.session_id, reason=reason

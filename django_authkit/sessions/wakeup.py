@@ -12,23 +12,79 @@ a waiter sleeps until the winner says it is done:
 
 With any other cache a waiter in another process falls back to polling. A wake-up
 is only a hint: the waiter always re-checks the lock and the session row.
+
+The lock itself is a lease (:func:`lease`): it lives ``REFRESH_WAIT`` seconds and a
+thread of the holder's process renews it while the refresh runs, so a process that
+dies holding it (SIGKILL, OOM) frees it within ``REFRESH_WAIT``, while a slow but
+live refresh keeps it. A cache that cannot be reached renews nothing: the lease
+then lapses, which is what the lock's absence means anyway.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 
+from django_authkit.conf import authkit_settings
+
 logger = logging.getLogger("django_authkit.refreshing")
 
-#: How long the "done" token outlives a refresh (late waiters find it at once).
+#: How long the "done" token outlives a refresh at most (late waiters find it at once);
+#: never longer than ``REFRESH_WAIT``, which is as long as anyone waits for it.
 TOKEN_SECONDS = 30
 
 _events: dict[str, threading.Event] = {}
 _lock = threading.Lock()
+
+
+_leases: dict[str, tuple[int, float]] = {}  # key -> (seconds, next renewal, monotonic)
+_leases_changed = threading.Condition(_lock)
+_renewer: list[threading.Thread] = []
+
+
+def lease_seconds(wait: float) -> int:
+    """A lock's lifetime without renewal: ``wait`` rounded down, at least 1 s."""
+    return max(1, math.floor(wait))
+
+
+def lease(key: str, seconds: int) -> None:
+    """Renew the lock ``key`` every ``seconds / 3`` until :func:`unlease`."""
+    with _leases_changed:
+        _leases[key] = (seconds, time.monotonic() + seconds / 3)
+        if not _renewer or not _renewer[0].is_alive():
+            _renewer[:] = [threading.Thread(target=_renew, name="authkit-lease", daemon=True)]
+            _renewer[0].start()
+        _leases_changed.notify()
+
+
+def unlease(key: str) -> None:
+    with _leases_changed:
+        _leases.pop(key, None)
+
+
+def _renew() -> None:
+    """The one thread per process that keeps the leases it holds alive."""
+    while True:
+        with _leases_changed:
+            while not _leases:
+                _leases_changed.wait()
+            now = time.monotonic()
+            due = [(k, s) for k, (s, at) in _leases.items() if at <= now]
+            for key, seconds in due:
+                _leases[key] = (seconds, now + seconds / 3)
+            soonest = min(at for _, at in _leases.values())
+        for key, seconds in due:
+            try:
+                cache.touch(key, seconds)
+            except Exception:  # the cache is down: the lease lapses, as the lock would
+                logger.debug("Could not renew the refresh lock.", exc_info=True)
+        with _leases_changed:
+            _leases_changed.wait(max(0.0, soonest - time.monotonic()))
 
 
 def _done_key(key: str) -> str:
@@ -52,7 +108,8 @@ def _push_token(client: Any, key: str) -> None:
     """Leave one wake-up token on ``key``'s list (it expires by itself)."""
     done_key = _done_key(key)
     client.rpush(done_key, 1)
-    client.expire(done_key, TOKEN_SECONDS)
+    client.expire(done_key, min(TOKEN_SECONDS,
+                                lease_seconds(float(authkit_settings.REFRESH_WAIT))))
 
 
 def begin(key: str) -> None:

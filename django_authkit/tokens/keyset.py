@@ -18,6 +18,9 @@ Why each rule is here (each one is a way a real deployment lost its users):
 * A failed fetch is remembered (shared backoff, at least ``Retry-After``): during
   a JWKS brownout the site pays one short fetch timeout per backoff window, not
   one per request, and never sleeps inside a request.
+* The cache down is an outage, not an error: a read is a miss, a write is
+  skipped, the lock is this process's alone, and the backoff is also kept in
+  process, so a cache outage costs at most one fetch per process per window.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from django.core.cache import cache
 
 from django_authkit.client.transport import parse_retry_after, shared_session
 from django_authkit.conf import authkit_settings
+from django_authkit.core.outage import cache_or
 from django_authkit.tokens.errors import KeysUnavailable, UnknownKid
 
 logger = logging.getLogger("django_authkit.tokens")
@@ -57,6 +61,7 @@ class KeySet:
 _local: dict[str, KeySet] = {}
 _lock = threading.Lock()
 _revalidating: set[str] = set()
+_backoff_until: dict[str, float] = {}  # the shared backoff, read here while the cache is down
 
 
 def jwks_url() -> str:
@@ -117,7 +122,7 @@ def parse_jwks(document: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 def _shared(url: str) -> KeySet | None:
     """The key set another process validated and shared, or None."""
-    raw = cache.get(f"{PREFIX}:{url}")
+    raw = cache_or(lambda: cache.get(f"{PREFIX}:{url}"), None)
     if not raw:
         return None
     with _lock:
@@ -145,14 +150,17 @@ def _remember(url: str, found: KeySet) -> None:
 
 def _publish(url: str, kept: list[dict[str, Any]], fetched_at: float) -> None:
     entry = json.dumps({"t": fetched_at, "jwks": {"keys": kept}})
-    cache.set(f"{PREFIX}:{url}", entry, timeout=None)
+    cache_or(lambda: cache.set(f"{PREFIX}:{url}", entry, timeout=None), None)
 
 
 # -- fetching -----------------------------------------------------------------------
 
 
 def _backoff_left(url: str) -> float:
-    until = cache.get(f"{PREFIX}-backoff:{url}")
+    unreadable = object()  # the cache down: this process's own record stands in
+    until: Any = cache_or(lambda: cache.get(f"{PREFIX}-backoff:{url}"), unreadable)
+    if until is unreadable:
+        return max(0.0, _backoff_until.get(url, 0.0) - time.time())
     try:
         return max(0.0, float(until) - time.time()) if until else 0.0
     except (TypeError, ValueError):
@@ -166,7 +174,9 @@ def _back_off(url: str, retry_after: float | None, why: str) -> None:
     if seconds <= 0:
         logger.warning("Could not fetch the WorkOS JWKS (%s).", why)
         return
-    cache.set(f"{PREFIX}-backoff:{url}", time.time() + seconds, timeout=int(seconds) + 1)
+    until = time.time() + seconds
+    _backoff_until[url] = until
+    cache_or(lambda: cache.set(f"{PREFIX}-backoff:{url}", until, timeout=int(seconds) + 1), None)
     logger.warning("Could not fetch the WorkOS JWKS (%s); next attempt in %.0f s.", why, seconds)
 
 
@@ -217,7 +227,9 @@ def _fetch_single_flight(url: str, seen: float) -> KeySet | None:
         return None
     lock = f"{PREFIX}-lock:{url}"
     hold = float(authkit_settings.JWKS_TIMEOUT) * 2 + 2
-    if cache.add(lock, 1, timeout=int(hold) + 1):
+    # The cache down: no other process can be asked, so this one fetches (under the
+    # in-process backoff).
+    if cache_or(lambda: cache.add(lock, 1, timeout=int(hold) + 1), True):
         try:
             shared = _shared(url)
             if shared is not None and shared.fetched_at > seen:
@@ -233,14 +245,14 @@ def _fetch_single_flight(url: str, seen: float) -> KeySet | None:
             _remember(url, found)
             return found
         finally:
-            cache.delete(lock)
+            cache_or(lambda: cache.delete(lock), None)
     deadline = time.monotonic() + hold
     while time.monotonic() < deadline:  # another process is fetching: watch the shared copy
         time.sleep(WAIT_STEP)
         shared = _shared(url)
         if shared is not None and shared.fetched_at > seen:
             return shared
-        if cache.get(lock) is None:
+        if cache_or(lambda: cache.get(lock), None) is None:
             break
     shared = _shared(url)
     return shared if shared is not None and shared.fetched_at > seen else None
@@ -288,8 +300,9 @@ def key_for(kid: str, *, from_workos: bool) -> Any:
     may_fetch = (
         known is None
         or from_workos
-        or cache.add(f"{PREFIX}-cooldown:{url}", 1,
-                     timeout=int(authkit_settings.JWKS_REFETCH_COOLDOWN))
+        or cache_or(lambda: cache.add(f"{PREFIX}-cooldown:{url}", 1,
+                                      timeout=int(authkit_settings.JWKS_REFETCH_COOLDOWN)),
+                    False)  # the cache down: no bearer-triggered fetches (the shared cool-down)
     )
     if may_fetch:
         fresh = _fetch_single_flight(url, known.fetched_at if known else 0.0)
@@ -309,3 +322,4 @@ def clear() -> None:
     """Forget keys in this process (tests and key-rotation tooling)."""
     with _lock:
         _local.clear()
+        _backoff_until.clear()

@@ -6,8 +6,10 @@ Never cached; the error page is ``authkit/error.html`` (overridable), with a sta
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -16,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from django_authkit.core.outage import OUTAGE_ERRORS
 from django_authkit.workos import failures
 
 if TYPE_CHECKING:
@@ -122,3 +125,37 @@ def too_many(request: HttpRequest, wait: int, *, html: bool = False) -> HttpResp
             response[name] = value
         return response
     return json_error("rate_limited", message, 429, headers, retryAfter=wait)
+
+
+def outage_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """The cache or the database is down: 503 with ``Retry-After`` (JSON or the error
+    page), never a 500; plain text if even the error page needs what is down."""
+    failure = failures.infrastructure(exc)
+    if wants_json(request):
+        return json_failure(failure)
+    try:
+        return failure_response(request, failure)
+    except OUTAGE_ERRORS:  # a site template reaching for the database, say
+        return HttpResponse(
+            str(failure.message), status=503, content_type="text/plain; charset=utf-8",
+            headers={**NO_STORE, "Retry-After": str(failure.retry_after)},
+        )
+
+
+R = TypeVar("R")
+
+
+def guard_outages(
+    method: Callable[[Any, HttpRequest], R],
+) -> Callable[[Any, HttpRequest], R | HttpResponse]:
+    """Answer :func:`outage_response` when ``method`` meets the cache or the database down
+    (a middleware's ``process_request``: the session load is often the first query)."""
+
+    @functools.wraps(method)
+    def guarded(self: Any, request: HttpRequest) -> R | HttpResponse:
+        try:
+            return method(self, request)
+        except OUTAGE_ERRORS as exc:
+            return outage_response(request, exc)
+
+    return guarded

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from django_authkit.client.errors import APIError, ConfigurationError, WorkOSError
 from django_authkit.conf import authkit_settings
+from django_authkit.core import outage
 from django_authkit.tokens.verify import InvalidAccessToken, KeysUnavailable
 
 logger = logging.getLogger("django_authkit.failures")
@@ -222,3 +223,22 @@ def _retry_after(exc: WorkOSError) -> int:
         return max(1, min(int(float(wait)), MAX_RETRY_AFTER))
     except (TypeError, ValueError, OverflowError):
         return RETRY_AFTER
+
+
+# -- our own infrastructure ------------------------------------------------------------
+
+#: The cache or the database could not be reached (a Redis or PostgreSQL restart): the
+#: session is kept and the client retries; never a 500 (see :mod:`django_authkit.core.outage`).
+INFRASTRUCTURE_FAILURE = Failure(
+    UNAVAILABLE, "service_unavailable",
+    _("This site could not confirm your session just now. Please try again in a moment."),
+    503, outage.RETRY_AFTER, title=_("Temporarily unavailable"),
+    hint=_("Administrators: the cache or the database did not answer (see the "
+           "django_authkit.outage log)."),
+)
+
+
+def infrastructure(exc: BaseException) -> Failure:
+    """The failure for an outage of the cache or the database (logged once in a while)."""
+    outage.note(outage.kind(exc), exc)
+    return INFRASTRUCTURE_FAILURE

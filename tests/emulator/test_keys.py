@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import jwt
 import pytest
 import requests
@@ -91,3 +93,35 @@ def test_next_access_token_is_answered_verbatim(emu, api) -> None:
     assert answer["access_token"] == "crafted.token.value" and answer["refresh_token"]
     later = exchange(api, get_code(emu, email="k@x.co")).json()
     assert later["access_token"] != "crafted.token.value"
+
+
+def test_hold_before_answer_rotates_then_waits_until_released(emu, api) -> None:
+    """The kill point a crash test needs: WorkOS has rotated the token, the caller waits."""
+    first = sign_in(emu, api, email="h@x.co")
+    emu.control.hold("/user_management/authenticate", "before_answer",
+                     match={"grant_type": "refresh_token"})
+    answers: list[requests.Response] = []
+    caller = threading.Thread(target=lambda: answers.append(refresh(api, first["refresh_token"])))
+    caller.start()
+    held = emu.control.wait_for_hold("before_answer", timeout=10)
+    assert held is not None and held["state"] == "held" and held["peer"].startswith("127.0.0.1:")
+    assert answers == []  # nothing answered yet, though the token has rotated
+    assert emu.control.release_holds() == [held["id"]]
+    caller.join(10)
+    assert answers[0].status_code == 200
+    assert emu.control.holds("before_answer")[0]["state"] == "released"
+
+
+def test_hold_after_answer_is_reported_once_sent(emu, api) -> None:
+    first = sign_in(emu, api, email="h2@x.co")
+    emu.control.hold("/user_management/authenticate", "after_answer",
+                     match={"grant_type": "refresh_token"})
+    assert refresh(api, first["refresh_token"]).status_code == 200
+    held = emu.control.wait_for_hold("after_answer", timeout=10)
+    assert held is not None and held["state"] == "answered"
+    assert emu.control.wait_for_hold(after=held["id"], timeout=0) is None
+
+
+def test_unknown_hold_point_is_refused(emu) -> None:
+    with pytest.raises(EmulatorError):
+        emu.control.hold("/user_management/authenticate", "mid_answer")
