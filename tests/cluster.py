@@ -97,8 +97,11 @@ def project_env(emulator_url: str, workdir: Path, cache_url: str | None, db: str
         env["AUTHKIT_TEST_CACHE"] = cache_url
     if db == "postgres":
         env["AUTHKIT_TEST_DB"] = "postgres"
-        env["PGDATABASE"] = "authkit_cluster"
-        _recreate_pg_database("authkit_cluster")
+        # Its own database per test database (PGDATABASE), so parallel runs never share one.
+        name = f"{os.environ['PGDATABASE']}_cluster" if os.environ.get("PGDATABASE") else (
+            "authkit_cluster")
+        env["PGDATABASE"] = name
+        _recreate_pg_database(name)
     else:
         env["AUTHKIT_TEST_DB"] = "sqlite"
         env["AUTHKIT_TEST_SQLITE"] = str(workdir / "cluster.sqlite3")

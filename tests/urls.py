@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin-only/", views.admin_only, name="admin-only"),
     path("members/", views.manage_members, name="manage-members"),
     path("sensitive/", views.sensitive, name="sensitive"),
+    path("cart/", views.cart, name="cart"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from django_authkit.decorators import (
     organization_required,
@@ -54,3 +55,11 @@ def manage_members(request: HttpRequest) -> JsonResponse:
 def sensitive(request: HttpRequest) -> JsonResponse:
     """Step-up: only within two seconds of a sign-in."""
     return JsonResponse({"auth_time": request.authkit.auth_time})
+
+
+@csrf_exempt
+def cart(request: HttpRequest) -> JsonResponse:
+    """Site data in the session (issue 24): POST ``item`` adds it; GET only reads."""
+    if request.method == "POST":
+        request.session["cart"] = [*request.session.get("cart", []), request.POST["item"]]
+    return JsonResponse({"cart": request.session.get("cart", [])})
