@@ -14,4 +14,5 @@ urlpatterns = [
     path("members/", views.manage_members, name="manage-members"),
     path("sensitive/", views.sensitive, name="sensitive"),
     path("api/whoami/", views.api_whoami, name="api-whoami"),
+    path("cart/", views.cart, name="cart"),
 ]

@@ -3,7 +3,9 @@
 Tokens live encrypted in :class:`~django_authkit.models.AuthKitSession`; the
 Django session holds only the verified claims the hot path reads
 (``HOT_KEY``) plus two timestamps for the idle and absolute lifetimes. Refresh
-coordination lives in :mod:`django_authkit.refreshing`.
+coordination lives in :mod:`django_authkit.refreshing`. Every change after the
+sign-in goes through :func:`~django_authkit.sessions.data.store_hot`, which
+merges it into the stored session instead of rewriting the site's data.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django_authkit.sessions.data import (
     hot_data,
     needs_refresh,
     session_key_mark,
+    store_hot,
 )
 from django_authkit.sessions.refresh import Outcome, Refresh, refresh
 from django_authkit.sessions.revocation import end_session, uses_cookie_sessions
@@ -120,7 +123,7 @@ def apply_policy(request: HttpRequest, organization: Any | None) -> None:
         hot = {**hot, "policy": policy}
         if policy.get("idle") and "seen" not in hot:
             hot["seen"] = int(time.time())
-        request.session[HOT_KEY] = hot
+        store_hot(request, hot)
 
 
 def _policy(organization: Any | None) -> dict[str, Any]:
@@ -167,7 +170,8 @@ def touch(
         return hot
     interval = min(int(authkit_settings.ACTIVITY_WRITE_INTERVAL), max(1, idle // 2))
     if now - int(hot.get("seen", 0)) >= interval:
-        hot = request.session[HOT_KEY] = {**hot, "seen": int(now)}
+        hot = {**hot, "seen": int(now)}
+        store_hot(request, hot)
     return hot
 
 
@@ -179,7 +183,8 @@ def track_session_key(request: HttpRequest, hot: dict[str, Any]) -> dict[str, An
     key = request.session.session_key
     if key and session_key_mark(key) != hot.get("key"):
         AuthKitSession.objects.filter(session_id=hot["sid"]).update(django_session_key=key)
-        hot = request.session[HOT_KEY] = {**hot, "key": session_key_mark(key)}
+        hot = {**hot, "key": session_key_mark(key)}
+        store_hot(request, hot)
     return hot
 
 

@@ -58,7 +58,7 @@ from django_authkit.core.clientip import client_info
 from django_authkit.core.outage import OUTAGE_ERRORS
 from django_authkit.models import AuthKitSession
 from django_authkit.sessions import wakeup as refresh_wakeup
-from django_authkit.sessions.data import HOT_KEY, expiry, hot_data
+from django_authkit.sessions.data import HOT_KEY, expiry, hot_data, store_hot
 from django_authkit.sessions.revocation import end_session
 from django_authkit.tokens.verify import (
     OUR_SIDE,
@@ -371,8 +371,9 @@ def _adopt(request: HttpRequest, row: AuthKitSession) -> Refresh | None:
 
 
 def _store_claims(request: HttpRequest, claims: dict[str, Any], row: AuthKitSession) -> None:
+    """The refreshed claims, merged into the stored session (never the whole session)."""
     previous = request.session.get(HOT_KEY) or {}
-    request.session[HOT_KEY] = hot_data(claims, row.impersonator, previous)
+    store_hot(request, hot_data(claims, row.impersonator, previous))
 
 
 def _user_pk(request: HttpRequest) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from django_authkit.decorators import (
     bearer_auth,
@@ -68,3 +69,11 @@ def sensitive(request: HttpRequest) -> JsonResponse:
 def api_whoami(request: HttpRequest) -> JsonResponse:
     """No ``@bearer_auth``: a bearer token counts here only under ``BEARER_PATHS``."""
     return JsonResponse({"email": request.user.email, "via": getattr(request.authkit, "via", "")})
+
+
+@csrf_exempt
+def cart(request: HttpRequest) -> JsonResponse:
+    """Site data in the session (issue 24): POST ``item`` adds it; GET only reads."""
+    if request.method == "POST":
+        request.session["cart"] = [*request.session.get("cart", []), request.POST["item"]]
+    return JsonResponse({"cart": request.session.get("cart", [])})
