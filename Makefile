@@ -4,8 +4,9 @@
 demo:
 	bash scripts/demo.sh
 
+# Forget the emulator's users and sessions (back to the seed) and the example site's database.
 demo-reset:
-	rm -f example_project/.emulator-state.json example_project/db.sqlite3
+	rm -f example_project/.authkit-emulator.json example_project/.emulator-state.json example_project/db.sqlite3
 
 test:
 	bash scripts/test.sh $(ARGS)

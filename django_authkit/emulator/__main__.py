@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from django_authkit.emulator import issuers
 from django_authkit.emulator.server import EmulatorServer
@@ -28,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="keep users, organizations, memberships and sessions in FILE across restarts "
         "(created from the seed on first start)",
+    )
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="with --state: delete FILE first and start again from the seed",
     )
     parser.add_argument(
         "--issuer-shape",
@@ -59,6 +65,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_banner(server: EmulatorServer, state: str | None) -> str:
+    """What to point a site at, under the names the docs use: the setting and the env vars."""
+    lines = [
+        f"WorkOS emulator on {server.url}  (client_id={server.client_id})",
+        "",
+        "  Point the site at it, in settings.py:",
+        "    AUTHKIT = {",
+        f'        "CLIENT_ID": "{server.client_id}",',
+        f'        "API_KEY": "{server.api_key}",',
+        f'        "API_BASE_URL": "{server.url}",',
+        "    }",
+        "  or with environment variables:",
+        f"    WORKOS_CLIENT_ID={server.client_id}",
+        f"    WORKOS_API_KEY={server.api_key}",
+        f"    WORKOS_BASE_URL={server.url}",
+        "",
+        f"  access tokens carry iss={server.issuer}",
+    ]
+    if state:
+        lines.append(f"  state file: {state}  (kept across restarts; --reset starts again)")
+    else:
+        lines.append(
+            "  state: in memory only (a restart forgets every user; --state FILE keeps it)"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -66,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.issuer = issuers.check(args.issuer)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.reset and args.state:
+        Path(args.state).unlink(missing_ok=True)
     server = EmulatorServer(
         host=args.host,
         port=args.port,
@@ -79,9 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         state_file=args.state,
     )
     server.start()
-    print(f"WorkOS emulator on {server.url}  (client_id={server.client_id})", flush=True)
-    print(f"  WORKOS_BASE_URL={server.url}", flush=True)
-    print(f"  access tokens carry iss={server.issuer}", flush=True)
+    print(settings_banner(server, args.state), flush=True)
     try:
         assert server._thread is not None
         while server._thread.is_alive():
