@@ -1,5 +1,5 @@
 # The two commands README.md opens with. Each installs what it needs.
-.PHONY: demo demo-reset test lint type docs check-migrations bench
+.PHONY: demo demo-reset test lint type docs check-migrations bench messages
 
 demo:
 	bash scripts/demo.sh
@@ -26,3 +26,11 @@ check-migrations:
 
 bench:
 	bash scripts/bench.sh
+
+# Update the translation catalogues from the sources, then compile them (needs GNU gettext).
+messages:
+	cd django_authkit && for lang in fr de es ja; do \
+	  PYTHONPATH=.. DJANGO_SETTINGS_MODULE=tests.settings ../.venv/bin/django-admin makemessages \
+	    -l $$lang --no-location --ignore 'emulator/*' --ignore 'testing/*' --ignore 'client/*'; \
+	  msgfmt --check -o locale/$$lang/LC_MESSAGES/django.mo locale/$$lang/LC_MESSAGES/django.po; \
+	done
