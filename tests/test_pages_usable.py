@@ -8,6 +8,7 @@ hosted sign-up page does not say "Signing in", and no page asks for a missing ic
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -78,3 +79,36 @@ def test_the_hosted_sign_up_page_does_not_say_signing_in(emu: Any, client: Clien
     page = requests.get(location, timeout=10).text
     assert "<title>Sign up" in page and "Creating an account for" in page, page[:800]
     assert "Signing in to" not in page
+
+
+def test_the_outbox_marks_used_and_expired_codes(emu: Any) -> None:
+    api = {"Authorization": f"Bearer {emu.api_key}"}
+    email = "outbox@acme.test"
+    requests.post(f"{emu.url}/user_management/users", json={"email": email}, headers=api,
+                  timeout=10).raise_for_status()  # fmt: skip
+
+    def send_code() -> str:
+        sent = requests.post(f"{emu.url}/user_management/magic_auth", json={"email": email},
+                             headers=api, timeout=10)  # fmt: skip
+        sent.raise_for_status()
+        return str(sent.json()["id"])
+
+    def marks() -> list[str]:
+        page = requests.get(f"{emu.url}/_emulator/outbox/page", timeout=10).text
+        return re.findall(r'<li class="(\w+)">', page)
+
+    send_code()
+    assert marks() == ["live"]
+    sent = requests.get(f"{emu.url}/_emulator/outbox", params={"email": email}, timeout=10)
+    code = sent.json()["data"][0]["code"]
+    used = requests.post(
+        f"{emu.url}/user_management/authenticate",
+        json={"grant_type": "urn:workos:oauth:grant-type:magic-auth:code", "code": code,
+              "email": email, "client_id": emu.client_id, "client_secret": emu.api_key},
+        timeout=10,
+    )  # fmt: skip
+    assert used.status_code == 200, used.text
+    assert marks() == ["used"]
+    send_code()
+    requests.post(f"{emu.url}/_emulator/clock", json={"advance": 3600}, timeout=10)
+    assert marks() == ["expired", "used"]  # newest first; the page says which still work

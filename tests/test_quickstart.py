@@ -194,6 +194,7 @@ def test_a_person_follows_the_quickstart_in_a_browser(site: Site) -> None:
         page.get_by_role("button", name="Sign out").click()
         expect(page).to_have_url(site.url + "/")
         expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+        expect(page.get_by_role("status")).to_have_text("You are signed out.")
         _shot(page, 1280, "5-signed-out")
         page.close()
 
