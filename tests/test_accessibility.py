@@ -175,3 +175,32 @@ def test_a_keyboard_only_sign_in_through_the_native_forms(demo: dict[str, str]) 
         presses = _tab_to(page, "button, a[href], select")
         assert presses <= 15, presses
         browser.close()
+
+
+def test_the_admin_sessions_inline_stays_in_its_box(demo: dict[str, str]) -> None:  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    measure = """() => {
+      const group = [...document.querySelectorAll('.inline-group')]
+        .find(g => g.textContent.includes('AuthKit sessions'));
+      const box = group.querySelector('fieldset').getBoundingClientRect();
+      const table = group.querySelector('table');
+      const scrolls = table.scrollWidth > table.clientWidth + 1 &&
+        ['auto', 'scroll'].includes(getComputedStyle(table).overflowX);
+      return {box: Math.round(box.right), table: Math.round(table.getBoundingClientRect().right),
+              scrolls, width: window.innerWidth};
+    }"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(demo["site"] + "/admin/auth/user/?q=ada")
+        _hosted(page, "Ada")
+        page.get_by_role("link", name=re.compile("ada")).first.click()
+        expect(page.get_by_role("heading", name=re.compile("AuthKit sessions"))).to_be_visible()
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.screenshot(path=str(ARTIFACTS / f"{width}-admin-user.png"), full_page=True)
+            seen = page.evaluate(measure)
+            # The table ends inside its box (what does not fit scrolls there), on the screen.
+            assert seen["table"] <= seen["box"] <= seen["width"], seen
+        browser.close()
