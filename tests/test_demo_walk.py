@@ -208,7 +208,11 @@ def test_walk_the_whole_demo(demo: Demo) -> None:
         expect(page.locator("#site-name")).to_be_visible()
         _shot(page, "08-admin")
         page.goto(demo.site + "/")
+        _shot(page, "09-home-1280px")
+        _fits(page)
         _sign_out(page, demo)
+        expect(page.get_by_test_id("messages")).to_have_text("You are signed out.")
+        _shot(page, "10-signed-out-1280px")
         browser.close()
 
 
