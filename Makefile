@@ -1,11 +1,12 @@
 # The two commands README.md opens with. Each installs what it needs.
-.PHONY: demo demo-reset test lint type docs check-migrations bench
+.PHONY: demo demo-reset test lint type docs check-migrations bench messages
 
 demo:
 	bash scripts/demo.sh
 
+# Forget the emulator's users and sessions (back to the seed) and the example site's database.
 demo-reset:
-	rm -f example_project/.emulator-state.json example_project/db.sqlite3
+	rm -f example_project/.authkit-emulator.json example_project/.emulator-state.json example_project/db.sqlite3
 
 test:
 	bash scripts/test.sh $(ARGS)
@@ -25,3 +26,11 @@ check-migrations:
 
 bench:
 	bash scripts/bench.sh $(ARGS)
+
+# Update the translation catalogues from the sources, then compile them (needs GNU gettext).
+messages:
+	cd django_authkit && for lang in fr de es ja; do \
+	  PYTHONPATH=.. DJANGO_SETTINGS_MODULE=tests.settings ../.venv/bin/django-admin makemessages \
+	    -l $$lang --no-location --ignore 'emulator/*' --ignore 'testing/*' --ignore 'client/*'; \
+	  msgfmt --check -o locale/$$lang/LC_MESSAGES/django.mo locale/$$lang/LC_MESSAGES/django.po; \
+	done

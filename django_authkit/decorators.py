@@ -11,25 +11,35 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from django_authkit.conf import authkit_settings
+from django_authkit.models import Organization
 from django_authkit.sessions.bearer import OPT_IN
 from django_authkit.signin.start import authorization_url
 from django_authkit.web.responses import WorkOSRedirect, json_error, wants_json
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
-def forbidden(request: HttpRequest, message: str, code: str) -> HttpResponse:
+def forbidden(request: HttpRequest, message: StrOrPromise, code: str) -> HttpResponse:
+    org_id = getattr(getattr(request, "authkit", None), "organization_id", None)
+    # The page names the organization as people know it; the id only if it is not mirrored.
+    name = (Organization.objects.filter(workos_id=org_id).values_list("name", flat=True).first()
+            if org_id else None)
     return render(
         request,
         "authkit/forbidden.html",
-        {"title": "Access denied", "message": message, "code": code},
+        {"title": _("Access denied"), "message": message, "code": code,
+         "organization_name": name or org_id},
         status=403,
     )
 
@@ -41,15 +51,16 @@ def _check(request: HttpRequest, *, organizations: tuple[str, ...] = (),
     authkit = getattr(request, "authkit", None)
     org_id = getattr(authkit, "organization_id", None)
     if not org_id:
-        return forbidden(request, "This page needs an active organization.",
+        return forbidden(request, _("This page needs an active organization."),
                          "organization_required")
     if organizations and org_id not in organizations:
-        return forbidden(request, "This page is not available in your current organization.",
+        return forbidden(request, _("This page is not available in your current organization."),
                          "organization_not_allowed")
     if roles:
         have = set(getattr(authkit, "roles", None) or []) | {getattr(authkit, "role", None)}
         if not have & set(roles):
-            return forbidden(request, f"This page needs one of these roles: {', '.join(roles)}.",
+            return forbidden(request, _("This page needs one of these roles: %(roles)s.")
+                             % {"roles": ", ".join(roles)},
                              "role_required")
     return None
 
@@ -133,7 +144,7 @@ def reauthenticate(request: HttpRequest, **options: Any) -> HttpResponse:
     url = authorization_url(request, back, login_hint=email, **options)
     if wants_json(request) or not replayable:
         return json_error(
-            "reauthentication_required", "Sign in again to continue.", 401,
+            "reauthentication_required", _("Sign in again to continue."), 401,
             authorizationUrl=url,
         )
     return WorkOSRedirect(url)

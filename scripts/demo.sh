@@ -11,12 +11,12 @@ EMU_PORT="${EMULATOR_PORT:-8765}"
 SITE_PORT="${SITE_PORT:-8000}"
 export AUTHKIT_EMULATOR_URL="http://127.0.0.1:$EMU_PORT"
 export WORKOS_REDIRECT_URI="${WORKOS_REDIRECT_URI:-http://127.0.0.1:$SITE_PORT/auth/callback/}"
-# --state keeps users, organizations, memberships and sessions across restarts (delete the
-# file, or `make demo-reset`, to start from the seed again); seeded ids never change.
-STATE="${EMULATOR_STATE:-$ROOT/example_project/.emulator-state.json}"
+# --state keeps users, organizations, memberships and sessions across restarts (--reset,
+# or `make demo-reset`, starts from the seed again); seeded ids never change.
+STATE="${EMULATOR_STATE:-$ROOT/example_project/.authkit-emulator.json}"
 "$PY" -m django_authkit.emulator --host 127.0.0.1 --port "$EMU_PORT" \
   --client-id client_emulator --api-key sk_test_emulator --seed emulator-seed.json \
-  --state "$STATE" &
+  --state "$STATE" ${EMULATOR_RESET:+--reset} &
 EMU_PID=$!
 trap 'kill $EMU_PID 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 50); do

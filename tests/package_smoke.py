@@ -55,6 +55,7 @@ def main() -> None:
     installed = Path(django_authkit.__file__ or "").parent
     check_data_files(installed, sys.argv[1] if len(sys.argv) > 1 else None)
     check_templates(installed)
+    check_translations(installed)
     plugins = {e.value for e in metadata.entry_points(group="pytest11")}
     assert "django_authkit.testing.plugin" in plugins, plugins
 
@@ -102,6 +103,19 @@ def check_templates(installed: Path) -> None:
     emulator = sorted((installed / "emulator" / "templates").glob("*.html"))
     assert emulator, "the emulator's pages are missing"
     print(f"package smoke: {len(names)} templates compile, {len(emulator)} emulator pages")
+
+
+def check_translations(installed: Path) -> None:
+    """The compiled catalogues are installed and Django finds them."""
+    from django.utils import translation
+
+    for language, sign_out in {"fr": "Se déconnecter", "de": "Abmelden",
+                               "es": "Cerrar sesión", "ja": "サインアウト"}.items():
+        assert (installed / "locale" / language / "LC_MESSAGES" / "django.mo").is_file(), language
+        with translation.override(language):
+            assert translation.gettext("Back to the site") != "Back to the site", language
+            assert translation.gettext("Sign out") == sign_out, language
+    print("package smoke: translations fr, de, es, ja installed")
 
 
 def check_every_url(client: object) -> None:

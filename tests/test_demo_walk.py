@@ -102,6 +102,24 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+# Words of the table's cells that a line break cut in two (a hyphen or <wbr> is a fair break).
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1)
+          broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
 def _fits(page: Any) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow}px wider than the screen: {page.evaluate(WIDE)}"
@@ -145,6 +163,7 @@ def test_walk_the_whole_demo(demo: Demo) -> None:
         expect(page.get_by_test_id("demo-users")).to_contain_text("alan@acme.test")
         _shot(page, "02-home-375px")
         _fits(page)
+        assert page.evaluate(BROKEN_WORDS) == [], "words broken mid-way in the demo table"
 
         # 3. Sign in on the hosted page as Alan, a member of two organizations.
         page.get_by_role("link", name="Sign in", exact=True).click()
@@ -189,7 +208,11 @@ def test_walk_the_whole_demo(demo: Demo) -> None:
         expect(page.locator("#site-name")).to_be_visible()
         _shot(page, "08-admin")
         page.goto(demo.site + "/")
+        _shot(page, "09-home-1280px")
+        _fits(page)
         _sign_out(page, demo)
+        expect(page.get_by_test_id("messages")).to_have_text("You are signed out.")
+        _shot(page, "10-signed-out-1280px")
         browser.close()
 
 

@@ -51,6 +51,7 @@ class AuthKitSessionInline(admin.TabularInline):  # type: ignore[type-arg]
     max_num = 0
     can_delete = False
     verbose_name_plural = "AuthKit sessions"
+    template = "admin/authkit/edit_inline/tabular_scroll.html"  # stays inside its box
     readonly_fields = ("session_id", "organization_id", "authentication_method", "created_at",
                        "refreshed_at", "ended_at", "end_reason")
     fields = readonly_fields

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from django_authkit.emulator import issuers
 from django_authkit.emulator.server import EmulatorServer
@@ -51,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(created from the seed on first start)",
     )
     parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="with --state: delete FILE first and start again from the seed",
+    )
+    parser.add_argument(
         "--issuer-shape",
         "--issuer",
         dest="issuer",
@@ -86,6 +92,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_banner(server: EmulatorServer, state: str | None) -> str:
+    """What to point a site at, under the names the docs use: the setting and the env vars."""
+    lines = [
+        f"WorkOS emulator on {server.url}  (client_id={server.client_id})",
+        "",
+        "  Point the site at it, in settings.py:",
+        "    AUTHKIT = {",
+        f'        "CLIENT_ID": "{server.client_id}",',
+        f'        "API_KEY": "{server.api_key}",',
+        f'        "API_BASE_URL": "{server.url}",',
+        "    }",
+        "  or with environment variables:",
+        f"    WORKOS_CLIENT_ID={server.client_id}",
+        f"    WORKOS_API_KEY={server.api_key}",
+        f"    WORKOS_BASE_URL={server.url}",
+        "",
+        f"  access tokens carry iss={server.issuer}",
+    ]
+    if state:
+        lines.append(f"  state file: {state}  (kept across restarts; --reset starts again)")
+    else:
+        lines.append(
+            "  state: in memory only (a restart forgets every user; --state FILE keeps it)"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -106,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "control API lets anyone who reaches it sign in as any user.",
             file=sys.stderr, flush=True,
         )
+    if args.reset and args.state:
+        Path(args.state).unlink(missing_ok=True)
     server = EmulatorServer(
         host=args.host,
         port=args.port,
@@ -120,9 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         invitation_url=args.invitation_url,
     )
     server.start()
-    print(f"WorkOS emulator on {server.url}  (client_id={server.client_id})", flush=True)
-    print(f"  WORKOS_BASE_URL={server.url}", flush=True)
-    print(f"  access tokens carry iss={server.issuer}", flush=True)
+    print(settings_banner(server, args.state), flush=True)
     try:
         assert server._thread is not None
         while server._thread.is_alive():

@@ -47,7 +47,7 @@ def _one_time(emu: Emulator, kind: str, prefix: str, user_id: str, email: str) -
     }
     _kind(emu, kind)[item["id"]] = item
     emu.store.emit(f"{kind}.created", without(_api(item), "code"))
-    outbox.send(emu, kind, email, code=item["code"])
+    outbox.send(emu, kind, email, code=item["code"], source=(kind, item["id"]))
     return item
 
 
@@ -213,7 +213,8 @@ def create_password_reset(emu: Emulator, req: Request) -> Response:
     _kind(emu, "password_reset")[item["id"]] = item
     link = _reset_api(emu, item)
     outbox.send(
-        emu, "password_reset", user.email, url=link["password_reset_url"], token=item["token"]
+        emu, "password_reset", user.email, url=link["password_reset_url"], token=item["token"],
+        source=("password_reset", item["id"]),
     )
     store.emit("password_reset.created", without(link, *RESET_SECRETS))
     return json_response(_reset_api(emu, item), 201)

@@ -39,8 +39,9 @@ def send(
     code: str | None = None,
     url: str | None = None,
     token: str | None = None,
+    source: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Record one message to ``email``."""
+    """Record one message to ``email``; ``source`` (table, id) is the one-time item it carries."""
     message: dict[str, Any] = {
         "id": new_id("email"),
         "kind": kind,
@@ -50,6 +51,7 @@ def send(
         "url": url,
         "token": token,
         "created_at": iso_now(emu.store.now()),
+        "source": list(source) if source else None,
     }
     emu.store.extra.setdefault("outbox", {})[message["id"]] = message
     return message
@@ -70,18 +72,35 @@ def outbox(emu: Emulator, req: Request) -> Response:
     return json_response({"data": messages(emu, req.arg("email"), req.arg("kind"))})
 
 
+def state_of(emu: Emulator, message: dict[str, Any]) -> str:
+    """``used``, ``expired`` or ``""`` (still good) for the code or link a message carries."""
+    source = message.get("source")
+    if not source:
+        return ""
+    item = emu.store.table(source[0]).get(source[1])
+    if item is None:
+        return "expired"
+    if item.get("used"):
+        return "used"
+    return "expired" if item.get("expires_at", 0) < emu.store.now() else ""
+
+
 @r.route("GET", "/_emulator/outbox/page", public=True)
 def outbox_page(emu: Emulator, req: Request) -> Response:
     rows = []
     for m in messages(emu, req.arg("email"), req.arg("kind")):
+        state = state_of(emu, m)
+        mark = f' <span class="mark {state}" data-testid="mark">{state}</span>' if state else ""
+        sent = escape(m["created_at"].replace("T", " ").removesuffix("Z").split(".")[0] + " UTC")
         detail = ""
         if m["code"]:
             detail = f'Code: <strong data-testid="code">{escape(m["code"])}</strong>'
         elif m["url"]:
             detail = f'<a href="{escape(m["url"])}">{escape(m["url"])}</a>'
         rows.append(
-            f"<li><p><strong>{escape(m['subject'])}</strong> to {escape(m['to'])} "
-            f'<span class="meta">{escape(m["created_at"])}</span></p><p>{detail}</p></li>'
+            f'<li class="{state or "live"}"><p><strong>{escape(m["subject"])}</strong>{mark} '
+            f'to {escape(m["to"])} <time class="meta" datetime="{escape(m["created_at"])}">'
+            f"{sent}</time></p><p>{detail}</p></li>"
         )
     body = (
         '<ul class="outbox">' + "".join(rows) + "</ul>"

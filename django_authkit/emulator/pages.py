@@ -149,6 +149,10 @@ def sign_in_page(
         )
     content = _template("sign_in.html").substitute(
         heading="Sign up" if sign_up else "Sign in",
+        purpose="Creating an account for" if sign_up else "Signing in to",
+        advice="Describe the new user, or pick an existing one."
+        if sign_up
+        else "Pick a user or describe a new one.",
         client_id=escape(client_id),
         scope=scope,
         error=_alert(error),

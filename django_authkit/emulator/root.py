@@ -11,7 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from django_authkit.emulator.pages import _page
-from django_authkit.emulator.routing import Request, Response, html_response
+from django_authkit.emulator.routing import Request, Response, html_response, redirect
 from django_authkit.emulator.routing import router as r
 
 if TYPE_CHECKING:
@@ -50,6 +50,10 @@ SECTIONS = {
     "jwt_template": "JWT template (custom access-token claims)",
     "waitlists": "Waitlists and AuthKit OAuth resources",
     "control_api": "Control API for tests (/_emulator)",
+    "control_keys": "Control API: signing keys and JWKS faults",
+    # Routes registered through routing's helpers (both addressing forms of a resource).
+    "routing": "Authorization: roles and resources, by id or by organization",
+    "root": "This page",
 }
 
 
@@ -92,9 +96,10 @@ def root(emu: Emulator, req: Request) -> Response:
             sections.append(
                 f"<details><summary>{escape(title)}</summary><ul>{items}</ul></details>"
             )
-    for module, lines in grouped.items():
-        items = "".join(f"<li><code>{escape(line)}</code></li>" for line in lines)
-        sections.append(f"<details><summary>{escape(module)}</summary><ul>{items}</ul></details>")
+    leftover = [line for lines in grouped.values() for line in lines]
+    if leftover:  # a route module not named above: listed, never by its internal name
+        items = "".join(f"<li><code>{escape(line)}</code></li>" for line in leftover)
+        sections.append(f"<details><summary>Other</summary><ul>{items}</ul></details>")
     content = (
         "<h1>WorkOS emulator</h1>"
         f'<p class="hint">An offline stand-in for <code>api.workos.com</code> at '
@@ -113,3 +118,15 @@ def root(emu: Emulator, req: Request) -> Response:
         '<a href="/_emulator/calls">call log (JSON)</a></p>'
     )
     return html_response(_page("WorkOS emulator", content))
+
+
+@r.route("GET", "/_emulator", public=True)
+def control_index(emu: Emulator, req: Request) -> Response:
+    """``/_emulator/`` is where a person guesses the emulator's pages are: this page."""
+    return redirect("/")
+
+
+@r.route("GET", "/favicon.ico", public=True)
+def favicon(emu: Emulator, req: Request) -> Response:
+    """No icon, and no 404 in every page's console either."""
+    return Response(204, b"", "image/x-icon")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -45,12 +46,15 @@ from django_authkit.signin.pipeline import SignInRefused, complete_sign_in
 from django_authkit.web.csrf import csrf_token_field
 from django_authkit.workos import failures
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger("django_authkit.native")
 
-UNAVAILABLE = "The sign-in service did not answer. Please try again in a moment."
-EXPIRED = "This sign-in step has expired or was already used. Please start again."
-WRONG_CODE = "That code is not right, or it has expired."
-TOO_MANY_CODES = "Too many wrong codes. Please start again."
+UNAVAILABLE = _("The sign-in service did not answer. Please try again in a moment.")
+EXPIRED = _("This sign-in step has expired or was already used. Please start again.")
+WRONG_CODE = _("That code is not right, or it has expired.")
+TOO_MANY_CODES = _("Too many wrong codes. Please start again.")
 
 STEP_URLS = {
     pending.VERIFY_EMAIL: "authkit:verify-email",
@@ -67,7 +71,7 @@ class StepUsedUp(Exception):
 
 
 class RateLimited(Exception):
-    def __init__(self, wait: int, message: str) -> None:
+    def __init__(self, wait: int, message: StrOrPromise) -> None:
         super().__init__(message)
         self.wait = wait
         self.message = message
@@ -75,7 +79,7 @@ class RateLimited(Exception):
     @classmethod
     def by_workos(cls, exc: RateLimitExceededError) -> RateLimited:
         """WorkOS's own 429: wait what it said, or a minute."""
-        return cls(int(exc.retry_after or 60), "Too many attempts.")
+        return cls(int(exc.retry_after or 60), _("Too many attempts."))
 
 
 @method_decorator([never_cache, csrf_token_field], name="dispatch")
@@ -89,7 +93,7 @@ class NativeView(View):
     http_method_names = ["get", "post"]
     template_name = ""
     form_class: type[forms.Form] = forms.Form
-    title = "Sign in"
+    title = _("Sign in")
     step: str | None = None
     pending: Pending | None = None
     #: Attempts :meth:`check_account` reserved for the request being handled.
@@ -109,7 +113,7 @@ class NativeView(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not self.enabled():
-            raise Http404("Native sign-in forms are not enabled.")
+            raise Http404(_("Native sign-in forms are not enabled."))
         if self.step is not None:
             self.pending = pending.current(request)
             if self.pending is None or self.pending.step != self.step:
@@ -117,7 +121,9 @@ class NativeView(View):
         if request.method == "POST":  # counted before anything is done (atomic)
             _key, wait = throttle.reserve(request, throttle.CLIENT)
             if wait is not None:
-                return self.limited(self.get_form(), wait, "Too many attempts from your network.")
+                return self.limited(
+                    self.get_form(), wait, _("Too many attempts from your network.")
+                )
         return super().dispatch(request, *args, **kwargs)
 
     # -- forms and pages -----------------------------------------------------------------
@@ -165,11 +171,11 @@ class NativeView(View):
     def form_valid(self, form: forms.Form) -> HttpResponse:
         raise NotImplementedError
 
-    def error(self, form: forms.Form, message: str, status: int = 400) -> HttpResponse:
+    def error(self, form: forms.Form, message: StrOrPromise, status: int = 400) -> HttpResponse:
         _add_error(form, None, message)
         return self.render(form, status=status)
 
-    def limited(self, form: forms.Form, wait: int, message: str) -> HttpResponse:
+    def limited(self, form: forms.Form, wait: int, message: StrOrPromise) -> HttpResponse:
         _add_error(form, None, f"{message} Please try again in {throttle.minutes(wait)}.")
         response = self.render(form, status=429)
         response["Retry-After"] = str(wait)
@@ -203,7 +209,7 @@ class NativeView(View):
             key, wait = throttle.reserve(self.request, kind, account)
             if wait is not None:
                 self.release_attempts()
-                raise RateLimited(wait, "Too many attempts for this account.")
+                raise RateLimited(wait, _("Too many attempts for this account."))
             if key is not None:
                 self.reserved.append(key)
         if self.pending is not None and pending.count_attempt(self.request, self.pending):
@@ -226,7 +232,7 @@ class NativeView(View):
         email: str,
         send: Callable[[], object],
         *,
-        too_many: str,
+        too_many: StrOrPromise,
         refused: str,
     ) -> HttpResponse | None:
         """Have WorkOS e-mail ``email`` (a code, a link), at most as often as ``SEND`` allows.
@@ -298,7 +304,7 @@ class NativeView(View):
         except MfaChallengeError as exc:
             factors = [str(f["id"]) for f in exc.authentication_factors if f.get("type") == "totp"]
             if not factors:
-                return self.error(form, "No authenticator app is set up for this account.", 403)
+                return self.error(form, _("No authenticator app is set up for this account."), 403)
             return self.step_up(
                 form,
                 exc,
@@ -327,7 +333,7 @@ class NativeView(View):
             logger.info("Native sign-in needs an unsupported step (%s).", exc.code or exc.error)
             pending.clear(self.request)
             return self.error(
-                form, "This way of signing in is not available. Try another one.", 403
+                form, _("This way of signing in is not available. Try another one."), 403
             )
         except RateLimitExceededError as exc:
             raise RateLimited.by_workos(exc) from exc
@@ -428,7 +434,7 @@ def _email(user: dict[str, Any], fallback: str) -> str:
     return str(value) if isinstance(value, str) and value else fallback
 
 
-def _add_error(form: forms.Form, field: str | None, message: str) -> None:
+def _add_error(form: forms.Form, field: str | None, message: StrOrPromise) -> None:
     """``form.add_error`` that also works on an unbound form."""
     if not hasattr(form, "cleaned_data"):
         form.cleaned_data = {}

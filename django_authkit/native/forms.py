@@ -8,9 +8,14 @@ and nothing secret (pending tokens, factor ids) is ever a field.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -21,19 +26,23 @@ def _attrs(autocomplete: str, **extra: str) -> dict[str, str]:
     return {"autocomplete": autocomplete, **extra}
 
 
-def _password(label: str, autocomplete: str, *, min_length: int | None = None) -> forms.CharField:
+def _password(
+    label: StrOrPromise, autocomplete: str, *, min_length: int | None = None
+) -> forms.CharField:
     """A password field, never stripped; a ``min_length`` is also shown as the hint."""
     return forms.CharField(
         label=label,
         min_length=min_length,
         max_length=MAX_PASSWORD_LENGTH,
         strip=False,
-        help_text=f"At least {min_length} characters." if min_length else "",
+        help_text=format_lazy(_("At least {count} characters."), count=min_length)
+        if min_length
+        else "",
         widget=forms.PasswordInput(attrs=_attrs(autocomplete)),
     )
 
 
-def _name(label: str, autocomplete: str) -> forms.CharField:
+def _name(label: StrOrPromise, autocomplete: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=128,
@@ -47,7 +56,7 @@ class EmailField(forms.EmailField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 254)
-        kwargs.setdefault("label", "E-mail address")
+        kwargs.setdefault("label", _("E-mail address"))
         kwargs.setdefault(
             "widget",
             forms.EmailInput(attrs=_attrs("email", autocapitalize="none", spellcheck="false")),
@@ -60,14 +69,14 @@ class EmailField(forms.EmailField):
 
 class SignInForm(forms.Form):
     email = EmailField()
-    password = _password("Password", "current-password")
+    password = _password(_("Password"), "current-password")
 
 
 class SignUpForm(forms.Form):
-    first_name = _name("First name", "given-name")
-    last_name = _name("Last name", "family-name")
+    first_name = _name(_("First name"), "given-name")
+    last_name = _name(_("Last name"), "family-name")
     email = EmailField()
-    password = _password("Password", "new-password", min_length=MIN_PASSWORD_LENGTH)
+    password = _password(_("Password"), "new-password", min_length=MIN_PASSWORD_LENGTH)
 
 
 class EmailForm(forms.Form):
@@ -80,9 +89,9 @@ class CodeForm(forms.Form):
     """A 6-digit one-time code (e-mailed, or from an authenticator app)."""
 
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=16,
-        help_text="The 6-digit code.",
+        help_text=_("The 6-digit code."),
         widget=forms.TextInput(
             attrs=_attrs(
                 "one-time-code", inputmode="numeric", pattern="[0-9 ]*", autocapitalize="none"
@@ -93,14 +102,14 @@ class CodeForm(forms.Form):
     def clean_code(self) -> str:
         value = re.sub(r"[\s-]", "", str(self.cleaned_data["code"]))
         if not _CODE.match(value):
-            raise forms.ValidationError("Enter the 6-digit code.", code="invalid")
+            raise forms.ValidationError(_("Enter the 6-digit code."), code="invalid")
         return value
 
 
 class OrganizationForm(forms.Form):
     """One of the organizations WorkOS offered; nothing else is accepted."""
 
-    organization_id = forms.ChoiceField(label="Organization", widget=forms.RadioSelect)
+    organization_id = forms.ChoiceField(label=_("Organization"), widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, organizations: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,11 +121,11 @@ class OrganizationForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
-    password = _password("New password", "new-password", min_length=MIN_PASSWORD_LENGTH)
-    password_again = _password("New password again", "new-password")
+    password = _password(_("New password"), "new-password", min_length=MIN_PASSWORD_LENGTH)
+    password_again = _password(_("New password again"), "new-password")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password") and data.get("password_again") != data.get("password"):
-            self.add_error("password_again", "The two passwords differ.")
+            self.add_error("password_again", _("The two passwords differ."))
         return data

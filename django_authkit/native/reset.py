@@ -18,6 +18,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from django_authkit.client.errors import (
@@ -34,7 +35,7 @@ from django_authkit.sessions import revoke_user_sessions
 from django_authkit.workos import get_workos
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-.~]{8,512}$")
-INVALID_LINK = "This password reset link is invalid or has expired. Please ask for a new one."
+INVALID_LINK = _("This password reset link is invalid or has expired. Please ask for a new one.")
 
 
 class PasswordResetView(NativeView):
@@ -43,7 +44,7 @@ class PasswordResetView(NativeView):
     template_name = "authkit/native/password_reset.html"
     sent_template_name = "authkit/native/password_reset_sent.html"
     form_class = EmailForm
-    title = "Reset your password"
+    title = _("Reset your password")
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"]
@@ -51,12 +52,12 @@ class PasswordResetView(NativeView):
             form,
             email,
             lambda: get_workos().user_management.create_password_reset(email=email),
-            too_many="Too many e-mails were sent to this address.",
+            too_many=_("Too many e-mails were sent to this address."),
             refused="WorkOS did not start a password reset (%s).",
         )
         if failed is not None:
             return failed
-        context = self.get_context_data(email=email, title="Check your e-mail")
+        context = self.get_context_data(email=email, title=_("Check your e-mail"))
         return self.render_page(self.sent_template_name, context)
 
 
@@ -68,7 +69,7 @@ class PasswordResetConfirmView(NativeView):
     done_template_name = "authkit/native/password_reset_done.html"
     invalid_template_name = "authkit/native/password_reset_invalid.html"
     form_class = SetPasswordForm
-    title = "Choose a new password"
+    title = _("Choose a new password")
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not self.enabled():
@@ -87,7 +88,7 @@ class PasswordResetConfirmView(NativeView):
         return super().dispatch(request, *args, **kwargs)
 
     def invalid(self) -> HttpResponse:
-        context = {"title": "Link expired", "message": INVALID_LINK}
+        context = {"title": _("Link expired"), "message": INVALID_LINK}
         return self.render_page(self.invalid_template_name, context, status=400)
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
@@ -103,7 +104,7 @@ class PasswordResetConfirmView(NativeView):
                 return self.unavailable(form, exc)
             code = getattr(exc, "code", None) or ""
             if isinstance(exc, BadRequestError | UnprocessableEntityError) and "password" in code:
-                form.add_error("password", "Choose a stronger password.")
+                form.add_error("password", _("Choose a stronger password."))
                 return self.render(form, status=400)
             logger.info("WorkOS refused a password reset token (%s).",
                         code or getattr(exc, "error", None))
@@ -111,7 +112,7 @@ class PasswordResetConfirmView(NativeView):
             return self.invalid()
         pending.clear(self.request)
         self.end_other_sessions(user.id)
-        context = self.get_context_data(email=user.email, title="Password changed")
+        context = self.get_context_data(email=user.email, title=_("Password changed"))
         return self.render_page(self.done_template_name, context)
 
     def end_other_sessions(self, workos_user_id: str) -> None:

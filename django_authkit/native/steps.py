@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from django_authkit.client.errors import APIError, WorkOSError
 from django_authkit.conf import authkit_settings
@@ -25,7 +26,7 @@ class VerifyEmailView(NativeView):
 
     template_name = "authkit/native/verify_email.html"
     form_class = CodeForm
-    title = "Verify your e-mail address"
+    title = _("Verify your e-mail address")
     step = pending.VERIFY_EMAIL
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
@@ -101,7 +102,7 @@ class MfaChallengeView(TotpView):
     """The code from the authenticator app the account already has."""
 
     template_name = "authkit/native/mfa_challenge.html"
-    title = "Two-step verification"
+    title = _("Two-step verification")
     step = pending.MFA_CHALLENGE
 
 
@@ -109,7 +110,7 @@ class MfaEnrollView(TotpView):
     """Set up an authenticator app (QR code and key), then confirm it with a code."""
 
     template_name = "authkit/native/mfa_enroll.html"
-    title = "Set up two-step verification"
+    title = _("Set up two-step verification")
     step = pending.MFA_ENROLL
 
     def issuer(self) -> str:
@@ -152,7 +153,7 @@ class SelectOrganizationView(NativeView):
 
     template_name = "authkit/native/select_organization.html"
     form_class = OrganizationForm
-    title = "Choose an organization"
+    title = _("Choose an organization")
     step = pending.SELECT_ORGANIZATION
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -176,4 +177,4 @@ class SelectOrganizationView(NativeView):
         if (exc.code or exc.error) == "invalid_pending_authentication_token":
             pending.clear(self.request)
             return restart(expired=True)
-        return self.error(form, "You cannot sign in to that organization.", 403)
+        return self.error(form, _("You cannot sign in to that organization."), 403)

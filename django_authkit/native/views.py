@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from django_authkit.client.errors import (
     BadRequestError,
@@ -44,10 +45,10 @@ __all__ = [
     "VerifyEmailView",
 ]
 
-INVALID_CREDENTIALS = "Incorrect e-mail address or password."
+INVALID_CREDENTIALS = _("Incorrect e-mail address or password.")
 RESTART_MESSAGES = {
-    "expired": "That sign-in step has expired or was already used. Please start again.",
-    "too_many": "Too many wrong codes. Please start again.",
+    "expired": _("That sign-in step has expired or was already used. Please start again."),
+    "too_many": _("Too many wrong codes. Please start again."),
 }
 
 
@@ -56,7 +57,7 @@ class SignInView(NativeView):
 
     template_name = "authkit/native/sign_in.html"
     form_class = SignInForm
-    title = "Sign in"
+    title = _("Sign in")
 
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
         context = super().get_context_data(**extra)
@@ -89,7 +90,7 @@ class SignUpView(NativeView):
 
     template_name = "authkit/native/sign_up.html"
     form_class = SignUpForm
-    title = "Create an account"
+    title = _("Create an account")
 
     def enabled(self) -> bool:
         return super().enabled() and bool(authkit_settings.NATIVE_SIGN_UP)
@@ -110,9 +111,9 @@ class SignUpView(NativeView):
         except (BadRequestError, UnprocessableEntityError) as exc:
             logger.info("WorkOS refused a sign-up (%s).", exc.code or exc.error)
             if "password" in (exc.code or ""):
-                form.add_error("password", "Choose a stronger password.")
+                form.add_error("password", _("Choose a stronger password."))
                 return self.render(form, status=400)
-            return self.error(form, "An account could not be created with these details.")
+            return self.error(form, _("An account could not be created with these details."))
         except RateLimitExceededError as exc:
             raise RateLimited.by_workos(exc) from exc
         except WorkOSError as exc:
@@ -121,7 +122,7 @@ class SignUpView(NativeView):
             form,
             email,
             lambda: um.create_magic_auth(email=email, **self.client_info()),
-            too_many="Too many codes were sent to this address.",
+            too_many=_("Too many codes were sent to this address."),
             refused="WorkOS refused to send a sign-up code (%s).",
         )
         if failed is not None:
@@ -135,7 +136,7 @@ class MagicAuthView(NativeView):
 
     template_name = "authkit/native/magic_auth.html"
     form_class = EmailForm
-    title = "Sign in with a code"
+    title = _("Sign in with a code")
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"]
@@ -145,7 +146,7 @@ class MagicAuthView(NativeView):
             lambda: get_workos().user_management.create_magic_auth(
                 email=email, **self.client_info()
             ),
-            too_many="Too many codes were sent to this address.",
+            too_many=_("Too many codes were sent to this address."),
             refused="WorkOS refused to send a magic code (%s).",
         )
         if failed is not None:
@@ -159,7 +160,7 @@ class MagicAuthVerifyView(NativeView):
 
     template_name = "authkit/native/magic_auth_verify.html"
     form_class = CodeForm
-    title = "Enter your code"
+    title = _("Enter your code")
     step = pending.MAGIC_AUTH
 
     def form_valid(self, form: forms.Form) -> HttpResponse:

@@ -147,7 +147,7 @@ def authorization_url(
 def complete(request: HttpRequest, state: str | None) -> PendingSignIn:
     """Consume the pending sign-in named by ``state`` or raise :class:`FlowError`."""
     if not state:
-        raise FlowError("state_missing", "The sign-in response carried no state.")
+        raise FlowError("state_missing", _("The sign-in response carried no state."))
     raw = request.session.get(SESSION_KEY)
     store = _live_attempts(request)
     entry = store.pop(state, None) if len(state) <= 128 else None
@@ -170,7 +170,9 @@ def complete(request: HttpRequest, state: str | None) -> PendingSignIn:
     if not isinstance(verifier, str) or not _VERIFIER.match(verifier) or not isinstance(
         next_url, str
     ):  # never send an empty or made-up verifier to WorkOS
-        raise FlowError("state_corrupt", "This sign-in could not be resumed. Please start again.")
+        raise FlowError(
+            "state_corrupt", _("This sign-in could not be resumed. Please start again.")
+        )
     return PendingSignIn(
         state=state,
         code_verifier=verifier,

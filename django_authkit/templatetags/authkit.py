@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from django_authkit.models import Membership
@@ -47,13 +48,13 @@ def authkit_sign_up_url(context: template.Context, next: str | None = None, **ex
 @register.inclusion_tag("authkit/sign_out_form.html", takes_context=True)
 def authkit_sign_out_form(
     context: template.Context,
-    label: str = "Sign out",
+    label: str = "",
     next: str | None = None,
     css_class: str = "",
 ) -> dict[str, Any]:
     """A POST form with the CSRF token: signing out is a state change."""
     return {
-        "label": label,
+        "label": label or gettext("Sign out"),
         "next": next,
         "css_class": css_class,
         "csrf_token": context.get("csrf_token"),

@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -82,7 +83,7 @@ class CallbackView(View):
         code = params.get("code", "")
         if not flow.valid_code(code):
             return self.failure(
-                "code_missing", "The sign-in response carried no authorization code."
+                "code_missing", _("The sign-in response carried no authorization code.")
             )
         try:
             auth = get_workos().user_management.authenticate_with_code(

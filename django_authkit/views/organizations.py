@@ -47,22 +47,22 @@ class SwitchOrganizationView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if not request.authkit:  # type: ignore[attr-defined]
-            return self.answer("no_session", "Sign in first.", 401)
+            return self.answer("no_session", _("Sign in first."), 401)
         org_id = request.POST.get("organization_id", "")
         if not _ID["organization_id"].match(org_id):
-            return self.answer("invalid_request", "Invalid organization_id.", 400)
+            return self.answer("invalid_request", _("Invalid organization_id."), 400)
         previous = request.authkit.organization_id  # type: ignore[attr-defined]
         done = sessions.refresh(request, organization_id=org_id)
         if done.outcome is sessions.Outcome.ENDED:
             logout(request)
             if done.failure is not None:  # why, as the mapping says
                 return self.answer_failure(done.failure)
-            return self.answer("session_ended", "Your session has ended. Sign in again.", 401)
+            return self.answer("session_ended", _("Your session has ended. Sign in again."), 401)
         if done.outcome is sessions.Outcome.REFUSED:
             if done.refusal in REAUTH_CODES:
                 return self.reauthenticate(org_id, str(done.refusal))
             return self.answer(
-                "organization_not_allowed", "You are not a member of that organization.", 403
+                "organization_not_allowed", _("You are not a member of that organization."), 403
             )
         if done.outcome is not sessions.Outcome.REFRESHED:
             return self.answer_failure(done.failure or failures.UNAVAILABLE_FAILURE)
@@ -99,7 +99,7 @@ class SwitchOrganizationView(View):
         )
         if wants_json(self.request):
             return json_error(
-                "reauthentication_required", "Sign in to that organization again.", 409,
+                "reauthentication_required", _("Sign in to that organization again."), 409,
                 authorizationUrl=url, reason=reason,
             )
         return WorkOSRedirect(url)

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -78,7 +79,7 @@ class SignInView(View):
         if custom_state is not None and (
             not custom_state or len(custom_state) > MAX_CUSTOM_STATE or "\x00" in custom_state
         ):
-            return error_response(request, "invalid_request", "Invalid state.")
+            return error_response(request, "invalid_request", _("Invalid state."))
         # Without ``next`` the callback's return path (option or setting) decides.
         extra = {"state": custom_state} if custom_state else None
         try:
@@ -111,7 +112,8 @@ class SignInView(View):
             value = params.get(name)
             if value:
                 if not pattern.match(value):
-                    return error_response(self.request, "invalid_request", f"Invalid {name}.")
+                    invalid = _("Invalid %(name)s.") % {"name": name}
+                    return error_response(self.request, "invalid_request", invalid)
                 options[name] = value
         provider = params.get("provider") or self.provider
         if provider and not provider_accepted(provider):
@@ -122,17 +124,18 @@ class SignInView(View):
             value = params.get(name)
             if value:
                 if not _HINT.match(value):
-                    return error_response(self.request, "invalid_request", f"Invalid {name}.")
+                    invalid = _("Invalid %(name)s.") % {"name": name}
+                    return error_response(self.request, "invalid_request", invalid)
                 options[name] = value
         prompt = params.get("prompt")
         if prompt:
             if len(prompt) > 64 or not set(prompt.split(" ")) <= PROMPTS:  # OIDC: space-separated
-                return error_response(self.request, "invalid_request", "Invalid prompt.")
+                return error_response(self.request, "invalid_request", _("Invalid prompt."))
             options["prompt"] = prompt
         max_age = params.get("max_age")
         if max_age:  # step-up: WorkOS re-authenticates when the last sign-in is older
             if not max_age.isdigit() or len(max_age) > 9:
-                return error_response(self.request, "invalid_request", "Invalid max_age.")
+                return error_response(self.request, "invalid_request", _("Invalid max_age."))
             options["max_age"] = int(max_age)
         return options
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -39,7 +41,10 @@ class SignOutView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         return_to = absolute(request, self.return_path())
+        signed_in = request.user.is_authenticated
         sid = sessions.sign_out(request)
+        if signed_in:  # said on the page the browser lands on (when the site shows messages)
+            messages.info(request, _("You are signed out."), fail_silently=True)
         if not sid:
             return HttpResponseRedirect(return_to)
         url = get_workos().user_management.get_logout_url(session_id=sid, return_to=return_to)

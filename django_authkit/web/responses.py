@@ -22,6 +22,8 @@ from django_authkit.core.outage import OUTAGE_ERRORS
 from django_authkit.workos import failures
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from django_authkit.workos.failures import Failure
 
 logger = logging.getLogger("django_authkit.views")
@@ -30,7 +32,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def json_error(
-    code: str, message: str, status: int, headers: dict[str, str] | None = None, **extra: Any
+    code: str,
+    message: StrOrPromise,
+    status: int,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JsonResponse:
     """The one error shape: a stable ``error`` code, a ``message``, and endpoint extras."""
     return JsonResponse(
@@ -96,8 +102,8 @@ def configuration_error(request: HttpRequest, exc: BaseException | None = None) 
                  exc_info=exc is not None and not isinstance(exc, ImproperlyConfigured))
     return error_response(
         request, "configuration",
-        "Sign-in is not configured on this site yet. This is not your fault; please try "
-        "again later.", status=503, title="Sign-in unavailable",
+        _("Sign-in is not configured on this site yet. This is not your fault; please try "
+          "again later."), status=503, title=_("Sign-in unavailable"),
     )
 
 
@@ -116,10 +122,10 @@ def wants_json(request: HttpRequest) -> bool:
 def too_many(request: HttpRequest, wait: int, *, html: bool = False) -> HttpResponse:
     """429 with ``Retry-After``: JSON, or the error page for a browser navigation."""
     headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
-    message = "Too many attempts. Try again later."
+    message = _("Too many attempts. Try again later.")
     if html:
 
-        context = {"code": "rate_limited", "message": message, "title": "Sign-in failed"}
+        context = {"code": "rate_limited", "message": message, "title": _("Sign-in failed")}
         response = render(request, "authkit/error.html", context, status=429)
         for name, value in {**headers, "Referrer-Policy": "no-referrer"}.items():
             response[name] = value
