@@ -14,6 +14,9 @@ set -e
 source scripts/venv.sh "test,dev"
 source scripts/services.sh
 ensure_chromium
+# axe-core for the accessibility test (npm; the test skips, loudly, without it)
+[ -f tests/a11y/node_modules/axe-core/axe.min.js ] || (cd tests/a11y && npm ci --no-audit --no-fund --silent) \
+  || echo "axe-core could not be installed: tests/test_accessibility.py will skip"
 set +e
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 BIN="$ROOT/.venv/bin"
