@@ -101,15 +101,23 @@ def hit(request: HttpRequest, scope: str) -> int | None:
     return cache_or(lambda: _count(key, timeout, rate, remaining), None)  # fail open
 
 
-def _count(key: str, timeout: int, rate: Rate, remaining: float) -> int | None:
+def increment(key: str, timeout: int) -> int:
+    """Add one to the shared counter ``key`` (created for ``timeout`` s); the new count.
+
+    ``cache.add`` then ``cache.incr``: atomic on Redis and Memcached, so every worker
+    process counts on the same number.
+    """
     if cache.add(key, 1, timeout=timeout):
-        count = 1
-    else:
-        try:
-            count = int(cache.incr(key))
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=timeout)
-            count = 1
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
+def _count(key: str, timeout: int, rate: Rate, remaining: float) -> int | None:
+    count = increment(key, timeout)
     if count > rate.count:
         return max(1, math.ceil(remaining))
     return None

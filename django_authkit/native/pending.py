@@ -33,6 +33,7 @@ from django.http import HttpRequest
 
 from django_authkit.conf import authkit_settings
 from django_authkit.core import crypto
+from django_authkit.core.ratelimit import increment
 
 SESSION_KEY = "_authkit_native"
 
@@ -142,14 +143,7 @@ def attempts(pending: Pending) -> int:
 def count_attempt(request: HttpRequest, pending: Pending) -> bool:
     """Count a code about to be tried; ``True`` when the step is used up (it is closed)."""
     name, timeout = _counter(pending), ttl() + 5
-    if cache.add(name, 1, timeout=timeout):
-        count = 1
-    else:
-        try:
-            count = int(cache.incr(name))
-        except ValueError:  # expired between add and incr
-            cache.add(name, 1, timeout=timeout)
-            count = 1
+    count = increment(name, timeout)
     if count > max_attempts():
         clear(request)
         return True

@@ -34,7 +34,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from django_authkit.conf import SETTINGS, authkit_settings
-from django_authkit.core.ratelimit import Rate, client_of
+from django_authkit.core.ratelimit import Rate, client_of, increment
 
 CLIENT = "client"
 ACCOUNT = "account"
@@ -112,14 +112,7 @@ def reserve(
         return None, None
     key, remaining = _key(kind, ident, limit, time.time())
     timeout = int(remaining) + 2
-    if cache.add(key, 1, timeout=timeout):
-        count = 1
-    else:
-        try:
-            count = int(cache.incr(key))
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=timeout)
-            count = 1
+    count = increment(key, timeout)
     if count > limit.count:
         release(key)
         return None, max(1, math.ceil(remaining))
