@@ -28,7 +28,7 @@ from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _wait
 DOC = ROOT / "docs" / "quickstart.rst"
 ARTIFACTS = ROOT / "tests" / "artifacts" / "quickstart"
 FILES = ("mysite/settings.py", "mysite/urls.py", "mysite/views.py", "templates/home.html",
-         "templates/private.html")  # fmt: skip
+         "templates/private.html", "seed.json")  # fmt: skip
 SETTINGS = ("mysite/settings.py (offline)", "mysite/settings.py (admin)",
             "mysite/settings.py (online)")  # fmt: skip
 TERMINALS = ("first terminal", "second terminal")
