@@ -267,3 +267,30 @@ def sign_in(base_url: str, emulator: Any, **choice: Any) -> requests.Session:
     done = browser.get(callback, allow_redirects=False, timeout=10)
     assert done.status_code == 302, done.text[:300]
     return browser
+
+
+@contextmanager
+def sqlite_runserver(emulator_url: str, workdir: Path) -> Iterator[tuple[str, Path]]:
+    """The test project on ``runserver`` with SQLite as ``startproject`` ships it: (url, log)."""
+    env = project_env(emulator_url, workdir, None, "sqlite")
+    env["AUTHKIT_TEST_SQLITE_DEFAULTS"] = "1"
+    port = free_port()
+    log = workdir / "runserver.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            if process.poll() is not None:
+                raise RuntimeError(log.read_text())
+            try:
+                requests.get(url + "/", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.05)
+        yield url, log
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

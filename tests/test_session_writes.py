@@ -11,8 +11,6 @@ workers with the suite's database (PostgreSQL in CI) and Redis.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,13 +21,11 @@ import pytest
 import requests
 
 from tests.cluster import (
-    ROOT,
     Cluster,
-    free_port,
-    project_env,
     redis_url,
     running_cluster,
     sign_in,
+    sqlite_runserver,
     strict_emulator,
 )
 
@@ -91,28 +87,8 @@ def run_trials(base_url: str, emu: Any, log: Path | None) -> None:
 def runserver(authkit_emulator_server: Any, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[tuple[str, Path]]:
     workdir = tmp_path_factory.mktemp("runserver-writes")
-    env = project_env(authkit_emulator_server.url, workdir, None, "sqlite")
-    env["AUTHKIT_TEST_SQLITE_DEFAULTS"] = "1"
-    port = free_port()
-    log = workdir / "runserver.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            if process.poll() is not None:
-                raise RuntimeError(log.read_text())
-            try:
-                requests.get(url + "/", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.05)
-        yield url, log
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with sqlite_runserver(authkit_emulator_server.url, workdir) as served:
+        yield served
 
 
 def test_cart_written_during_a_refresh_survives_on_runserver(

@@ -8,9 +8,6 @@ per request) and lets ten expiring sessions refresh at once.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,35 +16,15 @@ from typing import Any
 import pytest
 import requests
 
-from tests.cluster import ROOT, free_port, project_env, sign_in
+from tests.cluster import sign_in, sqlite_runserver
 
 
 @pytest.fixture(scope="module")
 def runserver(authkit_emulator_server: Any, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[tuple[str, Path]]:
     workdir = tmp_path_factory.mktemp("runserver")
-    env = project_env(authkit_emulator_server.url, workdir, None, "sqlite")
-    env["AUTHKIT_TEST_SQLITE_DEFAULTS"] = "1"
-    port = free_port()
-    log = workdir / "runserver.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            if process.poll() is not None:
-                raise RuntimeError(log.read_text())
-            try:
-                requests.get(url + "/", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.05)
-        yield url, log
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with sqlite_runserver(authkit_emulator_server.url, workdir) as served:
+        yield served
 
 
 def test_ten_sessions_refreshing_at_once_all_answer_200(
