@@ -45,6 +45,15 @@ def redis_url() -> str | None:
         return None
 
 
+def flush_test_redis() -> None:
+    """Empty the suite's own Redis database (one per suite: AUTHKIT_TEST_REDIS names it)."""
+    url = redis_url()
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+
+
 @dataclass
 class Cluster:
     """A gunicorn server of the test project; ``url`` is its origin."""
@@ -235,6 +244,8 @@ def running_cluster(
     env = project_env(emulator.url, workdir, cache_url or redis_url(), backend)
     env["AUTHKIT_TEST_SETTINGS"] = json.dumps(settings)
     env.update(env_extra or {})
+    if cache_url is None:
+        flush_test_redis()  # a fresh deploy: no backoff, lock or key set left by an earlier one
     server = start_gunicorn(env, workdir)
     try:
         yield server
@@ -265,8 +276,17 @@ def sign_in(base_url: str, emulator: Any, **choice: Any) -> requests.Session:
     assert start.status_code == 302, start.text[:300]
     callback = emulator.control.complete_sign_in(start.headers["Location"], **choice)
     done = browser.get(callback, allow_redirects=False, timeout=10)
-    assert done.status_code == 302, done.text[:300]
+    assert done.status_code == 302, (done.status_code, page_text(done.text))
     return browser
+
+
+def page_text(html: str) -> str:
+    """What a person reads on a page (its body without markup), for assertion messages."""
+    import re
+
+    body = html.split("<body", 1)[-1]
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())[:800]
 
 
 @contextmanager

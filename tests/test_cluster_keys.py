@@ -19,7 +19,15 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.cluster import ROOT, Cluster, redis_url, running_cluster, sign_in, strict_emulator
+from tests.cluster import (
+    ROOT,
+    Cluster,
+    flush_test_redis,
+    redis_url,
+    running_cluster,
+    sign_in,
+    strict_emulator,
+)
 
 pytestmark = pytest.mark.skipif(redis_url() is None, reason="needs the test Redis (make test)")
 
@@ -33,14 +41,8 @@ def cluster(authkit_emulator_server: Any, tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture
 def emu(authkit_emulator_server: Any) -> Iterator[Any]:
     with strict_emulator(authkit_emulator_server) as emu:
-        _flush_redis()
+        flush_test_redis()
         yield emu
-
-
-def _flush_redis() -> None:
-    import redis
-
-    redis.Redis.from_url(str(redis_url())).flushdb()
 
 
 def _expiring_browsers(cluster: Cluster, emu: Any, count: int, tag: str) -> list[Any]:

@@ -23,8 +23,16 @@ from typing import Any
 import pytest
 import requests
 
-from tests.cluster import Cluster, free_port, redis_url, report, running_cluster, wait
-from tests.test_cluster_keys import _ended_sessions, _expiring_browsers, _flush_redis
+from tests.cluster import (
+    Cluster,
+    flush_test_redis,
+    free_port,
+    redis_url,
+    report,
+    running_cluster,
+    wait,
+)
+from tests.test_cluster_keys import _ended_sessions, _expiring_browsers
 
 REFRESH = "refresh_token"
 
@@ -167,7 +175,7 @@ def test_postgres_restart_under_signed_in_traffic(
     authkit_emulator_server: Any, emu: Any, tmp_path_factory: pytest.TempPathFactory,
     django_db_blocker: Any,
 ) -> None:
-    _flush_redis()
+    flush_test_redis()
     # WorkOS's replay window on, as in production: a refresh whose answer WorkOS sent but
     # whose storing the restart cut off is recovered by the next request through it.
     emu.control.configure(refresh_grace_seconds=10)

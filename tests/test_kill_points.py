@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.cluster import Cluster, redis_url, report, running_cluster, wait
-from tests.test_cluster_keys import _ended_sessions, _expiring_browsers, _flush_redis
+from tests.cluster import Cluster, flush_test_redis, redis_url, report, running_cluster, wait
+from tests.test_cluster_keys import _ended_sessions, _expiring_browsers
 
 pytestmark = pytest.mark.skipif(redis_url() is None, reason="needs the test Redis (make test)")
 
@@ -51,7 +51,7 @@ def emu(authkit_emulator_server: Any) -> Iterator[Any]:
     emu = authkit_emulator_server
     emu.control.reset()
     emu.control.configure(refresh_grace_seconds=GRACE, access_token_ttl=300)
-    _flush_redis()
+    flush_test_redis()
     try:
         yield emu
     finally:
