@@ -118,7 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAX_PENDING_SIGN_INS",
         5,
-        "Pending sign-in attempts kept per browser session (parallel tabs).",
+        "Pending sign-in attempts (one cookie each) kept per browser (parallel tabs).",
         None,
         int,
     ),

@@ -43,6 +43,7 @@ from django_authkit.core.permissions import (
 from django_authkit.sessions import bearer, revocation
 from django_authkit.sessions import lifecycle as sessions
 from django_authkit.sessions.state import ANONYMOUS, AuthKitState
+from django_authkit.signin.pending import write_cookies
 from django_authkit.web.responses import (
     configuration_error,
     guard_outages,
@@ -74,7 +75,7 @@ class AuthKitMiddleware:
             return early
         token = _bind_permissions(request)
         try:
-            return _mark_private(request, self.get_response(request))
+            return write_cookies(request, _mark_private(request, self.get_response(request)))
         finally:
             if token is not None:
                 reset_active_permissions(token)
@@ -91,7 +92,7 @@ class AuthKitMiddleware:
         token = _bind_permissions(request)
         try:
             response: Awaitable[HttpResponse] = self.get_response(request)
-            return _mark_private(request, await response)
+            return write_cookies(request, _mark_private(request, await response))
         finally:
             if token is not None:
                 reset_active_permissions(token)

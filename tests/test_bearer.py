@@ -14,6 +14,7 @@ from django.test import AsyncClient, Client
 from django_authkit.models import WorkOSUser
 from django_authkit.sessions import bearer
 from django_authkit.tokens.verify import clear_key_cache
+from tests.pending import verifier
 
 ADA = {"email": "ada@acme.test", "organization_name": "Acme", "role": "admin"}
 
@@ -23,11 +24,9 @@ def _token(emu: Any, **choice: Any) -> str:
     client = Client()
     start = client.get("/auth/sign-in/")  # any authorize URL will do for the code
     back = parse_qs(urlsplit(emu.control.complete_sign_in(start["Location"], **choice)).query)
-    session = client.session
-    pending = session["_authkit_pending"][back["state"][0]]
     response = client.post(
         "/auth/api/callback/",
-        json.dumps({"code": back["code"][0], "codeVerifier": pending["v"]}),
+        json.dumps({"code": back["code"][0], "codeVerifier": verifier(client, back["state"][0])}),
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
@@ -100,9 +99,8 @@ def test_expired_token(emu: Any, client: Client) -> None:
     emu.control.set_clock(offset=-900)  # WorkOS issues a token that expired 10 minutes ago
     start = client.get("/auth/sign-in/")
     back = parse_qs(urlsplit(emu.control.complete_sign_in(start["Location"], **ADA)).query)
-    verifier = client.session["_authkit_pending"][back["state"][0]]["v"]
     old = get_workos().user_management.authenticate_with_code(
-        code=back["code"][0], code_verifier=verifier
+        code=back["code"][0], code_verifier=verifier(client, back["state"][0])
     ).access_token
     emu.control.set_clock(offset=0)
     response = client.get("/whoami/", **_auth(old))

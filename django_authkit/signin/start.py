@@ -2,15 +2,16 @@
 
 :func:`authorization_url` is the one place a sign-in starts (every starter calls it).
 
-A sign-in attempt is a one-time ``state`` bound to the browser's Django session,
-carrying the PKCE verifier, the validated return path and the host it started on.
-Several attempts may be pending at once (sign-in started in several tabs); each is
-consumed once.
+A sign-in attempt is a one-time ``state`` bound to the browser by a cookie of its
+own (:mod:`django_authkit.signin.pending`: encrypted, short-lived, single-use),
+carrying the PKCE verifier, the validated return path and the host it started on;
+a start writes no session row. Several attempts may be pending at once (sign-in
+started in several tabs); each is consumed once.
 
-A callback whose ``state`` matches nothing in the session is refused
+A callback whose ``state`` matches no attempt of this browser is refused
 (``state_mismatch``). So that "try again" can keep ``next`` and DEBUG can say why
-(the callback arrived on another host than the sign-in started on, whose session
-cookie the browser does not send there), each start also leaves a short-lived
+(the callback arrived on another host than the sign-in started on, whose cookies
+the browser does not send there), each start also leaves a short-lived
 breadcrumb in the cache, keyed by a hash of the state: the host and ``next`` only.
 """
 
@@ -36,11 +37,11 @@ from django.utils.translation import gettext as _
 
 from django_authkit.conf import authkit_settings
 from django_authkit.core.urlhelpers import redirect_uri
+from django_authkit.signin import pending as pending_cookies
 from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.flow")
 
-SESSION_KEY = "_authkit_pending"
 BREADCRUMB = "authkit:flow-start:"
 MAX_NEXT_LENGTH = 2048
 MAX_PENDING_CEILING = 50  # whatever the setting says, one browser's store stays small
@@ -82,10 +83,18 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
+class PendingTooLarge(FlowError):
+    """The return path and custom state together do not fit in the attempt's cookie."""
+
+
 def begin(
     request: HttpRequest, next_url: str, extra: dict[str, Any] | None = None
 ) -> tuple[PendingSignIn, str]:
-    """Record a new pending sign-in in the session; return it and its PKCE challenge."""
+    """Start a pending sign-in in its own cookie; return it and its PKCE challenge.
+
+    A return path too long to travel in the cookie is dropped (the callback's default
+    return path applies); a custom state too long for it raises :class:`PendingTooLarge`.
+    """
     verifier, challenge = pkce_pair()
     pending = PendingSignIn(
         state=secrets.token_urlsafe(32),
@@ -93,21 +102,40 @@ def begin(
         next_url=next_url,
         extra=dict(extra or {}),
     )
-    store = _live_attempts(request)
     host = _host(request)
-    store[pending.state] = {
-        "v": pending.code_verifier,
-        "n": pending.next_url,
-        "t": pending.created_at,
-        "x": pending.extra,
-        "h": host,
-    }
+    path = pending_path(request)
+    entry = {"s": pending.state, "v": pending.code_verifier, "n": pending.next_url,
+             "t": pending.created_at, "x": pending.extra, "h": host}
+    try:
+        pending_cookies.remember(request, entry, path)
+    except pending_cookies.TooLarge:
+        pending.next_url = entry["n"] = ""  # the default return path rather than no sign-in
+        logger.info("A sign-in's return path is too long to keep; it returns to the default.")
+        try:
+            pending_cookies.remember(request, entry, path)
+        except pending_cookies.TooLarge:
+            raise PendingTooLarge(
+                "invalid_request",
+                _("The state given to this sign-in is too long. Please start again with "
+                  "a shorter one."),
+            ) from None
     _leave_breadcrumb(pending.state, host, pending.next_url)
+    others = pending_cookies.live(request, path)
     limit = min(max(1, int(authkit_settings.MAX_PENDING_SIGN_INS)), MAX_PENDING_CEILING)
-    while len(store) > limit:  # drop the oldest attempts first
-        del store[min(store, key=lambda s: store[s]["t"])]
-    request.session[SESSION_KEY] = store
+    for name in sorted(others, key=lambda n: others[n]["t"])[: max(0, len(others) + 1 - limit)]:
+        pending_cookies.forget(request, name, str(others[name].get("p") or path))
     return pending, challenge
+
+
+def has_pending(request: HttpRequest) -> bool:
+    """Whether this browser holds a live pending sign-in (a cookie that opens)."""
+    return bool(pending_cookies.live(request, pending_path(request)))
+
+
+def pending_path(request: HttpRequest) -> str:
+    """The cookie path of attempts started here: the directory this start and the
+    callback share."""
+    return pending_cookies.cookie_path(request.path, urlsplit(redirect_uri(request)).path or "/")
 
 
 #: The authorization-URL options that pick where the visitor signs in.
@@ -148,23 +176,14 @@ def complete(request: HttpRequest, state: str | None) -> PendingSignIn:
     """Consume the pending sign-in named by ``state`` or raise :class:`FlowError`."""
     if not state:
         raise FlowError("state_missing", _("The sign-in response carried no state."))
-    raw = request.session.get(SESSION_KEY)
-    store = _live_attempts(request)
-    entry = store.pop(state, None) if len(state) <= 128 else None
-    if raw is not None and store != raw:
-        # Written back only when something changed: a callback from a browser without
-        # a pending sign-in (no cookie, forged state) must not create a session row.
-        if store:
-            request.session[SESSION_KEY] = store
-        else:  # no empty leftover: every later request would decode it with the session
-            request.session.pop(SESSION_KEY, None)
+    entry = pending_cookies.take(request, state) if len(state) <= 128 else None
     if entry is None:
         started = _breadcrumb(state)
         raise FlowError(
             "state_mismatch",
             _("This sign-in was not started in this browser, was already used, or has expired."),
             next_url=safe_next(started.get("n"), request) if started else None,
-            debug_hint=host_mismatch(request, started, store) if settings.DEBUG else "",
+            debug_hint=host_mismatch(request, started) if settings.DEBUG else "",
         )
     verifier, next_url = entry.get("v"), entry.get("n", "")
     if not isinstance(verifier, str) or not _VERIFIER.match(verifier) or not isinstance(
@@ -212,9 +231,7 @@ def _breadcrumb(state: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def host_mismatch(
-    request: HttpRequest, started: dict[str, Any] | None, store: dict[str, dict[str, Any]]
-) -> str:
+def host_mismatch(request: HttpRequest, started: dict[str, Any] | None) -> str:
     """In DEBUG: why no pending sign-in matched, when a host mismatch explains it.
 
     Browsers keep cookies per host, so a sign-in started on ``127.0.0.1`` whose
@@ -223,8 +240,9 @@ def host_mismatch(
     here = _host(request)
     redirect_host = urlsplit(str(authkit_settings.REDIRECT_URI or "")).netloc
     began = str(started.get("h") or "") if started else ""
-    if not began:  # another attempt in this session may say where sign-ins start
-        began = next((str(e.get("h")) for e in store.values() if e.get("h")), "")
+    if not began:  # another attempt of this browser may say where sign-ins start
+        attempts = pending_cookies.live(request, "/").values()
+        began = next((str(e.get("h")) for e in attempts if e.get("h")), "")
     if began and began != here:
         return _(
             "This sign-in started on %(start)s but the callback arrived on %(here)s. Browsers "
@@ -239,16 +257,6 @@ def host_mismatch(
             "%(redirect)s. Use one host: set REDIRECT_URI to the host you browse."
         ) % {"here": here, "redirect": redirect_host}
     return ""
-
-
-def _live_attempts(request: HttpRequest) -> dict[str, dict[str, Any]]:
-    raw = request.session.get(SESSION_KEY)
-    store: dict[str, dict[str, Any]] = raw if isinstance(raw, dict) else {}
-    horizon = time.time() - int(authkit_settings.STATE_TTL)
-    return {
-        s: e for s, e in store.items()
-        if isinstance(e, dict) and isinstance(e.get("t"), (int, float)) and e["t"] >= horizon
-    }
 
 
 def safe_next(value: str | None, request: HttpRequest) -> str | None:

@@ -89,16 +89,21 @@ class SignInView(View):
             )
         except (WorkOSError, ImproperlyConfigured) as exc:
             return configuration_error(request, exc)
+        except flow.PendingTooLarge as exc:
+            return error_response(request, exc.code, exc.message)
         return WorkOSRedirect(url)
 
     def limit_new_sessions(self, request: HttpRequest) -> HttpResponse | None:
-        """Each start from a browser without a session stores one: count those per client.
+        """Count starts from cookie-less clients: each leaves a breadcrumb in the cache.
 
-        A browser that keeps its cookie reuses its session (at most
-        ``MAX_PENDING_SIGN_INS`` attempts in it), so only cookie-less loops are limited.
+        A start stores no session row (the attempt lives in a cookie); a browser that
+        keeps its cookies (a session, or a live pending sign-in, at most
+        ``MAX_PENDING_SIGN_INS``) is not limited, so only cookie-less loops are.
         """
         session = getattr(request, "session", None)
         if session is not None and session.session_key:
+            return None
+        if flow.has_pending(request):
             return None
         wait = ratelimit.hit(request, self.rate_limit_scope)
         if wait is None:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from django.test import Client
 
-from django_authkit.signin import start as flow
+from tests.pending import rewrite
 
 
 def _callback(emu: Any, client: Client) -> tuple[str, str]:
@@ -61,14 +61,14 @@ def test_a_corrupt_pending_entry_never_sends_a_verifier(
     emu: Any, client: Client, verifier: Any
 ) -> None:
     code, state = _callback(emu, client)
-    session = client.session
-    pending = session[flow.SESSION_KEY]
-    if verifier is None:
-        del pending[state]["v"]
-    else:
-        pending[state]["v"] = verifier
-    session[flow.SESSION_KEY] = pending
-    session.save()
+
+    def corrupt(entry: dict[str, Any]) -> None:
+        if verifier is None:
+            del entry["v"]
+        else:
+            entry["v"] = verifier
+
+    rewrite(client, corrupt)
     emu.control.clear_calls()
     response = client.get(f"/auth/callback/?code={code}&state={state}")
     assert response.status_code == 400, response.content[:300]

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from django_authkit.signin import start as flow
+from tests.pending import rewrite
 
 ORIGIN = "http://testserver"
 
@@ -134,12 +135,7 @@ def test_a_stored_next_is_checked_again_at_the_redirect(
 ) -> None:
     """Whatever sits in the pending sign-in entry is re-validated when it is used."""
     location = _start(client, "/dashboard/")
-    session = client.session
-    pending = session[flow.SESSION_KEY]
-    for entry in pending.values():
-        entry["n"] = stored
-    session[flow.SESSION_KEY] = pending
-    session.save()
+    rewrite(client, lambda entry: entry.update(n=stored))
     response = _finish(emu, client, location)
     assert response.status_code in (302, 400), response.content[:300]
     if response.status_code == 302:
