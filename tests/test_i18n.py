@@ -24,7 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.checks import run_checks
 from django.test import Client
+from django.utils import translation
+
+from django_authkit.models import AuthKitSession, Organization
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "django_authkit"
@@ -151,6 +155,121 @@ def view(name):
 @pytest.mark.parametrize("module", MESSAGE_MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_every_view_message_is_marked(module: Path) -> None:
     assert unmarked_in_module(module.read_text()) == [], module
+
+
+# -- admin labels, model labels and system checks -----------------------------------------
+
+#: Modules whose labels and messages reach the admin or ``manage.py check``.
+LABEL_MODULES = sorted(
+    [*PACKAGE.glob("admin/*.py"), PACKAGE / "checks" / "settings.py",
+     PACKAGE / "checks" / "setup.py", PACKAGE / "models.py"]
+)  # fmt: skip
+#: Keyword arguments and class attributes that name what the admin or a check shows.
+LABEL_KEYWORDS = {"verbose_name", "verbose_name_plural", "help_text", "description",
+                  "short_description", "label", "msg", "hint"}  # fmt: skip
+#: Calls whose first positional argument is shown: check messages and model fields.
+CHECK_CALLS = {"Error", "Warning", "Info", "Critical", "Debug"}
+#: Calls whose second positional argument is shown (after ``request``).
+MESSAGE_CALLS = {"message_user", "success", "error", "warning", "info"}
+
+
+def _literal(node: ast.AST | None) -> bool:
+    """Text written in the source (a string, f-string or concatenation), not a gettext call."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(re.search(r"[a-z]{2}", node.value))  # words
+    if isinstance(node, ast.JoinedStr):
+        return True
+    return isinstance(node, ast.BinOp) and (_literal(node.left) or _literal(node.right))
+
+
+def unmarked_labels(source: str) -> list[str]:
+    """Labels, check messages/hints and admin messages given as plain text, not ``_()``."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            shown = [k.value for k in node.keywords if k.arg in LABEL_KEYWORDS]
+            if name in CHECK_CALLS or name.endswith("Field") or name in ("ForeignKey",
+                                                                         "OneToOneField"):
+                shown += node.args[:1]
+            if name in MESSAGE_CALLS and isinstance(func, ast.Attribute):
+                shown += node.args[1:2]
+            found += [ast.unparse(v) for v in shown if _literal(v)]
+        elif isinstance(node, ast.Assign):
+            names = {getattr(t, "id", getattr(t, "attr", "")) for t in node.targets}
+            if names & LABEL_KEYWORDS and _literal(node.value):
+                found.append(ast.unparse(node.value))
+    return found
+
+
+@SOURCE_TREE
+def test_the_label_scanner_finds_unmarked_labels() -> None:
+    sample = '''
+from django.utils.translation import gettext_lazy as _
+class Thing(models.Model):
+    name = models.CharField("full name", max_length=9, help_text="Shown in the admin.")
+    ok = models.CharField(_("fine"), help_text=_("Fine."))
+    class Meta:
+        verbose_name = "thing"
+@admin.action(description="Do it")
+def act(modeladmin, request, queryset):
+    modeladmin.message_user(request, f"Did {len(queryset)}.", messages.SUCCESS)
+    messages.error(request, _("Translated."))
+def check():
+    return [Error("Broken.", hint="Fix " + "it.", id="x.E1"), Warning(_("Fine."), hint=_("Ok."))]
+'''
+    assert sorted(unmarked_labels(sample)) == sorted([
+        "'full name'", "'Shown in the admin.'", "'Do it'", "'thing'",
+        "f'Did {len(queryset)}.'", "'Fix ' + 'it.'", "'Broken.'",
+    ])  # fmt: skip
+
+
+#: Permission names: Django stores them in the database (as its own "Can add ..."), so the
+#: admin shows the stored text whatever the language.
+STORED = {"Can send WorkOS password reset e-mails", "Can revoke sessions (here and at WorkOS)"}
+
+
+@SOURCE_TREE
+@pytest.mark.parametrize("module", LABEL_MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_admin_label_and_check_message_is_marked(module: Path) -> None:
+    source = module.read_text()
+    assert unmarked_labels(source) == [], module
+    assert [s for s in unmarked_in_module(source) if s not in STORED] == [], module
+
+
+#: French typography's apostrophe, as the catalogue writes it.
+Q = "\u2019"
+
+
+@pytest.mark.django_db
+def test_the_admin_speaks_french(staff: Client, signed_in: Client) -> None:
+    staff.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = staff.get("/admin/authkit/authkitsession/").content.decode()
+    assert '<html lang="fr"' in page, page[:300]
+    assert f"Méthode d{Q}authentification" in page, page  # a column (the field's label)
+    assert "Révoquer les sessions sélectionnées" in page, page  # an action
+    assert "Authentication method" not in page and "Revoke selected" not in page, page
+    session = AuthKitSession.objects.get()
+    done = staff.post("/admin/authkit/authkitsession/",
+                      {"action": "revoke_sessions", "_selected_action": [session.pk]},
+                      follow=True).content.decode()  # fmt: skip
+    assert "1 session(s) révoquée(s)." in done, done
+    organization = staff.get(f"/admin/authkit/organization/{Organization.objects.get().pk}/"
+                             "change/").content.decode()  # fmt: skip
+    assert f"Délai d{Q}inactivité" in organization, organization  # a field label and its help
+    assert f"Secondes avant un délai d{Q}inactivité" in organization, organization
+
+
+def test_check_messages_follow_the_active_language(settings: Any) -> None:
+    settings.AUTHKIT = {**settings.AUTHKIT, "CLIENT_IDD": "x", "LINK_BY_EMAIL": True}
+    with translation.override("fr"):
+        found = {m.id: str(m) for m in run_checks(tags=None) if m.id.startswith("authkit.")}
+    assert f"AUTHKIT['CLIENT_IDD'] n{Q}est pas un réglage ; il est ignoré." in found["authkit.E101"]
+    assert "Vouliez-vous dire 'CLIENT_ID' ?" in found["authkit.E101"], found
+    assert "AUTHKIT['LINK_BY_EMAIL'] est activé" in found["authkit.W007"], found
+    english = {m.id: str(m) for m in run_checks() if m.id.startswith("authkit.")}
+    assert "AUTHKIT['CLIENT_IDD'] is not a setting; it is ignored." in english["authkit.E101"]
 
 
 # -- catalogues -------------------------------------------------------------------------

@@ -48,12 +48,14 @@ class AuthKitSessionAdmin(SessionAdminBase):
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[AuthKitSession]) -> None:
         rows = list(queryset.filter(ended_at__isnull=True))
         failed = [row for row in rows if not end_session(row, "admin_revoked", at_workos=True)]
-        self.message_user(request, f"Revoked {len(rows)} session(s).", messages.SUCCESS)
+        self.message_user(
+            request, _("Revoked %(count)d session(s).") % {"count": len(rows)}, messages.SUCCESS
+        )
         if failed:
             self.message_user(
                 request,
-                f"{len(failed)} could not be revoked at WorkOS (ended here; their refresh "
-                "tokens will be refused at next use).",
+                _("%(count)d could not be revoked at WorkOS (ended here; their refresh "
+                  "tokens will be refused at next use).") % {"count": len(failed)},
                 messages.WARNING,
             )
 

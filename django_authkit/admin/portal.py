@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from django_authkit.client import WorkOSError
@@ -27,13 +29,13 @@ logger = logging.getLogger("django_authkit.admin")
 
 DEFAULT_INTENT = "sso"
 INTENT_LABELS = {
-    "sso": "Single Sign-On",
-    "dsync": "Directory Sync",
-    "audit_logs": "Audit Logs",
-    "log_streams": "Log Streams",
-    "domain_verification": "Domain verification",
-    "certificate_renewal": "SAML certificate renewal",
-    "bring_your_own_key": "Bring your own key",
+    "sso": _("Single Sign-On"),
+    "dsync": _("Directory Sync"),
+    "audit_logs": _("Audit Logs"),
+    "log_streams": _("Log Streams"),
+    "domain_verification": _("Domain verification"),
+    "certificate_renewal": _("SAML certificate renewal"),
+    "bring_your_own_key": _("Bring your own key"),
 }
 
 
@@ -61,7 +63,7 @@ class AdminPortalMixin:
         """GET: choose what to set up; POST: make the link and redirect to it."""
         obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
         if obj is None:
-            raise Http404("No such organization")
+            raise Http404(gettext("No such organization"))
         if not self.has_portal_permission(request, obj):
             raise PermissionDenied
         opts = self.model._meta  # type: ignore[attr-defined]
@@ -73,7 +75,7 @@ class AdminPortalMixin:
         if request.method == "POST":
             intent = request.POST.get("intent") or DEFAULT_INTENT
             if intent not in INTENTS:
-                messages.error(request, "Choose what to set up in the Admin Portal.")
+                messages.error(request, gettext("Choose what to set up in the Admin Portal."))
             else:
                 link = self._portal_link(request, obj, intent, change_url)
                 if link:
@@ -82,7 +84,8 @@ class AdminPortalMixin:
             **self.admin_site.each_context(request),  # type: ignore[attr-defined]
             "opts": opts,
             "original": obj,
-            "title": f"Open the WorkOS Admin Portal for {obj}",
+            "title": gettext("Open the WorkOS Admin Portal for %(organization)s")
+            % {"organization": obj},
             "intents": [(i, INTENT_LABELS.get(i, i)) for i in INTENTS],
             "default_intent": DEFAULT_INTENT,
             "change_url": change_url,
@@ -111,11 +114,16 @@ class AdminPortalMixin:
             )
         except (WorkOSError, ImproperlyConfigured) as exc:
             logger.warning("Admin Portal link for %s failed: %s", obj.workos_id, exc)
-            messages.error(request, f"WorkOS could not make an Admin Portal link: {exc}")
+            messages.error(
+                request,
+                gettext("WorkOS could not make an Admin Portal link: %(error)s") % {"error": exc},
+            )
             return None
         link = answer.link
         if urlsplit(link).scheme not in ("https", "http"):
-            messages.error(request, "WorkOS answered with a link that is not a web address.")
+            messages.error(
+                request, gettext("WorkOS answered with a link that is not a web address.")
+            )
             return None
         logger.info("Admin Portal link (%s) for %s made by %s", intent, obj.workos_id,
                     request.user.pk)

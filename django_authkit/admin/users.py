@@ -22,6 +22,12 @@ WORKOS_OWNED = ("email", "first_name", "last_name")
 #: The permissions the user actions need, besides ``change`` for the sync (see models).
 REVOKE_SESSIONS = "authkit.revoke_sessions"
 SEND_PASSWORD_RESET = "authkit.send_password_reset"
+#: What ``pull_user`` reports, counted in the sync action's message.
+SYNC_RESULTS = {
+    "synced": _("%(count)d synced"),
+    "deactivated": _("%(count)d deactivated"),
+    "not_linked": _("%(count)d not linked"),
+}
 
 
 class WorkOSUserInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -29,7 +35,7 @@ class WorkOSUserInline(admin.StackedInline):  # type: ignore[type-arg]
     can_delete = False
     extra = 0
     max_num = 0
-    verbose_name_plural = "WorkOS"
+    verbose_name_plural = _("WorkOS")
     readonly_fields = ("workos_id", "email", "email_verified", "first_name", "last_name",
                        "profile_picture_url", "last_sign_in_at", "workos_updated_at")
     fields = readonly_fields
@@ -50,7 +56,7 @@ class AuthKitSessionInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
     max_num = 0
     can_delete = False
-    verbose_name_plural = "AuthKit sessions"
+    verbose_name_plural = _("AuthKit sessions")
     template = "admin/authkit/edit_inline/tabular_scroll.html"  # stays inside its box
     readonly_fields = ("session_id", "organization_id", "authentication_method", "created_at",
                        "refreshed_at", "ended_at", "end_reason")
@@ -68,12 +74,20 @@ def sync_from_workos(modeladmin: Any, request: HttpRequest, queryset: QuerySet[A
         try:
             result = pull_user(user)
         except WorkOSError as exc:
-            modeladmin.message_user(request, f"WorkOS did not answer: {type(exc).__name__}.",
-                                    messages.ERROR)
+            modeladmin.message_user(
+                request,
+                _("WorkOS did not answer: %(error)s.") % {"error": type(exc).__name__},
+                messages.ERROR,
+            )
             return
         counts[result] = counts.get(result, 0) + 1
-    summary = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(counts.items()))
-    modeladmin.message_user(request, f"Sync from WorkOS: {summary}.", messages.SUCCESS)
+    summary = ", ".join(
+        str(SYNC_RESULTS.get(what, "%(count)d " + what.replace("_", " "))) % {"count": n}
+        for what, n in sorted(counts.items())
+    )
+    modeladmin.message_user(
+        request, _("Sync from WorkOS: %(summary)s.") % {"summary": summary}, messages.SUCCESS
+    )
 
 
 @admin.action(description=_("Revoke all sessions of selected users"),
@@ -82,7 +96,9 @@ def revoke_sessions(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
     from django_authkit.sessions.revocation import revoke_user_sessions
 
     total = sum(revoke_user_sessions(user, reason="admin_revoked") for user in queryset)
-    modeladmin.message_user(request, f"Revoked {total} session(s).", messages.SUCCESS)
+    modeladmin.message_user(
+        request, _("Revoked %(count)d session(s).") % {"count": total}, messages.SUCCESS
+    )
 
 
 @admin.action(description=_("Send a WorkOS password reset e-mail"),
@@ -96,10 +112,17 @@ def send_password_reset(modeladmin: Any, request: HttpRequest, queryset: QuerySe
         try:
             get_workos().user_management.create_password_reset(email=link.email)
         except WorkOSError as exc:
-            modeladmin.message_user(request, f"{link.email}: {type(exc).__name__}.", messages.ERROR)
+            modeladmin.message_user(
+                request,
+                _("No password reset for %(email)s: WorkOS answered %(error)s.")
+                % {"email": link.email, "error": type(exc).__name__},
+                messages.ERROR,
+            )
         else:
             sent += 1
-    modeladmin.message_user(request, f"Password reset sent to {sent} user(s).", messages.SUCCESS)
+    modeladmin.message_user(
+        request, _("Password reset sent to %(count)d user(s).") % {"count": sent}, messages.SUCCESS
+    )
 
 
 def integrate_user_admin(site: admin.AdminSite = admin.site) -> bool:

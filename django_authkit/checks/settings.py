@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from django_authkit.conf import SETTINGS, Setting, authkit_settings, default_of, split_issuers
 from django_authkit.core.ratelimit import Rate
@@ -47,46 +48,55 @@ def check_setting_names_and_types(app_configs: Any = None, **kwargs: Any) -> lis
     messages: list[CheckMessage] = []
     raw = getattr(settings, "AUTHKIT", None)
     if raw is not None and not isinstance(raw, dict):
-        return [Error("settings.AUTHKIT must be a dict.", hint="AUTHKIT = {...}",
+        return [Error(_("settings.AUTHKIT must be a dict."), hint="AUTHKIT = {...}",
                       id="authkit.E100")]
     known = [s.name for s in SETTINGS]
     for key in _user():
         if key not in known:
             close = difflib.get_close_matches(str(key).upper(), known, n=1, cutoff=0.6)
-            hint = f"Did you mean {close[0]!r}?" if close else "See the settings reference."
-            messages.append(Error(f"AUTHKIT[{key!r}] is not a setting; it is ignored.",
-                                  hint=hint, id="authkit.E101"))
+            hint = (_("Did you mean %(name)s?") % {"name": repr(close[0])} if close
+                    else _("See the settings reference."))
+            messages.append(Error(_("AUTHKIT[%(key)s] is not a setting; it is ignored.")
+                                  % {"key": repr(key)}, hint=hint, id="authkit.E101"))
     for spec in SETTINGS:
         try:
             value = getattr(authkit_settings, spec.name)
         except ImproperlyConfigured as exc:  # a malformed environment variable
-            messages.append(Error(str(exc), hint=f"Fix {spec.env}.", id="authkit.E102"))
+            messages.append(Error(str(exc), hint=_("Fix %(variable)s.") % {"variable": spec.env},
+                                  id="authkit.E102"))
             continue
         problem = _type_problem(spec, value)
         if problem:
-            messages.append(Error(f"AUTHKIT[{spec.name!r}] = {value!r} {problem}.",
-                                  hint=f"Set it to {_expected(spec)}.", id="authkit.E102"))
+            messages.append(Error(problem % {"name": repr(spec.name), "value": repr(value)},
+                                  hint=_("Set it to %(expected)s.") % {"expected": _expected(spec)},
+                                  id="authkit.E102"))
     return messages
 
 
 def _type_problem(spec: Setting, value: Any) -> str | None:
+    """The whole sentence (``%(name)s``, ``%(value)s``), so each language can order it."""
     if value is None:
-        return None if spec.default is None or spec.kind in (list, dict) else "must be set"
+        if spec.default is None or spec.kind in (list, dict):
+            return None
+        return _("AUTHKIT[%(name)s] = %(value)s must be set.")
     if spec.kind is bool and not isinstance(value, bool):
-        return "is not True or False"
+        return _("AUTHKIT[%(name)s] = %(value)s is not True or False.")
     if spec.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        return "is not a whole number"
+        return _("AUTHKIT[%(name)s] = %(value)s is not a whole number.")
     if spec.kind is float and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return "is not a number"
-    if spec.kind in (list, dict) and not isinstance(value, spec.kind):
-        return f"is not a {spec.kind.__name__}"
+        return _("AUTHKIT[%(name)s] = %(value)s is not a number.")
+    if spec.kind is list and not isinstance(value, list):
+        return _("AUTHKIT[%(name)s] = %(value)s is not a list.")
+    if spec.kind is dict and not isinstance(value, dict):
+        return _("AUTHKIT[%(name)s] = %(value)s is not a dict.")
     return None
 
 
 def _expected(spec: Setting) -> str:
-    names = {bool: "True or False", int: "a whole number", float: "a number (seconds)",
-             list: "a list", dict: "a dict"}
-    return names.get(spec.kind, "a string") + (" or None" if spec.default is None else "")
+    names = {bool: _("True or False"), int: _("a whole number"), float: _("a number (seconds)"),
+             list: _("a list"), dict: _("a dict")}
+    expected = names.get(spec.kind, _("a string"))
+    return _("%(expected)s or None") % {"expected": expected} if spec.default is None else expected
 
 
 @register(Tags.compatibility, "authkit")
@@ -98,9 +108,11 @@ def check_dotted_paths_and_providers(app_configs: Any = None, **kwargs: Any) -> 
             try:
                 import_string(value)
             except ImportError as exc:
-                messages.append(Error(f"AUTHKIT[{name!r}] = {value!r} cannot be imported: {exc}",
-                                      hint="Give the dotted path of an importable object "
-                                      "(module.attribute).", id="authkit.E103"))
+                messages.append(Error(_("AUTHKIT[%(name)s] = %(value)s cannot be imported: "
+                                        "%(error)s")
+                                      % {"name": repr(name), "value": repr(value), "error": exc},
+                                      hint=_("Give the dotted path of an importable object "
+                                             "(module.attribute)."), id="authkit.E103"))
 
     entries = _safe("PROVIDERS")
     entries = entries if isinstance(entries, list) else []
@@ -108,10 +120,12 @@ def check_dotted_paths_and_providers(app_configs: Any = None, **kwargs: Any) -> 
     default = _safe("DEFAULT_PROVIDER")
     for pid in [*ids, *([default] if default else [])]:
         if not (isinstance(pid, str) and accepts(pid)):
-            messages.append(Error(f"Unknown AuthKit provider {pid!r}.",
-                                  hint=f"Use 'authkit' or a WorkOS '<Name>OAuth' provider "
-                                  f"({', '.join(sorted(PROVIDERS - {'authkit'}))}, ...) in "
-                                  "AUTHKIT['PROVIDERS'] and AUTHKIT['DEFAULT_PROVIDER'].",
+            messages.append(Error(_("Unknown AuthKit provider %(provider)s.")
+                                  % {"provider": repr(pid)},
+                                  hint=_("Use 'authkit' or a WorkOS '<Name>OAuth' provider "
+                                         "(%(providers)s, ...) in AUTHKIT['PROVIDERS'] and "
+                                         "AUTHKIT['DEFAULT_PROVIDER'].")
+                                  % {"providers": ", ".join(sorted(PROVIDERS - {"authkit"}))},
                                   id="authkit.E104"))
     return messages
 
@@ -125,18 +139,23 @@ def check_rate_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
         if not isinstance(limits, dict):
             continue  # None turns limiting off; other types are E102
         for scope, value in limits.items():
-            fix = f"Use '<count>/<s|m|h|d>' (e.g. '30/m') or None for AUTHKIT[{name!r}]"
             if scope not in scopes:
-                messages.append(Error(f"AUTHKIT[{name!r}] names unknown limit {scope!r}; "
-                                      "it limits nothing.",
-                                      hint=f"Known limits: {', '.join(scopes)}.",
+                messages.append(Error(_("AUTHKIT[%(name)s] names unknown limit %(scope)s; "
+                                        "it limits nothing.")
+                                      % {"name": repr(name), "scope": repr(scope)},
+                                      hint=_("Known limits: %(limits)s.")
+                                      % {"limits": ", ".join(scopes)},
                                       id="authkit.E105"))
             elif value is not None:
                 try:
                     Rate.parse(str(value))
                 except ValueError:
-                    messages.append(Error(f"AUTHKIT[{name!r}][{scope!r}] = {value!r} is not a "
-                                          "rate; that limit is off.", hint=fix + ".",
+                    messages.append(Error(_("AUTHKIT[%(name)s][%(scope)s] = %(value)s is not a "
+                                            "rate; that limit is off.")
+                                          % {"name": repr(name), "scope": repr(scope),
+                                             "value": repr(value)},
+                                          hint=_("Use '<count>/<s|m|h|d>' (e.g. '30/m') or None "
+                                                 "for AUTHKIT[%(name)s].") % {"name": repr(name)},
                                           id="authkit.E105"))
     return messages
 
@@ -150,33 +169,38 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or (
             parts.path not in ("", "/") or parts.fragment
         ):
-            messages.append(Error(f"AUTHKIT['BASE_URL'] = {base!r} is not an origin.",
-                                  hint="Use scheme and host only, e.g. 'https://example.com'.",
+            messages.append(Error(_("AUTHKIT['BASE_URL'] = %(value)s is not an origin.")
+                                  % {"value": repr(base)},
+                                  hint=_("Use scheme and host only, e.g. 'https://example.com'."),
                                   id="authkit.E106"))
     uri = _safe("REDIRECT_URI")
     if not uri:
         return messages
     parts = urlsplit(str(uri))
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        messages.append(Error(f"AUTHKIT['REDIRECT_URI'] = {uri!r} is not an absolute URL.",
-                              hint="Use the full callback URL registered at WorkOS, e.g. "
-                              "'https://example.com/auth/callback/'.", id="authkit.E107"))
+        messages.append(Error(_("AUTHKIT['REDIRECT_URI'] = %(value)s is not an absolute URL.")
+                              % {"value": repr(uri)},
+                              hint=_("Use the full callback URL registered at WorkOS, e.g. "
+                                     "'https://example.com/auth/callback/'."), id="authkit.E107"))
         return messages
     try:
         route = reverse("authkit:callback")
     except NoReverseMatch:
         route = None
     if route and not parts.path.endswith(route):
-        messages.append(Error(f"AUTHKIT['REDIRECT_URI'] = {uri!r} is not the callback route "
-                              f"({route}); WorkOS would send sign-ins elsewhere.",
-                              hint=f"Set its path to {route} (and register that URL at WorkOS).",
+        messages.append(Error(_("AUTHKIT['REDIRECT_URI'] = %(value)s is not the callback route "
+                                "(%(route)s); WorkOS would send sign-ins elsewhere.")
+                              % {"value": repr(uri), "route": route},
+                              hint=_("Set its path to %(route)s (and register that URL at "
+                                     "WorkOS).") % {"route": route},
                               id="authkit.E107"))
     host = (parts.hostname or "").lower()
     loopback = host in LOOPBACK or host.endswith(".localhost")
     if parts.scheme == "http" and not settings.DEBUG and not loopback:
-        messages.append(Warning(f"AUTHKIT['REDIRECT_URI'] = {uri!r} is plain http while DEBUG is "
-                                "off: authorization codes would cross the network unencrypted.",
-                                hint="Use an https:// redirect URI in production.",
+        messages.append(Warning(_("AUTHKIT['REDIRECT_URI'] = %(value)s is plain http while "
+                                  "DEBUG is off: authorization codes would cross the network "
+                                  "unencrypted.") % {"value": repr(uri)},
+                                hint=_("Use an https:// redirect URI in production."),
                                 id="authkit.W108"))
     return messages
 
@@ -185,9 +209,9 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 def check_session_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if SESSION_MIDDLEWARE in list(getattr(settings, "MIDDLEWARE", []) or []):
         return []
-    return [Error(f"{SESSION_MIDDLEWARE} is not in MIDDLEWARE; AuthKit keeps its sign-in state "
-                  "and tokens in the session.",
-                  hint="Add it before AuthenticationMiddleware.", id="authkit.E109")]
+    return [Error(_("%(middleware)s is not in MIDDLEWARE; AuthKit keeps its sign-in state "
+                    "and tokens in the session.") % {"middleware": SESSION_MIDDLEWARE},
+                  hint=_("Add it before AuthenticationMiddleware."), id="authkit.E109")]
 
 
 def _per_process_cache() -> str | None:
@@ -196,11 +220,11 @@ def _per_process_cache() -> str | None:
 
 
 def _cache_warning(backend: str) -> Warning:
-    return Warning(f"The default cache ({backend}) lives in one process: with several worker "
-                   "processes, single-flight refresh, signing keys, revocation marks and rate "
-                   "limits are not shared.",
-                   hint="Use a shared cache (Redis, Memcached or the database cache) for "
-                   "CACHES['default'].", id="authkit.W110")
+    return Warning(_("The default cache (%(backend)s) lives in one process: with several "
+                     "worker processes, single-flight refresh, signing keys, revocation marks "
+                     "and rate limits are not shared.") % {"backend": backend},
+                   hint=_("Use a shared cache (Redis, Memcached or the database cache) for "
+                          "CACHES['default']."), id="authkit.W110")
 
 
 @register(Tags.caches, "authkit")
@@ -232,9 +256,10 @@ def _issuer_problems() -> list[CheckMessage]:
     if not isinstance(value, str) and not (
         isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
     ):
-        return [Error(f"AUTHKIT['ISSUER'] = {value!r} is not a string or a list of strings.",
-                      hint="Set it to the issuer your WorkOS environment mints, or a list "
-                      "of them (a comma-separated string works too).", id="authkit.E102")]
+        return [Error(_("AUTHKIT['ISSUER'] = %(value)s is not a string or a list of strings.")
+                      % {"value": repr(value)},
+                      hint=_("Set it to the issuer your WorkOS environment mints, or a list "
+                             "of them (a comma-separated string works too)."), id="authkit.E102")]
     try:
         api = urlsplit(authkit_settings.api_base_url)
     except ValueError:
@@ -243,12 +268,12 @@ def _issuer_problems() -> list[CheckMessage]:
     if not wrong:
         return []
     return [Warning(
-        f"AUTHKIT['ISSUER'] names {', '.join(map(repr, wrong))} but the WorkOS API is "
-        f"{authkit_settings.api_base_url!r}: tokens from that API never carry such an issuer, "
-        "so every sign-in would fail with wrong_issuer.",
-        hint="Use the same host in both (localhost and 127.0.0.1 are different names), or "
-        "leave ISSUER unset to accept the issuers WorkOS mints for this API and client. Only "
-        "a custom authentication domain needs an issuer on another host.",
+        _("AUTHKIT['ISSUER'] names %(issuers)s but the WorkOS API is %(api)s: tokens from that "
+          "API never carry such an issuer, so every sign-in would fail with wrong_issuer.")
+        % {"issuers": ", ".join(map(repr, wrong)), "api": repr(authkit_settings.api_base_url)},
+        hint=_("Use the same host in both (localhost and 127.0.0.1 are different names), or "
+               "leave ISSUER unset to accept the issuers WorkOS mints for this API and client. "
+               "Only a custom authentication domain needs an issuer on another host."),
         id="authkit.W112")]
 
 
@@ -288,11 +313,12 @@ def _redirect_host_problems() -> list[CheckMessage]:
         allowed = [".localhost", "127.0.0.1", "[::1]"]  # what Django allows then
     if validate_host(f"[{host}]" if ":" in host else host, allowed):
         return []
-    return [Warning(f"The host of AUTHKIT['REDIRECT_URI'] ({host}) is not in ALLOWED_HOSTS: "
-                    "Django refuses the callback WorkOS sends the browser to (400), so every "
-                    "sign-in would fail.",
-                    hint=f"Add {host!r} to ALLOWED_HOSTS, or use the site's own host in "
-                    "REDIRECT_URI (and register it in the WorkOS dashboard).",
+    return [Warning(_("The host of AUTHKIT['REDIRECT_URI'] (%(host)s) is not in ALLOWED_HOSTS: "
+                      "Django refuses the callback WorkOS sends the browser to (400), so every "
+                      "sign-in would fail.") % {"host": host},
+                    hint=_("Add %(host)s to ALLOWED_HOSTS, or use the site's own host in "
+                           "REDIRECT_URI (and register it in the WorkOS dashboard).")
+                    % {"host": repr(host)},
                     id="authkit.W113")]
 
 
@@ -332,27 +358,31 @@ def check_client_ip_behind_a_proxy(app_configs: Any = None, **kwargs: Any) -> li
     count = _safe("TRUSTED_PROXY_COUNT")
     header = _safe("CLIENT_IP_HEADER")
     if isinstance(count, int) and not isinstance(count, bool) and count < 0:
-        messages.append(Error(f"AUTHKIT['TRUSTED_PROXY_COUNT'] = {count!r} is negative.",
-                              hint="Set it to the number of proxies in front of the site "
-                              "that append to CLIENT_IP_HEADER, or 0 for none.",
+        messages.append(Error(_("AUTHKIT['TRUSTED_PROXY_COUNT'] = %(value)s is negative.")
+                              % {"value": repr(count)},
+                              hint=_("Set it to the number of proxies in front of the site "
+                                     "that append to CLIENT_IP_HEADER, or 0 for none."),
                               id="authkit.E121"))
     if header is not None and not (isinstance(header, str) and HEADER_NAME.match(header.strip())):
-        messages.append(Error(f"AUTHKIT['CLIENT_IP_HEADER'] = {header!r} is not an HTTP header "
-                              "name.",
-                              hint="Name the header your proxy writes the client address into, "
-                              "e.g. 'X-Forwarded-For' or 'X-Real-IP'.", id="authkit.E121"))
+        messages.append(Error(_("AUTHKIT['CLIENT_IP_HEADER'] = %(value)s is not an HTTP header "
+                                "name.") % {"value": repr(header)},
+                              hint=_("Name the header your proxy writes the client address "
+                                     "into, e.g. 'X-Forwarded-For' or 'X-Real-IP'."),
+                              id="authkit.E121"))
     proxied = _behind_a_proxy()
     if proxied and not count and not _safe("RATE_LIMIT_CLIENT"):
-        says = "says" if len(proxied) == 1 else "say"
-        messages.append(Warning(f"{' and '.join(proxied)} {says} the site runs behind a proxy, but "
-                                "AUTHKIT['TRUSTED_PROXY_COUNT'] is 0, so the client IP is the "
-                                "proxy's: rate limits count every visitor as one client (one "
-                                "abuser locks everyone out), and WorkOS sessions, Radar and "
-                                "audit logs see the proxy's address.",
-                                hint="Set AUTHKIT['TRUSTED_PROXY_COUNT'] to the number of proxies "
-                                "that append to X-Forwarded-For (and CLIENT_IP_HEADER if they "
-                                "use another header); or name your own client function in "
-                                "RATE_LIMIT_CLIENT.", id="authkit.W120"))
+        says = (_("%(setting)s says the site runs behind a proxy")
+                if len(proxied) == 1 else _("%(setting)s say the site runs behind a proxy"))
+        messages.append(Warning(_("%(says)s, but AUTHKIT['TRUSTED_PROXY_COUNT'] is 0, so the "
+                                  "client IP is the proxy's: rate limits count every visitor as "
+                                  "one client (one abuser locks everyone out), and WorkOS "
+                                  "sessions, Radar and audit logs see the proxy's address.")
+                                % {"says": says % {"setting": " and ".join(proxied)}},
+                                hint=_("Set AUTHKIT['TRUSTED_PROXY_COUNT'] to the number of "
+                                       "proxies that append to X-Forwarded-For (and "
+                                       "CLIENT_IP_HEADER if they use another header); or name "
+                                       "your own client function in RATE_LIMIT_CLIENT."),
+                                id="authkit.W120"))
     return messages
 
 
@@ -368,16 +398,16 @@ def check_role_mapping_names_organizations(
     organizations = _safe("STAFF_ORGANIZATIONS")
     if not mapped or (isinstance(organizations, list) and organizations):
         return []
-    return [Error(f"AUTHKIT[{mapped[0]!r}] maps WorkOS roles to Django power but "
-                  "AUTHKIT['STAFF_ORGANIZATIONS'] names no organization: on a site that serves "
-                  "several organizations, the admin of any customer organization would become "
-                  "staff or superuser of the whole site (every user in the admin, every "
-                  "organization's Admin Portal). Until an organization is named, those roles "
-                  "grant nothing.",
-                  hint="Set AUTHKIT['STAFF_ORGANIZATIONS'] to the WorkOS organization id(s) "
-                  "of the site operator, e.g. ['org_01H...'] (roles in other organizations "
-                  "are ignored), or remove "
-                  f"{', '.join(mapped)}.", id="authkit.E130")]
+    return [Error(_("AUTHKIT[%(setting)s] maps WorkOS roles to Django power but "
+                    "AUTHKIT['STAFF_ORGANIZATIONS'] names no organization: on a site that serves "
+                    "several organizations, the admin of any customer organization would become "
+                    "staff or superuser of the whole site (every user in the admin, every "
+                    "organization's Admin Portal). Until an organization is named, those roles "
+                    "grant nothing.") % {"setting": repr(mapped[0])},
+                  hint=_("Set AUTHKIT['STAFF_ORGANIZATIONS'] to the WorkOS organization id(s) "
+                         "of the site operator, e.g. ['org_01H...'] (roles in other "
+                         "organizations are ignored), or remove %(settings)s.")
+                  % {"settings": ", ".join(mapped)}, id="authkit.E130")]
 
 
 @register(Tags.security, "authkit")
@@ -389,6 +419,7 @@ def check_widget_scopes(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     bad = [s for s in scopes if not (isinstance(s, str) and s.startswith("widgets:"))]
     if not bad:
         return []
-    return [Error(f"AUTHKIT['WIDGET_SCOPES'] has {bad!r}, which are not widget scopes.",
-                  hint="List WorkOS widget scopes, e.g. 'widgets:users-table:manage'.",
+    return [Error(_("AUTHKIT['WIDGET_SCOPES'] has %(scopes)s, which are not widget scopes.")
+                  % {"scopes": repr(bad)},
+                  hint=_("List WorkOS widget scopes, e.g. 'widgets:users-table:manage'."),
                   id="authkit.E260")]

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from django_authkit.backends import AuthKitBackend
 from django_authkit.conf import authkit_settings
@@ -25,16 +26,16 @@ def check_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     if not authkit_settings.CLIENT_ID:
         messages.append(
             Error(
-                "The WorkOS client id is not set.",
-                hint="Set AUTHKIT['CLIENT_ID'] or the WORKOS_CLIENT_ID environment variable.",
+                _("The WorkOS client id is not set."),
+                hint=_("Set AUTHKIT['CLIENT_ID'] or the WORKOS_CLIENT_ID environment variable."),
                 id="authkit.E001",
             )
         )
     if not authkit_settings.API_KEY:
         messages.append(
             Error(
-                "The WorkOS API key is not set.",
-                hint="Set AUTHKIT['API_KEY'] or the WORKOS_API_KEY environment variable.",
+                _("The WorkOS API key is not set."),
+                hint=_("Set AUTHKIT['API_KEY'] or the WORKOS_API_KEY environment variable."),
                 id="authkit.E002",
             )
         )
@@ -43,30 +44,34 @@ def check_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
         if is_placeholder(value):
             messages.append(
                 Error(
-                    f"AUTHKIT[{name!r}] = {value!r} is a placeholder from the documentation; "
-                    "WorkOS refuses it, so every sign-in would fail.",
-                    hint="Copy the client id (client_01…) and secret API key (sk_test_… or "
-                    "sk_live_…) of your environment from the WorkOS dashboard (API Keys), or "
-                    "point the site at the emulator (see the quickstart's offline settings).",
+                    _("AUTHKIT[%(name)s] = %(value)s is a placeholder from the documentation; "
+                      "WorkOS refuses it, so every sign-in would fail.")
+                    % {"name": repr(name), "value": repr(value)},
+                    hint=_("Copy the client id (client_01…) and secret API key (sk_test_… or "
+                           "sk_live_…) of your environment from the WorkOS dashboard (API Keys), "
+                           "or point the site at the emulator (see the quickstart's offline "
+                           "settings)."),
                     id="authkit.E008",
                 )
             )
     if not authkit_settings.REDIRECT_URI and not authkit_settings.BASE_URL:
         messages.append(
             Warning(
-                "No WorkOS redirect URI is set; it will be built from each request's Host header.",
-                hint="Set AUTHKIT['REDIRECT_URI'] (or WORKOS_REDIRECT_URI) to the callback URL "
-                "registered in the WorkOS dashboard, or AUTHKIT['BASE_URL'].",
+                _("No WorkOS redirect URI is set; it will be built from each request's Host "
+                  "header."),
+                hint=_("Set AUTHKIT['REDIRECT_URI'] (or WORKOS_REDIRECT_URI) to the callback URL "
+                       "registered in the WorkOS dashboard, or AUTHKIT['BASE_URL']."),
                 id="authkit.W003",
             )
         )
     if authkit_settings.LINK_BY_EMAIL:
         messages.append(
             Warning(
-                "AUTHKIT['LINK_BY_EMAIL'] is on: a first WorkOS sign-in with a verified e-mail "
-                "takes over the existing Django account with that e-mail.",
-                hint="Only enable this if every sign-in method in your WorkOS environment verifies "
-                "e-mail ownership. Silence with SILENCED_SYSTEM_CHECKS = ['authkit.W007'].",
+                _("AUTHKIT['LINK_BY_EMAIL'] is on: a first WorkOS sign-in with a verified "
+                  "e-mail takes over the existing Django account with that e-mail."),
+                hint=_("Only enable this if every sign-in method in your WorkOS environment "
+                       "verifies e-mail ownership. Silence with SILENCED_SYSTEM_CHECKS = "
+                       "['authkit.W007']."),
                 id="authkit.W007",
             )
         )
@@ -93,8 +98,8 @@ def check_middleware_and_backend(app_configs: Any = None, **kwargs: Any) -> list
     if MIDDLEWARE not in middleware:
         messages.append(
             Error(
-                f"{MIDDLEWARE} is not in MIDDLEWARE.",
-                hint=f"Add it right after {AUTH_MIDDLEWARE}.",
+                _("%(middleware)s is not in MIDDLEWARE.") % {"middleware": MIDDLEWARE},
+                hint=_("Add it right after %(middleware)s.") % {"middleware": AUTH_MIDDLEWARE},
                 id="authkit.E004",
             )
         )
@@ -103,8 +108,9 @@ def check_middleware_and_backend(app_configs: Any = None, **kwargs: Any) -> list
     ):
         messages.append(
             Error(
-                f"{MIDDLEWARE} must come after {AUTH_MIDDLEWARE}.",
-                hint="It needs request.session and request.user; move it below.",
+                _("%(middleware)s must come after %(auth)s.")
+                % {"middleware": MIDDLEWARE, "auth": AUTH_MIDDLEWARE},
+                hint=_("It needs request.session and request.user; move it below."),
                 id="authkit.E005",
             )
         )
@@ -112,8 +118,9 @@ def check_middleware_and_backend(app_configs: Any = None, **kwargs: Any) -> list
                list(getattr(settings, "AUTHENTICATION_BACKENDS", []) or [])):
         messages.append(
             Error(
-                f"{BACKEND} (or a subclass) is not in AUTHENTICATION_BACKENDS.",
-                hint="Add it so users signed in through WorkOS stay signed in.",
+                _("%(backend)s (or a subclass) is not in AUTHENTICATION_BACKENDS.")
+                % {"backend": BACKEND},
+                hint=_("Add it so users signed in through WorkOS stay signed in."),
                 id="authkit.E006",
             )
         )
@@ -147,23 +154,23 @@ def check_production_api(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
         messages.append(
             Error(
-                f"The WorkOS API base {base!r} is plain http on a non-loopback host: the API "
-                "key, codes and tokens would cross the network unencrypted, to a server that "
-                "may not be WorkOS (the emulator signs in anyone).",
-                hint="In production use https://api.workos.com (the default) or your https "
-                "custom domain: unset AUTHKIT['API_BASE_URL'] / WORKOS_BASE_URL, or set "
-                "API_HTTPS = True.",
+                _("The WorkOS API base %(base)s is plain http on a non-loopback host: the API "
+                  "key, codes and tokens would cross the network unencrypted, to a server that "
+                  "may not be WorkOS (the emulator signs in anyone).") % {"base": repr(base)},
+                hint=_("In production use https://api.workos.com (the default) or your https "
+                       "custom domain: unset AUTHKIT['API_BASE_URL'] / WORKOS_BASE_URL, or set "
+                       "API_HTTPS = True."),
                 id="authkit.E011",
             )
         )
     if authkit_settings.API_KEY == EMULATOR_API_KEY:
         messages.append(
             Error(
-                f"AUTHKIT['API_KEY'] is the WorkOS emulator's key ({EMULATOR_API_KEY!r}) while "
-                "DEBUG is off: this site is set up to trust the offline emulator, which lets "
-                "anyone sign in as any user.",
-                hint="Set the secret API key (sk_live_…) of your WorkOS environment, e.g. "
-                "through WORKOS_API_KEY, and point the site at WorkOS.",
+                _("AUTHKIT['API_KEY'] is the WorkOS emulator's key (%(key)s) while DEBUG is "
+                  "off: this site is set up to trust the offline emulator, which lets anyone "
+                  "sign in as any user.") % {"key": repr(EMULATOR_API_KEY)},
+                hint=_("Set the secret API key (sk_live_…) of your WorkOS environment, e.g. "
+                       "through WORKOS_API_KEY, and point the site at WorkOS."),
                 id="authkit.E012",
             )
         )

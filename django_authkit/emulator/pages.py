@@ -1,4 +1,10 @@
-"""The hosted sign-in page, the organization chooser and error pages (plain HTML)."""
+"""The hosted sign-in page, the organization chooser and error pages (plain HTML).
+
+Every page has a way back (issue 27): a page serving an authorization request links to
+the site that made it, the origin of the request's ``redirect_uri`` (already checked
+against the allowed redirect URIs, so the link can only lead to a registered site and
+never to a URL a query parameter names); any other page links to the emulator's index.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from html import escape
 from importlib.resources import files
 from string import Template
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from django_authkit.emulator.state import Store
@@ -19,8 +26,48 @@ def _template(name: str) -> Template:
     return Template(files("django_authkit.emulator").joinpath("templates", name).read_text("utf-8"))
 
 
-def _page(title: str, content: str) -> str:
-    return _template("base.html").substitute(title=escape(title), content=content)
+def site_origin(redirect_uri: str | None) -> str | None:
+    """``scheme://host[:port]/`` of a checked ``redirect_uri``: the site the visitor came from.
+
+    Only the origin is kept (no path, query or user-info), so a redirect URI such as
+    ``http://evil.example@localhost:8000/cb`` still leads to ``http://localhost:8000/``.
+    """
+    if not redirect_uri:
+        return None
+    try:
+        parts = urlsplit(redirect_uri)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/"
+
+
+def _way_back(site: str | None, here: bool = False) -> str:
+    """The link back to ``site`` (an origin from :func:`site_origin`), else to the index."""
+    if site:
+        shown = escape(urlsplit(site).netloc)
+        return (
+            f'<a href="{escape(site)}" data-testid="back-to-site">Back to the site</a> '
+            f'<span class="meta">({shown})</span>'
+        )
+    current = ' aria-current="page"' if here else ""
+    return f'<a href="/" data-testid="emulator-index"{current}>Emulator index</a>'
+
+
+def _page(title: str, content: str, *, site: str | None = None, here: bool = False) -> str:
+    """A whole page: ``site`` is the origin to link back to (None: the emulator's index;
+    ``here`` when the page is that index)."""
+    return _template("base.html").substitute(
+        title=escape(title), content=content, back=_way_back(site, here)
+    )
+
+
+def pending_site(pending: dict[str, Any] | None) -> str | None:
+    """The site an authorization request came from (its checked ``redirect_uri``'s origin)."""
+    return site_origin(pending.get("redirect_uri")) if pending else None
 
 
 def _alert(message: str | None) -> str:
@@ -160,7 +207,7 @@ def sign_in_page(
         first_section=create if sign_up else users,
         second_section=users if sign_up else create,
     )
-    return _page("Sign up" if sign_up else "Sign in", content)
+    return _page("Sign up" if sign_up else "Sign in", content, site=pending_site(pending))
 
 
 def choose_org_page(
@@ -179,4 +226,6 @@ def choose_org_page(
         request_id=escape(request_id),
         organizations=items,
     )
-    return _page("Choose an organization", content)
+    return _page(
+        "Choose an organization", content, site=pending_site(store.pending.get(request_id))
+    )

@@ -12,7 +12,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django_authkit.emulator.ids import token
-from django_authkit.emulator.pages import _page
+from django_authkit.emulator.pages import _page, site_origin
 from django_authkit.emulator.routing import (
     Request,
     Response,
@@ -122,4 +122,6 @@ def launch(emu: Emulator, req: Request) -> Response:
         "connections and directories.</p>"
         f"{back}"
     )
-    return html_response(_page("Admin Portal", content))
+    # The site set these URLs over the API (with its key): its origin is the way back.
+    site = site_origin(link["return_url"]) or site_origin(link["success_url"])
+    return html_response(_page("Admin Portal", content, site=site))

@@ -117,7 +117,7 @@ def root(emu: Emulator, req: Request) -> Response:
         '<a href="/_emulator/state">state (JSON)</a> · '
         '<a href="/_emulator/calls">call log (JSON)</a></p>'
     )
-    return html_response(_page("WorkOS emulator", content))
+    return html_response(_page("WorkOS emulator", content, here=True))
 
 
 @r.route("GET", "/_emulator", public=True)
