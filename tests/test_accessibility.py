@@ -4,7 +4,7 @@ axe-core (``npm install`` in ``tests/a11y``; skipped when it is not installed) i
 injected into each page of the example site and the emulator in Debian's chromium;
 no violation may be ``serious`` or ``critical``. A failing page prints every
 violation it saw (rule, impact, the elements). The pages: the provider list, the
-native sign-in, sign-up, code, password-reset pages, the organization choosers
+native sign-in, sign-up, e-mail verification, code, password-reset pages, the organization choosers
 (the emulator's and the site's own), the error page, the 403 page and the site's
 organization switcher; each at 1280 and 375 px.
 """
@@ -94,6 +94,14 @@ def _walk(browser: Any, demo: dict[str, str], width: int, audit: Audit) -> None:
     audit.check(page, "native-sign-in-error")
     page.goto(site + "/auth/account/sign-up/")
     audit.check(page, "native-sign-up")
+    page.get_by_label("E-mail address").fill(f"new-{width}@acme.test")
+    page.get_by_label("Password").fill("a-long-new-passphrase")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Verify your e-mail address")).to_be_visible()
+    audit.check(page, "native-verify-email")
+    page.get_by_role("button", name="Send a new code").click()
+    expect(page.get_by_text("We sent a new code")).to_be_visible()
+    audit.check(page, "native-verify-email-resent")
     page.goto(site + "/auth/account/magic/")
     audit.check(page, "native-magic")
     page.get_by_label(re.compile("e-?mail", re.I)).fill("grace@globex.test")

@@ -53,6 +53,8 @@ NOT_SHOWN = {
     "WorkOS did not start a password reset (%s).",
     "WorkOS refused to send a magic code (%s).",
     "WorkOS refused to send a sign-up code (%s).",
+    "WorkOS refused to send a verification code (%s).",
+    "WorkOS refused to send the code again (%s).",
 }
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext",
                  "pgettext_lazy", "format_lazy"}  # fmt: skip

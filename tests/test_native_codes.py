@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from django_authkit.native import pending
@@ -85,7 +86,22 @@ def test_magic_code_with_workos_down(native: Any, client: Client) -> None:
 # -- sign-up ----------------------------------------------------------------------------
 
 
-def test_sign_up_creates_the_account_and_signs_in(native: Any, client: Client) -> None:
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+def _local_email(workos_email: str) -> str | None:
+    user = get_user_model().objects.filter(workos__email=workos_email).first()
+    return None if user is None else str(user.email)
+
+
+@pytest.mark.parametrize("required", [False, True], ids=["site-requires", "workos-requires"])
+def test_sign_up_verifies_the_address_before_the_first_sign_in(
+    native: Any, client: Client, required: bool
+) -> None:
+    """Issue 27: the e-mailed verification code comes before any session, and the
+    Django user's e-mail is the verified address (it was left blank before)."""
+    native.control.configure(email_verification_required=required)
     page = client.get(url("native-sign-up")).content.decode()
     assert 'autocomplete="new-password"' in page and 'autocomplete="given-name"' in page
     response = client.post(
@@ -98,27 +114,80 @@ def test_sign_up_creates_the_account_and_signs_in(native: Any, client: Client) -
             "next": "/private/",
         },
     )
-    # The mailbox is proven with an e-mailed code (the same answer as for a taken address).
-    assert response.status_code == 302 and response["Location"] == url("magic-auth-verify")
-    code = native.control.last_code("new@acme.test", "magic_auth")
-    done = client.post(url("magic-auth-verify"), {"code": code})
+    assert response.status_code == 302 and response["Location"] == url("verify-email")
+    assert signed_in_email(client) is None  # no session before the address is proven
+    step = client.get(url("verify-email"))
+    html = step.content.decode()
+    assert step.status_code == 200 and "new@acme.test" in html
+    assert 'autocomplete="one-time-code"' in html and 'name="resend"' in html
+    code = native.control.last_code("new@acme.test", "email_verification")
+    assert code not in html
+    wrong = client.post(url("verify-email"), {"code": _wrong(code)})
+    assert wrong.status_code == 400 and "That code is not right" in wrong.content.decode()
+    assert signed_in_email(client) is None
+    done = client.post(url("verify-email"), {"code": code})
     assert done.status_code == 302 and done["Location"] == "/private/"
-    assert signed_in_email(client) is not None
+    assert signed_in_email(client) == "new@acme.test"
+    assert _local_email("new@acme.test") == "new@acme.test"
     users = [u for u in native.control.state()["users"] if u["email"] == "new@acme.test"]
-    assert users and users[0]["first_name"] == "Nia"
+    assert users and users[0]["first_name"] == "Nia" and users[0]["email_verified"]
+    assert open_step(client) is None
 
 
-def test_sign_up_with_email_verification(native: Any, client: Client) -> None:
+def test_sign_in_of_an_unverified_user_verifies_first(native: Any, client: Client) -> None:
+    """WorkOS signs an unverified user in (verification not required): the site asks
+    for WorkOS's verification code first, then takes up that session."""
+    seed_user(native, verified=False)
+    response = sign_in_post(client, "ada@acme.test", next="/private/")
+    assert response.status_code == 302 and response["Location"] == url("verify-email")
+    assert signed_in_email(client) is None
+    code = native.control.last_code("ada@acme.test", "email_verification")
+    done = client.post(url("verify-email"), {"code": code})
+    assert done.status_code == 302 and done["Location"] == "/private/"
+    assert signed_in_email(client) == "ada@acme.test"
+    assert _local_email("ada@acme.test") == "ada@acme.test"
+
+
+def test_a_new_code_can_be_sent_and_is_limited(
+    native: Any, client: Client, settings: Any
+) -> None:
+    settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_RATE_LIMITS": {"send": "1/15m"}}
     native.control.configure(email_verification_required=True)
-    response = client.post(url("native-sign-up"), {"email": "v@acme.test", "password": PASSWORD})
-    assert response["Location"] == url("magic-auth-verify")
-    code = native.control.last_code("v@acme.test", "magic_auth")
-    done = client.post(url("magic-auth-verify"), {"code": code})
-    if done["Location"] == url("verify-email"):  # WorkOS may still ask to verify
-        code = native.control.last_code("v@acme.test", "email_verification")
-        done = client.post(url("verify-email"), {"code": code})
-    assert done.status_code == 302
-    assert signed_in_email(client) == "v@acme.test"
+    client.post(url("native-sign-up"), {"email": "v@acme.test", "password": PASSWORD})
+    again = client.post(url("verify-email"), {"resend": "1"})
+    assert again.status_code == 200 and "We sent a new code" in again.content.decode()
+    assert len(native.control.outbox("v@acme.test", "email_verification")) == 2
+    second = native.control.last_code("v@acme.test", "email_verification")
+    limited = client.post(url("verify-email"), {"resend": "1"})
+    assert limited.status_code == 429 and limited["Retry-After"]
+    assert len(native.control.outbox("v@acme.test", "email_verification")) == 2
+    done = client.post(url("verify-email"), {"code": second})
+    assert done.status_code == 302 and signed_in_email(client) == "v@acme.test"
+
+
+def test_an_expired_pending_token_starts_again(
+    native: Any, client: Client, settings: Any
+) -> None:
+    settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_PENDING_TTL": 3600}
+    native.control.configure(email_verification_required=True)
+    client.post(url("native-sign-up"), {"email": "v@acme.test", "password": PASSWORD})
+    code = native.control.last_code("v@acme.test", "email_verification")
+    native.control.set_clock(advance=700)  # WorkOS's pending token (10 minutes) is gone
+    response = client.post(url("verify-email"), {"code": code})
+    assert response.status_code == 302 and "restart=expired" in response["Location"]
+    assert open_step(client) is None and signed_in_email(client) is None
+    assert "expired" in client.get(response["Location"]).content.decode()
+
+
+def test_too_many_wrong_verification_codes(native: Any, client: Client, settings: Any) -> None:
+    settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_MAX_CODE_ATTEMPTS": 2}
+    client.post(url("native-sign-up"), {"email": "v@acme.test", "password": PASSWORD})
+    code = native.control.last_code("v@acme.test", "email_verification")
+    assert client.post(url("verify-email"), {"code": _wrong(code)}).status_code == 400
+    last = client.post(url("verify-email"), {"code": _wrong(code)})
+    assert last.status_code == 302 and "restart=too_many" in last["Location"]
+    assert client.post(url("verify-email"), {"code": code}).status_code == 302
+    assert signed_in_email(client) is None
 
 
 @pytest.mark.parametrize(
@@ -142,9 +211,11 @@ def test_sign_up_with_a_taken_address(native: Any, client: Client) -> None:
         url("native-sign-up"), {"email": "ada@acme.test", "password": "another-password"}
     )
     # The same answer as a new address (no enumeration); the owner gets a sign-in code.
-    assert response.status_code == 302 and response["Location"] == url("magic-auth-verify")
-    assert native.control.outbox("ada@acme.test", "magic_auth")
+    assert response.status_code == 302 and response["Location"] == url("verify-email")
     assert signed_in_email(client) is None
+    code = native.control.last_code("ada@acme.test", "magic_auth")
+    assert client.post(url("verify-email"), {"code": code}).status_code == 302
+    assert signed_in_email(client) == "ada@acme.test"
 
 
 # -- password reset -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 import time
 import uuid
@@ -122,6 +123,32 @@ def redact_path(path: str) -> str:
         if parts[i - 1] in _SECRET_SEGMENT_AFTER:
             parts[i] = "***"
     return "/".join(parts)
+
+
+_SECRET_NAMES = "|".join(re.escape(s) for s in sorted(_SECRET_SEGMENT_AFTER))
+_SECRET_IN_LINE = re.compile(r"(/(?:" + _SECRET_NAMES + r")/)[^/\s?#\"]+")
+
+
+class RedactSecretPaths(logging.Filter):
+    """Hide credential path segments in urllib3's own request lines.
+
+    ``urllib3.connectionpool`` logs every request's full path at DEBUG
+    (``"GET /user_management/invitations/by_token/<token> HTTP/1.1" 200``); a site
+    that turns DEBUG on for everything would otherwise log invitation tokens.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, str) and _SECRET_IN_LINE.search(a) for a in record.args
+        ):
+            record.args = tuple(
+                _SECRET_IN_LINE.sub(r"\1***", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(RedactSecretPaths())
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -125,13 +125,15 @@ def sign_in(emu: Emulator, grant: Grant, req: Request, *, checked: bool = False)
     """
     if grant.user_id not in emu.store.users:
         return oauth_error("invalid_grant", "The user no longer exists.")
+    # An invitation given with the first grant survives its step-ups (MFA, organization
+    # choice): WorkOS keeps it with the pending token and redeems it when the sign-in ends.
+    grant.invitation_token = req.text("invitation_token") or grant.invitation_token
     for check in [] if checked else CHECKS:
         stepped = check(emu, grant, req)
         if stepped is not None:
             return stepped
-    invitation_token = req.text("invitation_token") or grant.invitation_token
-    if invitation_token:
-        refused = invitations.redeem(emu, invitation_token, grant)
+    if grant.invitation_token:
+        refused = invitations.redeem(emu, grant.invitation_token, grant)
         if refused is not None:
             return refused
     blocked = resolve_organization(emu, grant, req, checked=checked)

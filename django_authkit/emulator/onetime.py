@@ -146,10 +146,12 @@ def password_grant(emu: Emulator, req: Request) -> Response:
     ):
         item = _one_time(emu, "email_verification", "email_verification", user.id, user.email)
         pending = token(24)
-        store.pending_auth[pending] = {
-            "grant": Grant(user.id, None, "Password"),
+        store.pending_auth[pending] = {  # the invitation is redeemed once verified
+            "grant": Grant(user.id, None, "Password",
+                           invitation_token=req.text("invitation_token")),
             "expires_at": store.now() + PENDING_TTL,
             "verification_id": item["id"],
+            "created_at": item["created_at"],
         }
         return error(
             403,
@@ -172,9 +174,14 @@ def email_verification_grant(emu: Emulator, req: Request) -> Response:
             "The pending authentication token is invalid or expired.",
             "invalid_pending_authentication_token",
         )
-    _redeem(emu, _kind(emu, "email_verification").get(pending["verification_id"]), req.text("code"))
-    del store.pending_auth[pending_token]
     grant: Grant = pending["grant"]
+    # The user's newest code with this value: a code sent again (``email_verification/
+    # send``) finishes the pending sign-in too, as a resend in AuthKit's own UI does.
+    code = req.text("code")
+    items = [i for i in _kind(emu, "email_verification").values()
+             if i["user_id"] == grant.user_id and i["created_at"] >= pending.get("created_at", 0)]
+    _redeem(emu, _newest_match(items, code), code)
+    del store.pending_auth[pending_token]
     store.user(grant.user_id).email_verified = True
     return sign_in(emu, grant, req)
 

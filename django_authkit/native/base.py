@@ -41,10 +41,11 @@ from django_authkit.conf import authkit_settings
 from django_authkit.core.clientip import client_info
 from django_authkit.native import pending, throttle
 from django_authkit.native.pending import Pending
+from django_authkit.signin import invitation as accepting
 from django_authkit.signin import start as flow
 from django_authkit.signin.pipeline import SignInRefused, complete_sign_in
 from django_authkit.web.csrf import csrf_token_field
-from django_authkit.workos import failures
+from django_authkit.workos import failures, get_workos
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -55,6 +56,21 @@ UNAVAILABLE = _("The sign-in service did not answer. Please try again in a momen
 EXPIRED = _("This sign-in step has expired or was already used. Please start again.")
 WRONG_CODE = _("That code is not right, or it has expired.")
 TOO_MANY_CODES = _("Too many wrong codes. Please start again.")
+INVITATION_REFUSED = _(
+    "This invitation cannot be used: it was sent to another e-mail address, was revoked, "
+    "was already used or has expired. Use the address it was sent to, or ask whoever "
+    "invited you to send a new one."
+)
+#: WorkOS's answers to an ``invitation_token`` it will not redeem.
+INVITATION_ERRORS = frozenset({"invitation_invalid", "invitation_cannot_be_used_for_email"})
+
+#: How a :data:`~django_authkit.native.pending.VERIFY_EMAIL` step is finished: WorkOS's
+#: pending token and the e-mail-verification grant (WorkOS required it), the
+#: confirmation of the user's code then the session WorkOS opened (the site required it),
+#: or a magic code (a sign-up for an address that has an account).
+VIA_PENDING = "pending"
+VIA_CONFIRM = "confirm"
+VIA_MAGIC = "magic"
 
 STEP_URLS = {
     pending.VERIFY_EMAIL: "authkit:verify-email",
@@ -132,10 +148,23 @@ class NativeView(View):
         return {}
 
     def get_form(self, data: Any = None) -> forms.Form:
-        return self.form_class(data, **self.get_form_kwargs())
+        kwargs = self.get_form_kwargs()
+        invited = self.invited_email()
+        if data is None and invited and "email" in self.form_class.base_fields:
+            kwargs.setdefault("initial", {"email": invited})  # the address invited
+        return self.form_class(data, **kwargs)
+
+    def invited_email(self) -> str:
+        """The address of the invitation this browser is accepting, or ``""``."""
+        found = accepting.current(self.request)
+        return found.email if found is not None else ""
 
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
-        context: dict[str, Any] = {"title": self.title, "next": self.next_url()}
+        context: dict[str, Any] = {
+            "title": self.title,
+            "next": self.next_url(),
+            "invitation_email": self.invited_email(),  # never the token
+        }
         if self.pending is not None:
             context["email"] = self.pending.email
         context.update(extra)
@@ -222,6 +251,10 @@ class NativeView(View):
             throttle.release(key)
         self.reserved.clear()
 
+    def invitation_token(self) -> str | None:
+        """The invitation this browser is accepting (kept server-side), for WorkOS."""
+        return accepting.token(self.request)
+
     def client_info(self) -> dict[str, str | None]:
         """Where the grant comes from, as WorkOS records it (the one client IP)."""
         return client_info(self.request)
@@ -290,7 +323,10 @@ class NativeView(View):
         try:
             auth = call()
         except EmailVerificationRequiredError as exc:
-            return self.step_up(form, exc, pending.VERIFY_EMAIL, next_url, exc.email or account)
+            return self.step_up(
+                form, exc, pending.VERIFY_EMAIL, next_url, exc.email or account,
+                {"via": VIA_PENDING, "verification_id": exc.email_verification_id or ""},
+            )
         except MfaEnrollmentError as exc:
             user = exc.user or {}
             return self.step_up(
@@ -337,18 +373,20 @@ class NativeView(View):
             )
         except RateLimitExceededError as exc:
             raise RateLimited.by_workos(exc) from exc
+        except APIError as exc:
+            if (exc.code or exc.error) not in INVITATION_ERRORS:
+                return self.refused_or_failed(form, exc, account=account, refused=refused)
+            logger.info("WorkOS refused the invitation of a native sign-in (%s).",
+                        exc.code or exc.error)
+            accepting.forget(self.request)
+            pending.clear(self.request)
+            return self.error(form, INVITATION_REFUSED, 400)
         except (WorkOSError, ImproperlyConfigured) as exc:
-            if not (isinstance(exc, APIError) and visitor_refused(exc)):
-                return self.failed(form, failures.report(exc, during="a native sign-in step"))
-            logger.info("WorkOS refused a native sign-in step (%s).", exc.code or exc.error)
-            if self.reserved:
-                self.keep_attempts = True  # counted before the call
-            else:
-                throttle.hit(self.request, throttle.ACCOUNT, account)
-            failures.login_failed(self.request, failures.classify(exc),
-                                  {"email": account, "entry_point": "native"})
-            return refused(exc)
+            return self.refused_or_failed(form, exc, account=account, refused=refused)
+        if auth.user is not None and not auth.user.email_verified:
+            return self.verify_first(form, auth, next_url)
         pending.clear(self.request)
+        accepting.forget(self.request)
         try:
             return complete_sign_in(
                 self.request,
@@ -362,6 +400,55 @@ class NativeView(View):
             )
         except SignInRefused as exc:
             return self.failed(self.get_form(), exc.failure)
+
+    def refused_or_failed(
+        self,
+        form: forms.Form,
+        exc: WorkOSError | ImproperlyConfigured,
+        *,
+        account: str,
+        refused: Callable[[APIError], HttpResponse],
+    ) -> HttpResponse:
+        """WorkOS refused what the visitor sent (counted), or failed (its error page)."""
+        if not (isinstance(exc, APIError) and visitor_refused(exc)):
+            return self.failed(form, failures.report(exc, during="a native sign-in step"))
+        logger.info("WorkOS refused a native sign-in step (%s).", exc.code or exc.error)
+        if self.reserved:
+            self.keep_attempts = True  # counted before the call
+        else:
+            throttle.hit(self.request, throttle.ACCOUNT, account)
+        failures.login_failed(self.request, failures.classify(exc),
+                              {"email": account, "entry_point": "native"})
+        return refused(exc)
+
+    def verify_first(
+        self, form: forms.Form, auth: AuthenticationResponse, next_url: str
+    ) -> HttpResponse:
+        """WorkOS signed in a user whose address is unverified: prove the mailbox first.
+
+        WorkOS asks for this itself (``email_verification_required``) when the
+        environment requires verification; when it does not, the site still does not
+        start a session for an address nobody proved, so the user gets WorkOS's
+        verification code (``send_verification_email``) and the session WorkOS opened
+        is only picked up (by its refresh token, kept server-side in the step) once
+        the code confirmed the address (:class:`~django_authkit.native.steps.VerifyEmailView`).
+        """
+        user = auth.user
+        assert user is not None
+        failed = self.send_email(
+            form,
+            user.email,
+            lambda: get_workos().user_management.send_verification_email(user.id),
+            too_many=_("Too many codes were sent to this address."),
+            refused="WorkOS refused to send a verification code (%s).",
+        )
+        if failed is not None:
+            return failed
+        pending.start(
+            self.request, pending.VERIFY_EMAIL, next_url=next_url, email=user.email,
+            token=auth.refresh_token, via=VIA_CONFIRM, user_id=user.id,
+        )
+        return HttpResponseRedirect(reverse(STEP_URLS[pending.VERIFY_EMAIL]))
 
     def step_up(
         self,

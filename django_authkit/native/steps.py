@@ -7,6 +7,7 @@ server-side, the first time the page is shown, and reused until the step ends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -14,33 +15,137 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from django_authkit.client.errors import APIError, WorkOSError
+from django_authkit.client.models import AuthenticationResponse
 from django_authkit.conf import authkit_settings
 from django_authkit.native import pending
-from django_authkit.native.base import NativeView, restart
+from django_authkit.native.base import (
+    VIA_CONFIRM,
+    VIA_MAGIC,
+    VIA_PENDING,
+    NativeView,
+    RateLimited,
+    restart,
+)
 from django_authkit.native.forms import CodeForm, OrganizationForm
 from django_authkit.workos import get_workos
 
 
 class VerifyEmailView(NativeView):
-    """The code WorkOS e-mailed because the address is not verified yet."""
+    """The code WorkOS e-mailed to prove the address, before the first session starts.
+
+    Three ways in, one page (so a sign-up reads the same for a new and a taken
+    address), told apart by the step's ``via``:
+
+    * ``pending``: WorkOS answered ``email_verification_required``; the code and the
+      pending token go to the e-mail-verification grant.
+    * ``confirm``: WorkOS signed in a user whose address it reports unverified (an
+      environment that does not require verification); the code confirms the address
+      (``verify_email``), then the session WorkOS opened is taken up by its refresh
+      token, so the user is signed in with the verified address.
+    * ``magic``: a sign-up named an address that already has an account; WorkOS
+      e-mailed its owner a sign-in code (magic auth).
+
+    A POST with ``resend`` e-mails a new code (at most as often as the ``send`` limit
+    allows); wrong codes count against the step as on every code page.
+    """
 
     template_name = "authkit/native/verify_email.html"
     form_class = CodeForm
     title = _("Verify your e-mail address")
     step = pending.VERIFY_EMAIL
 
+    def via(self) -> str:
+        assert self.pending is not None
+        return str(self.pending.data.get("via") or VIA_PENDING)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if "resend" in request.POST:
+            return self.resend()
+        return super().post(request)
+
     def form_valid(self, form: forms.Form) -> HttpResponse:
         assert self.pending is not None
         token, code, email = self.pending.token, form.cleaned_data["code"], self.pending.email
+        um = get_workos().user_management
+        call: Callable[[], AuthenticationResponse]
+        if self.via() == VIA_CONFIRM:
+            call = lambda: self.confirm(code)  # noqa: E731
+        elif self.via() == VIA_MAGIC:
+            invitation_token = self.invitation_token()
+            call = lambda: um.authenticate_with_magic_auth(  # noqa: E731
+                code=code, email=email, invitation_token=invitation_token,
+                **self.client_info(),
+            )
+        else:
+            call = lambda: um.authenticate_with_email_verification(  # noqa: E731
+                code=code, pending_authentication_token=token, **self.client_info()
+            )
         self.check_account(email)
         return self.authenticate(
-            form,
-            lambda: get_workos().user_management.authenticate_with_email_verification(
-                code=code, pending_authentication_token=token, **self.client_info()
-            ),
-            account=email,
-            refused=lambda exc: self.wrong_code(form, exc),
+            form, call, account=email, refused=lambda exc: self.code_refused(form, exc)
         )
+
+    def confirm(self, code: str) -> AuthenticationResponse:
+        """Confirm the address with ``code``, then take up the session WorkOS opened."""
+        assert self.pending is not None
+        um = get_workos().user_management
+        data = self.pending.data
+        if not data.get("verified"):
+            um.verify_email(str(data.get("user_id", "")), code=code)
+            data["verified"] = True  # a failed refresh must not spend the code again
+            pending.save(self.request, self.pending)
+        info = self.client_info()
+        return um.authenticate_with_refresh_token(
+            refresh_token=self.pending.token,
+            ip_address=info.get("ip_address"),
+            user_agent=info.get("user_agent"),
+        )
+
+    def code_refused(self, form: forms.Form, exc: APIError) -> HttpResponse:
+        if self.via() == VIA_CONFIRM and (exc.code or exc.error) == "invalid_grant":
+            pending.clear(self.request)  # the session WorkOS opened has ended
+            return restart(expired=True)
+        return self.wrong_code(form, exc)
+
+    def resend(self) -> HttpResponse:
+        """E-mail a new code for this step; the page says so (whatever WorkOS answered)."""
+        assert self.pending is not None
+        form = self.get_form()
+        email = self.pending.email
+        um = get_workos().user_management
+        if self.via() == VIA_MAGIC:
+            invitation_token = self.invitation_token()
+
+            def send() -> object:
+                return um.create_magic_auth(
+                    email=email, invitation_token=invitation_token, **self.client_info()
+                )
+        else:
+
+            def send() -> object:
+                return um.send_verification_email(self.user_id())
+
+        try:
+            failed = self.send_email(
+                form, email, send,
+                too_many=_("Too many codes were sent to this address."),
+                refused="WorkOS refused to send the code again (%s).",
+            )
+        except RateLimited as exc:
+            return self.limited(form, exc.wait, exc.message)
+        return failed or self.render(form, resent=True)
+
+    def user_id(self) -> str:
+        """The WorkOS user the step verifies (looked up once from WorkOS's verification)."""
+        assert self.pending is not None
+        data = self.pending.data
+        if not data.get("user_id"):
+            verification = get_workos().user_management.get_email_verification(
+                str(data.get("verification_id", ""))
+            )
+            data["user_id"] = str(verification.user_id or "")
+            pending.save(self.request, self.pending)
+        return str(data["user_id"])
 
 
 class TotpView(NativeView):

@@ -24,7 +24,7 @@ from django_authkit.client.errors import (
 )
 from django_authkit.conf import authkit_settings
 from django_authkit.native import pending
-from django_authkit.native.base import NativeView, RateLimited, logger
+from django_authkit.native.base import VIA_MAGIC, NativeView, RateLimited, logger
 from django_authkit.native.forms import CodeForm, EmailForm, SignInForm, SignUpForm
 from django_authkit.native.steps import (
     MfaChallengeView,
@@ -68,11 +68,13 @@ class SignInView(NativeView):
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"]
         password = form.cleaned_data["password"]
+        invitation_token = self.invitation_token()
         self.check_account(email, ceiling=True)
         return self.authenticate(
             form,
             lambda: get_workos().user_management.authenticate_with_password(
-                email=email, password=password, **self.client_info()
+                email=email, password=password, invitation_token=invitation_token,
+                **self.client_info(),
             ),
             account=email,
             refused=lambda exc: self.error(form, INVALID_CREDENTIALS, 400),
@@ -80,12 +82,15 @@ class SignInView(NativeView):
 
 
 class SignUpView(NativeView):
-    """Create a WorkOS user with a password; then prove the mailbox with an e-mailed code.
+    """Create a WorkOS user with a password; the address is proven before the first session.
 
-    The answer is the same whether or not the address already has an account: both
-    go to the code page, and WorkOS e-mails a sign-in code either way (the owner of an
-    existing account can simply use it). Nothing on the page, in its status or in its
-    redirect says which happened, so the form cannot be used to list accounts.
+    A new account signs in with its password (``invitation_token`` too, when the
+    browser came through an invitation link); WorkOS then asks for its e-mailed
+    verification code (``email_verification_required``), or, when the environment
+    does not require it, the site does (:meth:`NativeView.verify_first`). An address
+    that already has an account gets a sign-in code (magic auth) instead. Both go to
+    the same code page with the same answer, so nothing on the page, in its status or
+    in its redirect says which happened, and the form cannot be used to list accounts.
     """
 
     template_name = "authkit/native/sign_up.html"
@@ -108,6 +113,7 @@ class SignUpView(NativeView):
             )
         except ConflictError:
             logger.info("A native sign-up named an address that has an account.")
+            return self.existing_account(form, email)
         except (BadRequestError, UnprocessableEntityError) as exc:
             logger.info("WorkOS refused a sign-up (%s).", exc.code or exc.error)
             if "password" in (exc.code or ""):
@@ -118,17 +124,38 @@ class SignUpView(NativeView):
             raise RateLimited.by_workos(exc) from exc
         except WorkOSError as exc:
             return self.unavailable(form, exc)
+        password, invitation_token = data["password"], self.invitation_token()
+        return self.authenticate(
+            form,
+            lambda: um.authenticate_with_password(
+                email=email, password=password, invitation_token=invitation_token,
+                **self.client_info(),
+            ),
+            account=email,
+            refused=lambda exc: self.error(
+                form, _("An account could not be created with these details.")
+            ),
+        )
+
+    def existing_account(self, form: forms.Form, email: str) -> HttpResponse:
+        """The address has an account: e-mail its owner a sign-in code, on the same page."""
+        invitation_token = self.invitation_token()
         failed = self.send_email(
             form,
             email,
-            lambda: um.create_magic_auth(email=email, **self.client_info()),
+            lambda: get_workos().user_management.create_magic_auth(
+                email=email, invitation_token=invitation_token, **self.client_info()
+            ),
             too_many=_("Too many codes were sent to this address."),
             refused="WorkOS refused to send a sign-up code (%s).",
         )
         if failed is not None:
             return failed
-        pending.start(self.request, pending.MAGIC_AUTH, next_url=self.next_url(), email=email)
-        return HttpResponseRedirect(reverse("authkit:magic-auth-verify"))
+        pending.start(
+            self.request, pending.VERIFY_EMAIL, next_url=self.next_url(), email=email,
+            via=VIA_MAGIC,
+        )
+        return HttpResponseRedirect(reverse("authkit:verify-email"))
 
 
 class MagicAuthView(NativeView):
@@ -140,11 +167,12 @@ class MagicAuthView(NativeView):
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"]
+        invitation_token = self.invitation_token()
         failed = self.send_email(
             form,
             email,
             lambda: get_workos().user_management.create_magic_auth(
-                email=email, **self.client_info()
+                email=email, invitation_token=invitation_token, **self.client_info()
             ),
             too_many=_("Too many codes were sent to this address."),
             refused="WorkOS refused to send a magic code (%s).",
@@ -167,11 +195,13 @@ class MagicAuthVerifyView(NativeView):
         assert self.pending is not None
         email = self.pending.email
         code = form.cleaned_data["code"]
+        invitation_token = self.invitation_token()
         self.check_account(email)
         return self.authenticate(
             form,
             lambda: get_workos().user_management.authenticate_with_magic_auth(
-                code=code, email=email, **self.client_info()
+                code=code, email=email, invitation_token=invitation_token,
+                **self.client_info(),
             ),
             account=email,
             refused=lambda exc: self.wrong_code(form, exc),

@@ -6,7 +6,9 @@ session's organization: an inviter never sees or changes another organization's
 invitations, whatever their role there. ``accept-invitation``: the URL a site
 registers with WorkOS ("Accept invitation URL"); it checks the token and starts the
 hosted sign-in (sign-up screen for a new address) carrying ``invitation_token`` as
-the official SDK does, so the new user lands in the organization.
+the official SDK does, so the new user lands in the organization. With
+``NATIVE_FORMS`` the site's own sign-up (or sign-in) page continues instead, the
+token kept server-side (:mod:`django_authkit.signin.invitation`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -29,13 +32,14 @@ from django.views.generic import TemplateView
 from django_authkit.client.errors import NotFoundError, WorkOSError
 from django_authkit.client.models import Invitation
 from django_authkit.conf import authkit_settings
+from django_authkit.signin import invitation as accepting
 from django_authkit.signin import start as flow
 from django_authkit.views.account import sign_in_first
 from django_authkit.web.responses import WorkOSRedirect, failure_response
 from django_authkit.workos import failures, get_workos
 
 TITLE = _("Invitations")
-_TOKEN = re.compile(r"^[A-Za-z0-9_\-.~]{8,256}$")
+_TOKEN = accepting.TOKEN
 _ID = re.compile(r"^invitation_[0-9A-Za-z]{1,64}$")
 LIMIT = 100
 
@@ -210,6 +214,8 @@ class AcceptInvitationView(View):
             return failure_response(request, failure)
         if invitation.state != "pending":
             return failure_response(request, INVALID_INVITATION)
+        if self.native():
+            return self.continue_natively(request, token, invitation)
         try:
             url = flow.authorization_url(
                 request, flow.safe_next(request.GET.get("next"), request),
@@ -219,4 +225,25 @@ class AcceptInvitationView(View):
         except (WorkOSError, ImproperlyConfigured) as exc:
             return failure_response(request, failures.report(exc, during="an invitation"))
         return WorkOSRedirect(url)
+
+    def native(self) -> bool:
+        """Whether the site's own forms take the invitation (``NATIVE_FORMS``)."""
+        return bool(authkit_settings.NATIVE_FORMS)
+
+    def continue_natively(
+        self, request: HttpRequest, token: str, invitation: Invitation
+    ) -> HttpResponse:
+        """Keep the token server-side and open the native sign-up (or sign-in) page.
+
+        The token leaves the address bar here: the next page's URL holds only ``next``.
+        """
+        accepting.remember(request, token, invitation.email)
+        name = "native-sign-up" if authkit_settings.NATIVE_SIGN_UP else "native-sign-in"
+        target = reverse(f"authkit:{name}")
+        next_url = flow.safe_next(request.GET.get("next"), request)
+        if next_url:
+            target += "?" + urlencode({"next": next_url})
+        response = HttpResponseRedirect(target)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
