@@ -278,3 +278,42 @@ def test_the_page_is_overridable(
     response = authkit_sign_in(Client(), user_id=new_id)
     assert response.status_code == 409
     assert _text(response) == f"SITE PAGE email_in_use {WORKOS}"
+
+
+def test_the_operator_relinks_the_account_in_the_admin(
+    emu: Any, authkit_sign_in: Any, staff: Client
+) -> None:
+    """The page's way out for operators: WorkOS user links, set the new WorkOS user id."""
+    local = _local(workos_id="user_forgotten")
+    new_id = _seed(emu)
+    assert authkit_sign_in(Client(), user_id=new_id).status_code == 409
+    link = WorkOSUser.objects.get(user=local)
+    page = staff.get(f"/admin/authkit/workosuser/{link.pk}/change/")
+    assert 'name="workos_id"' in page.content.decode()
+    assert 'name="email"' not in page.content.decode()  # WorkOS's fields stay read-only
+    saved = staff.post(f"/admin/authkit/workosuser/{link.pk}/change/",
+                       {"workos_id": new_id, "email": "evil@example.test"})
+    assert saved.status_code == 302, saved.content[:500]
+    link.refresh_from_db()
+    assert (link.workos_id, link.email) == (new_id, LOCAL)
+    client = Client()
+    assert authkit_sign_in(client, user_id=new_id).status_code == 302
+    assert client.session["_auth_user_id"] == str(local.pk)
+    assert get_user_model().objects.filter(is_superuser=False).count() == 1
+
+
+def test_the_operator_links_an_unlinked_account_in_the_admin(
+    emu: Any, authkit_sign_in: Any, staff: Client
+) -> None:
+    """An account with no WorkOS user yet (``createsuperuser``): add its link."""
+    local = _local()
+    new_id = _seed(emu)
+    assert authkit_sign_in(Client(), user_id=new_id).status_code == 409
+    form = staff.get("/admin/authkit/workosuser/add/").content.decode()
+    assert 'name="user"' in form and 'name="workos_id"' in form and 'name="email"' not in form
+    added = staff.post("/admin/authkit/workosuser/add/", {"user": local.pk, "workos_id": new_id})
+    assert added.status_code == 302, added.content[:800]
+    client = Client()
+    assert authkit_sign_in(client, user_id=new_id).status_code == 302
+    assert client.session["_auth_user_id"] == str(local.pk)
+    assert WorkOSUser.objects.get(user=local).email == WORKOS  # WorkOS's view, at sign-in

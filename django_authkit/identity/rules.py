@@ -254,10 +254,11 @@ def email_conflict_refusal(workos_user: Any) -> IdentityRefused:
           "link the two.") % {"email": address},
         409,
         title=_("This e-mail address already has an account here"),
-        hint=_("Administrators: link the two accounts in the admin (WorkOS user links: set "
-               "the existing account's WorkOS user id to %(workos_id)s), or let such sign-ins "
-               "link by e-mail with AUTHKIT['LINK_BY_EMAIL'] and the adapter's "
-               "resolve_email_conflict().") % {"workos_id": workos_id},
+        hint=_("Administrators: to link the two, give the existing account the WorkOS user "
+               "id %(workos_id)s in the admin (WorkOS user links: change its link, or add "
+               "one), or let such sign-ins link by e-mail: AUTHKIT['LINK_BY_EMAIL'] for "
+               "accounts not linked yet, and the adapter's resolve_email_conflict() "
+               "answering EmailConflict.LINK.") % {"workos_id": workos_id},
         template=EMAIL_CONFLICT_TEMPLATE,
         context={"email": address, "workos_user_id": workos_id},
     )
