@@ -81,6 +81,19 @@ def _local(address: str = LOCAL, *, workos_id: str | None = None) -> Any:
     return user
 
 
+@pytest.fixture
+def staff(db: Any) -> Client:
+    """A superuser's client (password, ModelBackend), on any user model."""
+    model = get_user_model()
+    fields = {model.get_email_field_name(): "root@example.test"}
+    if not identity.username_is_email(model):
+        fields[model.USERNAME_FIELD] = "root"
+    root = model._default_manager.create_superuser(**fields, password="pw-12345!")
+    client = Client()
+    client.force_login(root, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
 def _seed(emu: Any, email: str = WORKOS, verified: bool = True) -> str:
     seeded = emu.control.seed({"users": [
         {"email": email, "email_verified": verified, "password": PASSWORD}]})
