@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from django_authkit.identity.adapter import DefaultAdapter, get_adapter
+from django_authkit.identity.users import EmailConflict
 
-__all__ = ["DefaultAdapter", "get_adapter"]
+__all__ = ["DefaultAdapter", "EmailConflict", "get_adapter"]

@@ -29,4 +29,6 @@ organization_switched = Signal()
 #: ``workos_user``, ``email``: WorkOS's address, ``reason``: ``"unverified"``,
 #: ``"in_use"`` (another local account has it) or ``"invalid"``). Sent at sign-in,
 #: webhooks and sync, each time the addresses differ; the local address stays.
+#: ``user`` is ``None`` when a first sign-in was refused because another local account
+#: has the address (an e-mail conflict: no account was created).
 email_update_refused = Signal()

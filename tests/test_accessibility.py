@@ -4,9 +4,9 @@ axe-core (``npm install`` in ``tests/a11y``; skipped when it is not installed) i
 injected into each page of the example site and the emulator in Debian's chromium;
 no violation may be ``serious`` or ``critical``. A failing page prints every
 violation it saw (rule, impact, the elements). The pages: the provider list, the
-native sign-in, sign-up, e-mail verification, code, password-reset pages, the organization choosers
-(the emulator's and the site's own), the error page, the 403 page and the site's
-organization switcher; each at 1280 and 375 px.
+native sign-in, sign-up, e-mail verification, code, password-reset pages, the
+organization choosers (the emulator's and the site's own), the error page, the e-mail
+conflict page, the 403 page and the site's organization switcher; each at 1280 and 375 px.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 from typing import Any
 
 import pytest
@@ -112,6 +113,11 @@ def _walk(browser: Any, demo: dict[str, str], width: int, audit: Audit) -> None:
     audit.check(page, "native-password-reset")
     page.goto(site + "/auth/callback/?code=forged&state=" + "x" * 43)
     audit.check(page, "error")
+    # Grace's address belongs to a local account not linked to her (see _conflicting_account).
+    page.goto(site + "/auth/sign-in/")
+    _hosted(page, "Grace")
+    expect(page.get_by_role("heading", name=re.compile("already has an account"))).to_be_visible()
+    audit.check(page, "email-conflict")
     # The emulator's organization chooser, then the site's switcher.
     page.goto(site + "/auth/sign-in/")
     expect(page).to_have_url(re.compile(re.escape(emulator)))
@@ -139,10 +145,22 @@ def _walk(browser: Any, demo: dict[str, str], width: int, audit: Audit) -> None:
     context.close()
 
 
+def _conflicting_account(db: str) -> None:
+    """A local account (e.g. from ``createsuperuser``) with Grace's address, not linked to
+    her WorkOS user: her sign-in gets the e-mail conflict page (issue 27 item 3)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, "
+            "email, is_staff, is_active, date_joined) VALUES ('!', 0, 'grace-local', '', '', "
+            "'Grace@Globex.test', 0, 1, datetime('now'))"
+        )
+
+
 def test_authkit_pages_have_no_serious_violations(demo: dict[str, str]) -> None:  # noqa: F811
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    _conflicting_account(demo["db"])
     audit = Audit()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

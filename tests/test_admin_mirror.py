@@ -36,7 +36,8 @@ def test_mirrors_cannot_be_edited_added_or_deleted(
     for name in fields:
         if any(f.name == name for f in model._meta.fields):
             assert f'name="{name}"' not in html, name  # shown, not an input
-    assert staff.get(f"{base}add/").status_code == 403
+    if model is not WorkOSUser:  # a link may be added: tests/test_email_conflict.py
+        assert staff.get(f"{base}add/").status_code == 403
     assert staff.get(f"{base}{row.pk}/delete/").status_code == 403
     listing = staff.get(base).content.decode()
     assert "delete_selected" not in listing

@@ -105,7 +105,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     try:
         _wait(f"http://127.0.0.1:{emu_port}/health", emulator)
         _wait(f"{site}/", server)
-        yield {"site": site, "emulator": f"http://127.0.0.1:{emu_port}"}
+        yield {"site": site, "emulator": f"http://127.0.0.1:{emu_port}", "db": env["EXAMPLE_DB"]}
     finally:
         for proc in (server, emulator):
             proc.terminate()

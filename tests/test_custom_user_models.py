@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ["tests/custom_users", "tests/test_email_identity.py", "tests/test_profile_updates.py"]
+FILES = ["tests/custom_users", "tests/test_email_identity.py", "tests/test_profile_updates.py",
+         "tests/test_email_conflict.py"]
 
 
 @pytest.mark.parametrize("model", ["email_user", "uuid_user"])

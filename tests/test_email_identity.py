@@ -70,7 +70,10 @@ def test_email_variant_matrix(
         value = getattr(new, new.get_email_field_name())
         assert value == "" or "@" in value  # never a WorkOS id in an e-mail field
         assert not identity.same_email(value, LOCAL)
-    if response.status_code != 302:  # refused: only an e-mail user model, with a reason
+    if same and not linking:  # the same address, not linked: the e-mail conflict page
+        assert response.status_code == 409, response.content[:300]
+        assert link is None and b"email_in_use" in response.content
+    elif response.status_code != 302:  # refused: only an e-mail user model, with a reason
         assert identity.username_is_email(get_user_model())
         assert b"email_" in response.content
 

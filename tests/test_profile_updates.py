@@ -111,9 +111,12 @@ def test_sync_follows_the_same_rule(
     "identity.username_is_email(get_user_model())", reason="refused instead: tests/custom_users"
 )
 def test_a_new_account_never_takes_an_address_in_use(
-    emu: Any, authkit_sign_in: Any, refused: list[dict[str, Any]]
+    emu: Any, authkit_sign_in: Any, refused: list[dict[str, Any]], settings: Any
 ) -> None:
-    """Linking off: the WorkOS user gets its own account, without the other's address."""
+    """A separate account (the adapter's opt-in; the default refuses, see
+    tests/test_email_conflict.py) never gets the other's address."""
+    settings.AUTHKIT = {**settings.AUTHKIT,
+                        "ADAPTER": "tests.test_email_conflict.SeparateAccountAdapter"}
     local = _local("ada", "ada@acme.test")
     link = _first_sign_in(emu, authkit_sign_in, "ADA@acme.test")
     assert link.user_id != local.pk

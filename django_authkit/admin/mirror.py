@@ -99,8 +99,33 @@ class MembershipAdmin(MirrorAdmin, MembershipAdminBase):
 
 @admin.register(WorkOSUser)
 class WorkOSUserAdmin(MirrorAdmin, WorkOSUserAdminBase):
+    """Which Django user is which WorkOS user. The WorkOS id is the site's own link and
+    stays editable: re-linking an account to the new WorkOS user of the same person (an
+    e-mail conflict's page and log name that id) is the operator's way out of a refusal."""
+
     list_display = ("workos_id", "email", "email_verified", "last_sign_in_at")
     search_fields = ("workos_id", "email")
+    local_fields = ("workos_id",)  # re-link; everything else is WorkOS's
+    add_fields = ("user", "workos_id")  # link an account that has no WorkOS user yet
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(admin.ModelAdmin.has_add_permission(self, request))  # not the mirror's no
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else super().get_readonly_fields(request, obj)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "workos_id" and field is not None:
+            field.help_text = _(
+                "The WorkOS user who signs in as this account. To re-link the account after "
+                "an e-mail conflict, enter the WorkOS user id the conflict page and the log "
+                "name; the previous WorkOS user no longer signs in to it."
+            )
+        return field
 
 
 integrate_user_admin()

@@ -34,9 +34,11 @@ from django_authkit.identity.rules import (
     same_email,
     users_with_email,
 )
+from django_authkit.identity.users import EmailConflict
 
 __all__ = [
     "DefaultAdapter",
+    "EmailConflict",
     "IdentityRefused",
     "apply_remote_membership",
     "apply_role_mapping",

@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 from django_authkit.client.models import User as RemoteUser
 from django_authkit.conf import authkit_settings
 from django_authkit.identity.users import (
+    EmailConflict,
     default_create_user,
     default_email_candidates,
     default_update_user,
@@ -85,6 +86,25 @@ class DefaultAdapter:
         Off unless ``LINK_BY_EMAIL``, and never for an unverified e-mail.
         """
         return bool(authkit_settings.LINK_BY_EMAIL) and bool(workos_user.email_verified)
+
+    def resolve_email_conflict(
+        self, workos_user: RemoteUser, local_user: Any
+    ) -> EmailConflict | str:
+        """What a first sign-in does when its address belongs to ``local_user``, another
+        local account not linked to this WorkOS user (whether WorkOS verified it or not).
+
+        Answer :attr:`EmailConflict.REFUSE <django_authkit.identity.EmailConflict.REFUSE>`
+        (the default: a 409 page saying what happened and what the visitor and the
+        operators can do; ``email_update_refused`` is sent with ``user=None``),
+        ``EmailConflict.LINK`` (attach the identity to ``local_user``, moving a link it
+        had to another WorkOS user; honoured only where :meth:`can_link_by_email` allows,
+        else refused), or ``EmailConflict.SEPARATE_ACCOUNT`` (a second account without
+        the address, as earlier versions did silently; refused anyway for user models
+        that sign in by e-mail). "The same address" follows the e-mail rule, never the
+        database's collation. When several local accounts have the address, the first
+        is passed and ``LINK`` is refused (never guess).
+        """
+        return EmailConflict.REFUSE
 
     def staff_organizations(self) -> set[str]:
         """WorkOS organization ids whose roles may grant power here (``STAFF_ORGANIZATIONS``)."""
@@ -169,6 +189,12 @@ class ProvisioningHooks:
 
     def can_link_by_email(self, workos_user: RemoteUser, local_user: Any) -> bool:
         return bool(self.adapter.can_link_by_email(workos_user, local_user))
+
+    def resolve_email_conflict(
+        self, workos_user: RemoteUser, local_user: Any
+    ) -> EmailConflict | str:
+        answer: EmailConflict | str = self.adapter.resolve_email_conflict(workos_user, local_user)
+        return answer
 
     def may_link_by_email(self, workos_user: RemoteUser) -> bool:
         """False only when the adapter's rule refuses every local user (the default, off)."""

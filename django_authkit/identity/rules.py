@@ -30,6 +30,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from django_authkit import signals
 
@@ -212,23 +213,62 @@ def cleaned(model: Any, values: dict[str, Any]) -> dict[str, str]:
 
 
 class IdentityRefused(Exception):
-    """The identity rule refuses this sign-in; ``code``, a message safe to show, a status."""
+    """The identity rule refuses this sign-in; ``code``, a message safe to show, a status.
 
-    def __init__(self, code: str, message: str, status: int = 403) -> None:
-        super().__init__(message)
+    ``title`` and ``hint`` (what the site's operators can do) go onto the error page;
+    ``template`` names a page of its own (the default: ``authkit/error.html``) and
+    ``context`` what that page needs besides the message. The sign-in pipeline turns
+    all of it into its one :class:`~django_authkit.workos.failures.Failure`, so the
+    hosted callback, the native forms and API mode show the same refusal.
+    """
+
+    def __init__(
+        self, code: str, message: Any, status: int = 403, *, title: Any = None,
+        hint: Any = "", template: str = "", context: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(str(message))
         self.code, self.message, self.status = code, message, status
+        self.title, self.hint, self.template = title, hint, template
+        self.context: dict[str, Any] = dict(context or {})
+
+
+#: The page of :func:`email_conflict_refusal` (overridable like every AuthKit template).
+EMAIL_CONFLICT_TEMPLATE = "authkit/email_conflict.html"
+
+
+def email_conflict_refusal(workos_user: Any) -> IdentityRefused:
+    """A new WorkOS identity whose address another local account has, refused (409).
+
+    The page names only the address of the identity that just signed in (WorkOS vouches
+    for it to this visitor), never the local account that has it: what happened, what the
+    visitor can do (sign in as before, or ask the site), and what the operators can do
+    (link the two in the admin, or opt in to linking by e-mail).
+    """
+    address = clean_text(getattr(workos_user, "email", ""), EMAIL_MAX_LENGTH) or "(none)"
+    workos_id = clean_text(getattr(workos_user, "id", ""), 64)
+    return IdentityRefused(
+        "email_in_use",
+        _("You signed in as %(email)s, but another account on this site already uses that "
+          "address and is not linked to this sign-in, so no new account was created. Sign in "
+          "the way you did before to reach that account, or ask the site's administrators to "
+          "link the two.") % {"email": address},
+        409,
+        title=_("This e-mail address already has an account here"),
+        hint=_("Administrators: to link the two, give the existing account the WorkOS user "
+               "id %(workos_id)s in the admin (WorkOS user links: change its link, or add "
+               "one), or let such sign-ins link by e-mail: AUTHKIT['LINK_BY_EMAIL'] for "
+               "accounts not linked yet, and the adapter's resolve_email_conflict() "
+               "answering EmailConflict.LINK.") % {"workos_id": workos_id},
+        template=EMAIL_CONFLICT_TEMPLATE,
+        context={"email": address, "workos_user_id": workos_id},
+    )
 
 
 def email_refusal(workos_user: Any, reason: str) -> IdentityRefused:
     """Why a user that signs in by e-mail cannot be created, naming the conflict."""
     address = clean_text(getattr(workos_user, "email", ""), EMAIL_MAX_LENGTH) or "(none)"
     if reason == "in_use":
-        return IdentityRefused(
-            "email_in_use",
-            f"Another account on this site already uses the e-mail address {address}. "
-            "Sign in to that account, or ask the site's administrators to link the two.",
-            409,
-        )
+        return email_conflict_refusal(workos_user)
     if reason == "unverified":
         return IdentityRefused(
             "email_unverified",
@@ -237,4 +277,22 @@ def email_refusal(workos_user: Any, reason: str) -> IdentityRefused:
         )
     return IdentityRefused(
         "email_invalid", "The e-mail address of this account cannot be used on this site.", 400
+    )
+
+
+def email_conflict_refused(workos_user: Any, holders: list[Any], *, sender: Any = None) -> None:
+    """Log and signal a first sign-in refused because ``holders`` have its address.
+
+    ``email_update_refused`` is sent with ``user=None`` (no account was created) and
+    ``reason="in_use"``, as when the old behaviour created an account without the address.
+    """
+    logger.warning(
+        "Refused the first sign-in of WorkOS user %s: its address is in use by local "
+        "user(s) %s, not linked to it (the adapter's resolve_email_conflict() said refuse). "
+        "Link them in the admin (WorkOS user links) or opt in to linking by e-mail.",
+        getattr(workos_user, "id", "?"), ", ".join(str(getattr(u, "pk", "?")) for u in holders),
+    )
+    signals.email_update_refused.send(
+        sender=sender or (type(holders[0]) if holders else None), user=None,
+        workos_user=workos_user, email=getattr(workos_user, "email", ""), reason="in_use",
     )

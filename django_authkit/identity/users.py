@@ -15,10 +15,12 @@ the rule of :mod:`django_authkit.identity.rules`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Protocol, cast
 
 from django.contrib.auth import get_user_model
@@ -36,6 +38,8 @@ from django_authkit.identity.rules import (
     clean_email,
     clean_url,
     cleaned,
+    email_conflict_refusal,
+    email_conflict_refused,
     email_key,
     email_prefilter,
     email_refusal,
@@ -44,8 +48,27 @@ from django_authkit.identity.rules import (
     max_length_of,
     same_email,
     username_is_email,
+    users_with_email,
 )
 from django_authkit.models import WorkOSUser
+
+logger = logging.getLogger("django_authkit.identity")
+
+
+class EmailConflict(str, Enum):
+    """What a first sign-in does when its address belongs to another local account.
+
+    The answers of the adapter's ``resolve_email_conflict`` (plain strings work too).
+    """
+
+    #: Refuse the sign-in with a page that says why and what to do (the default).
+    REFUSE = "refuse"
+    #: Attach the WorkOS identity to that account, only where ``can_link_by_email`` allows
+    #: it (else refused); an account linked to another WorkOS user is moved to this one.
+    LINK = "link"
+    #: Create a separate account without the address (what earlier versions
+    #: did silently; an explicit opt-in now).
+    SEPARATE_ACCOUNT = "separate_account"
 
 
 class Hooks(Protocol):
@@ -56,6 +79,9 @@ class Hooks(Protocol):
     def is_open_for_signup(self, workos_user: WorkOSUserData) -> bool: ...
     def may_link_by_email(self, workos_user: WorkOSUserData) -> bool: ...
     def can_link_by_email(self, workos_user: WorkOSUserData, local_user: Any) -> bool: ...
+    def resolve_email_conflict(
+        self, workos_user: WorkOSUserData, local_user: Any
+    ) -> EmailConflict | str: ...
     def filter_users_by_email(self, workos_user: WorkOSUserData) -> QuerySet[Any]: ...
     def get_username(self, workos_user: WorkOSUserData) -> str: ...
     def create_user(self, workos_user: WorkOSUserData) -> AbstractBaseUser: ...
@@ -108,6 +134,9 @@ def provision(workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUser | N
         linked = _link_by_email(workos_user, hooks)
         if linked is not None:
             return linked
+        resolved = _email_conflict(workos_user, hooks)
+        if resolved is not None:
+            return resolved
         if not hooks.is_open_for_signup(workos_user):
             return None
         try:
@@ -167,6 +196,68 @@ def _link_by_email(workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUse
     except IntegrityError:
         return None
     return hooks.update_user(user, workos_user)
+
+
+def _email_conflict(workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUser | None:
+    """A new WorkOS identity whose address (verified or not) other local accounts have.
+
+    ``None`` when there is no conflict, or the adapter's ``resolve_email_conflict`` chose
+    a separate account (then the caller creates one, without the address, as before).
+    The linked user when it chose ``LINK`` and ``can_link_by_email`` allows it; otherwise
+    :func:`~django_authkit.identity.rules.email_conflict_refusal` is raised, after the
+    log line and the ``email_update_refused`` signal. "The same address" is the e-mail
+    rule's (``users_with_email``), never the database's collation.
+    """
+    _, reason = new_user_email(workos_user)  # asked once: get_username reuses the answer
+    if reason not in {"in_use", "unverified"}:
+        return None  # free, or no usable address: nothing to be in conflict with
+    max_length = max_length_of(get_user_model(), get_user_model().get_email_field_name())
+    holders = users_with_email(clean_email(workos_user.email, max_length))
+    if not holders:
+        return None
+    link = WorkOSUser.objects.select_related("user").filter(workos_id=workos_user.id).first()
+    if link is not None:  # a concurrent first sign-in of this same identity won the race
+        return hooks.update_user(link.user, workos_user)
+    answer = hooks.resolve_email_conflict(workos_user, holders[0])
+    if answer == EmailConflict.SEPARATE_ACCOUNT:
+        return None
+    if answer == EmailConflict.LINK:
+        if len(holders) == 1 and hooks.can_link_by_email(workos_user, holders[0]):
+            return _relink(holders[0], workos_user, hooks)
+        logger.warning(
+            "resolve_email_conflict() asked to link WorkOS user %s, but %s; refusing.",
+            workos_user.id, "several local users have its address" if len(holders) > 1
+            else "can_link_by_email() does not allow it (LINK_BY_EMAIL, a verified address)",
+        )
+    elif answer != EmailConflict.REFUSE:
+        logger.warning("resolve_email_conflict() answered %r, not an EmailConflict; refusing.",
+                       answer)
+    email_conflict_refused(workos_user, holders, sender=hooks.sender)
+    raise email_conflict_refusal(workos_user)
+
+
+def _relink(user: Any, workos_user: WorkOSUserData, hooks: Hooks) -> AbstractBaseUser:
+    """Link ``user`` to ``workos_user``, moving a link it had to another WorkOS user."""
+    try:
+        _move_link(user, workos_user)
+    except IntegrityError:  # a concurrent first sign-in of this identity linked it first
+        link = WorkOSUser.objects.select_related("user").get(workos_id=workos_user.id)
+        return hooks.update_user(link.user, workos_user)
+    return hooks.update_user(user, workos_user)
+
+
+def _move_link(user: Any, workos_user: WorkOSUserData) -> None:
+    with transaction.atomic():
+        link = WorkOSUser.objects.select_for_update().filter(user=user).first()
+        if link is None:
+            update_link(WorkOSUser(user=user, workos_id=workos_user.id), workos_user)
+        else:
+            logger.warning("Moved local user %s from WorkOS user %s to %s (an e-mail conflict "
+                           "the adapter resolved by linking).", user.pk, link.workos_id,
+                           workos_user.id)
+            link.workos_id = workos_user.id
+            changed = _copy_to_link(link, workos_user, signed_in=True)
+            link.save(update_fields=[*changed, "workos_id", "updated_at"])
 
 
 def update_link(link: WorkOSUser, workos_user: WorkOSUserData, *, signed_in: bool = True) -> None:

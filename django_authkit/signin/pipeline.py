@@ -71,6 +71,18 @@ class SignInRefused(failures.Refusal):
         self.status = failure.status
 
     @classmethod
+    def identity(cls, exc: identity.IdentityRefused) -> SignInRefused:
+        """The refusal for an identity rule's or the adapter's ``IdentityRefused``: its
+        code, message and status, and its title, operator hint and page when it has them."""
+        failure = failures.Failure(
+            failures.REFUSED if exc.status < 500 else failures.UNAVAILABLE, exc.code,
+            exc.message, exc.status, level=logging.INFO,
+            title=exc.title or failures.SIGN_IN_FAILED, hint=exc.hint,
+            template=exc.template, context=exc.context,
+        )
+        return cls(failure.code, failure.message, failure.status, failure=failure)
+
+    @classmethod
     def because(cls, exc: BaseException, *, during: str) -> SignInRefused:
         """The refusal for a WorkOS or verification failure, logged once by the mapping."""
         failure = failures.report(exc, during=during)
@@ -121,7 +133,7 @@ def provision(request: HttpRequest, auth: AuthenticationResponse, claims: dict[s
         try:
             user = sign_in(request, auth.user, claims)
         except identity.IdentityRefused as exc:
-            raise SignInRefused(exc.code, exc.message, exc.status) from None
+            raise SignInRefused.identity(exc) from None
         if user is not None:
             user.backend = path
             return user

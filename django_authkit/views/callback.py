@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -109,7 +110,7 @@ class CallbackView(View):
         """A classified failure (see :mod:`django_authkit.failures`) as this view's page."""
         response = self.failure(
             failure.code, failure.message, status=failure.status, title=failure.title,
-            hint=failure.hint,
+            hint=failure.hint, template_name=failure.template, context=failure.context,
         )
         if failure.retry_after and not response.has_header("Retry-After"):
             response["Retry-After"] = str(failure.retry_after)
@@ -117,9 +118,12 @@ class CallbackView(View):
 
     def failure(
         self, code: str, message: Any, status: int = 400, *, title: Any = None,
-        hint: Any = "", debug_hint: Any = "",
+        hint: Any = "", debug_hint: Any = "", template_name: str = "",
+        context: Mapping[str, Any] | None = None,
     ) -> HttpResponse:
-        """The error page (or the ``on_error`` hook's answer); "try again" keeps ``next``."""
+        """The error page (or the ``on_error`` hook's answer); "try again" keeps ``next``.
+
+        ``template_name`` and ``context``: a failure's own page (an e-mail conflict's)."""
         if status < 500:  # count the client's failures, not WorkOS outages
             ratelimit.hit(self.request, self.rate_limit_scope)
             failures.login_failed(self.request, failures.Failure(
@@ -134,6 +138,7 @@ class CallbackView(View):
         return error_response(
             self.request, code, message, status=status, title=title, hint=hint,
             next_url=getattr(self, "next_url", None), debug_hint=debug_hint,
+            template_name=template_name, context=context,
         )
 
 

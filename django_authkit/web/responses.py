@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -65,17 +65,20 @@ class WorkOSRedirect(HttpResponseRedirect):
 def error_response(
     request: HttpRequest, code: str, message: Any, *, status: int = 400, title: Any = None,
     hint: Any = "", next_url: str | None = None, debug_hint: Any = "",
+    template_name: str = "", context: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
-    """``authkit/error.html`` (overridable): ``hint`` is for the site's operators,
-    ``debug_hint`` only in DEBUG, and "try again" keeps ``next_url``."""
+    """``authkit/error.html`` (overridable), or ``template_name`` for a failure with a
+    page of its own: ``hint`` is for the site's operators, ``debug_hint`` only in DEBUG,
+    "try again" keeps ``next_url``, and ``context`` adds what that page needs."""
     retry_url = reverse("authkit:sign-in")
     if next_url:
         retry_url += "?" + urlencode({"next": next_url})
     response = render(
         request,
-        "authkit/error.html",
-        {"code": code, "message": message, "title": title or _("Sign-in failed"),
-         "hint": hint, "debug_hint": debug_hint, "retry_url": retry_url},
+        template_name or "authkit/error.html",
+        {**(context or {}), "code": code, "message": message,
+         "title": title or _("Sign-in failed"), "hint": hint, "debug_hint": debug_hint,
+         "retry_url": retry_url},
         status=status,
     )
     response["Referrer-Policy"] = "no-referrer"
@@ -89,7 +92,8 @@ def failure_response(
     """The page for a :class:`~django_authkit.workos.failures.Failure`, ``Retry-After`` included."""
     response = error_response(
         request, failure.code, failure.message, status=failure.status, title=failure.title,
-        hint=failure.hint, next_url=next_url,
+        hint=failure.hint, next_url=next_url, template_name=failure.template,
+        context=failure.context,
     )
     if failure.retry_after:
         response["Retry-After"] = str(failure.retry_after)

@@ -23,7 +23,9 @@ count against rate limits.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ImproperlyConfigured
@@ -52,7 +54,11 @@ SIGN_IN_FAILED = _("Sign-in failed")
 @dataclass(frozen=True)
 class Failure:
     """What a failure means: ``code`` and ``message`` for the caller, ``status``,
-    ``retry_after`` (seconds, for 503s), and ``hint``: what the operator should check."""
+    ``retry_after`` (seconds, for 503s), and ``hint``: what the operator should check.
+
+    ``template`` is the page a browser gets (empty: ``authkit/error.html``) and
+    ``context`` what that page needs besides these fields (e.g. the address of an
+    e-mail conflict); JSON answers carry ``code`` and ``message`` only."""
 
     kind: str
     code: str
@@ -62,6 +68,8 @@ class Failure:
     level: int = logging.WARNING
     title: str | Promise = SIGN_IN_FAILED
     hint: str | Promise = ""
+    template: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def clients_fault(self) -> bool:
