@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.signals import user_login_failed
@@ -123,8 +124,15 @@ def axes(settings: Any) -> Iterator[None]:
     settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
     settings.AXES_VERBOSE = False
     settings.AXES_ENABLED = True
+    # As django-axes asks: its backend first, so it may veto any sign-in.
+    settings.AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                                        *settings.AUTHENTICATION_BACKENDS]
+    import importlib
+
+    import axes.conf
     import axes.signals as axes_signals
 
+    importlib.reload(axes.conf)  # its defaults went with an earlier test's settings override
     user_login_failed.connect(axes_signals.handle_user_login_failed)  # again after a disconnect
     try:
         yield
@@ -159,3 +167,21 @@ def test_django_axes_locks_out_after_its_failure_limit(
     assert len(failed) == 4
     other = Client(REMOTE_ADDR="10.9.9.10")  # another address is not locked out
     assert sign_in_post(other, "ada@acme.test", "not-the-password").status_code == 400
+
+
+def test_a_locked_out_client_cannot_sign_in_with_the_right_password_either(
+    native: Any, axes: None, emu: Any, failed: list[dict[str, Any]]
+) -> None:
+    """AxesBackend is asked before the sign-in completes (as ``authenticate()`` would)."""
+    seed_user(native)
+    client = Client(REMOTE_ADDR="10.9.9.11")
+    for _ in range(3):
+        sign_in_post(client, "ada@acme.test", "not-the-password")
+    assert sign_in_post(client, "ada@acme.test").status_code == 429  # the right password
+    assert "_auth_user_id" not in client.session
+    start = client.get("/auth/sign-in/")  # the hosted flow is gated the same way
+    parts = urlsplit(emu.control.complete_sign_in(start["Location"], email="ada@acme.test"))
+    assert client.get(f"{parts.path}?{parts.query}").status_code == 429
+    assert "_auth_user_id" not in client.session
+    elsewhere = Client(REMOTE_ADDR="10.9.9.12")
+    assert sign_in_post(elsewhere, "ada@acme.test").status_code == 302  # not locked out

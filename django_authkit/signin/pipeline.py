@@ -22,12 +22,14 @@ otherwise whatever WorkOS put in the token: the pipeline never guesses one
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import load_backend, login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from django_authkit import signals
@@ -71,6 +73,11 @@ class SignInRefused(failures.Refusal):
         self.status = failure.status
 
     @classmethod
+    def of(cls, failure: failures.Failure) -> SignInRefused:
+        """The refusal that renders ``failure``."""
+        return cls(failure.code, failure.message, failure.status, failure=failure)
+
+    @classmethod
     def identity(cls, exc: identity.IdentityRefused) -> SignInRefused:
         """The refusal for an identity rule's or the adapter's ``IdentityRefused``: its
         code, message and status, and its title, operator hint and page when it has them."""
@@ -80,13 +87,13 @@ class SignInRefused(failures.Refusal):
             title=exc.title or failures.SIGN_IN_FAILED, hint=exc.hint,
             template=exc.template, context=exc.context,
         )
-        return cls(failure.code, failure.message, failure.status, failure=failure)
+        return cls.of(failure)
 
     @classmethod
     def because(cls, exc: BaseException, *, during: str) -> SignInRefused:
         """The refusal for a WorkOS or verification failure, logged once by the mapping."""
         failure = failures.report(exc, during=during)
-        return cls(failure.code, failure.message, failure.status, failure=failure)
+        return cls.of(failure)
 
 
 @dataclass
@@ -121,14 +128,20 @@ def verify(auth: AuthenticationResponse, *, during: str = "the end of a sign-in"
 def provision(request: HttpRequest, auth: AuthenticationResponse, claims: dict[str, Any]) -> Any:
     """The Django user for ``auth.user``, through the site's AuthKit backend and the adapter.
 
-    Each backend in ``AUTHENTICATION_BACKENDS`` that speaks AuthKit (has ``sign_in``)
-    is asked in turn; the one that answers is remembered on the user for ``login()``.
+    ``AUTHENTICATION_BACKENDS`` are walked in order, as ``authenticate()`` walks them.
+    A backend that speaks AuthKit (has ``sign_in``) is asked for the user; the one that
+    answers is remembered on the user for ``login()``. Any other backend listed before
+    it that accepts these credentials is asked whether it vetoes the sign-in: one that
+    raises ``PermissionDenied`` (django-axes' ``AxesStandaloneBackend`` for a
+    locked-out client) refuses it (``locked_out``); a user it returns is ignored.
     Raises :class:`SignInRefused` with the rule's reason when one refuses (the e-mail
-    rule, an inactive account, the adapter).
+    rule, an inactive account, the adapter, a lockout).
     """
     for path in settings.AUTHENTICATION_BACKENDS:
-        sign_in = getattr(load_backend(path), "sign_in", None)
+        backend = load_backend(path)
+        sign_in = getattr(backend, "sign_in", None)
         if sign_in is None:
+            _ask_for_veto(request, backend, path, auth, claims)
             continue
         try:
             user = sign_in(request, auth.user, claims)
@@ -138,6 +151,24 @@ def provision(request: HttpRequest, auth: AuthenticationResponse, claims: dict[s
             user.backend = path
             return user
     raise SignInRefused(*identity.DEFAULT_REFUSAL)
+
+
+def _ask_for_veto(
+    request: HttpRequest, backend: Any, path: str, auth: AuthenticationResponse,
+    claims: dict[str, Any],
+) -> None:
+    """Let a backend that is not AuthKit's refuse this sign-in, as ``authenticate()``
+    would: only one whose ``authenticate`` accepts the credentials is asked."""
+    credentials = {"workos_user": auth.user, "claims": claims}
+    try:
+        inspect.signature(backend.authenticate).bind(request, **credentials)
+    except (TypeError, ValueError):
+        return  # it does not take these credentials (Django skips it too)
+    try:
+        backend.authenticate(request, **credentials)
+    except PermissionDenied:
+        logger.info("%s refused a sign-in (a lockout).", path)
+        raise SignInRefused.of(failures.LOCKED_OUT_FAILURE) from None
 
 
 def sync_membership(user: Any, claims: dict[str, Any]) -> Any | None:

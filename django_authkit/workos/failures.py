@@ -107,6 +107,12 @@ UNVERIFIED_FAILURE = Failure(
       "cause. Check AUTHKIT['ISSUER'], AUTHKIT['CLIENT_ID'] and AUTHKIT['API_BASE_URL'] "
       "name the WorkOS environment that signs the tokens (manage.py authkit_doctor)."),
 )
+LOCKED_OUT_FAILURE = Failure(
+    REFUSED, "locked_out",
+    _("Signing in from here is blocked for now after too many failed attempts. Please try "
+      "again later, or ask the site's administrators to lift the block."),
+    403, level=logging.INFO, title=_("Sign-in blocked for now"),
+)
 INVALID_CODE = Failure(
     REFUSED, "invalid_code", _("This sign-in link is invalid or has expired."), 400,
     level=logging.INFO,
