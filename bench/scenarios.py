@@ -84,9 +84,11 @@ def _api_token(emu: Any, email: str, **choice: Any) -> str:
     start = browser.get("/auth/sign-in/")
     back = parse_qs(urlsplit(emu.control.complete_sign_in(
         start["Location"], email=email, **choice)).query)
-    verifier = browser.session["_authkit_pending"][back["state"][0]]["v"]
+    from tests.pending import verifier  # the pending sign-in is the browser's cookie
+
     answer = Client().post("/auth/api/callback/", json.dumps(
-        {"code": back["code"][0], "codeVerifier": verifier}), content_type="application/json")
+        {"code": back["code"][0], "codeVerifier": verifier(browser, back["state"][0])}),
+        content_type="application/json")
     assert answer.status_code == 200, answer.content
     return str(answer.json()["token"])
 

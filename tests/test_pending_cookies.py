@@ -144,3 +144,15 @@ def test_over_http_the_cookie_reaches_only_the_callback(emu: Any, live_server: A
     assert done.status_code == 302, done.text[:300]
     assert not [c for c in browser.cookies if c.name.startswith(pending.COOKIE_PREFIX)]
     assert browser.get(live_server.url + "/private/", timeout=10).status_code == 200
+
+
+def test_with_the_cache_down_a_sign_in_still_finishes(emu: Any, settings: Any) -> None:
+    """The redeemed-state record is skipped (logged): WorkOS's code stays single-use."""
+    client = Client()
+    start, _ = _start(client)
+    url = _callback(emu, start["Location"], email="nocache@example.test")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:9/0"}}  # nothing listens
+    done = client.get(url)
+    assert done.status_code == 302, done.content[:300]
+    assert attempts(client) == {}
