@@ -27,8 +27,10 @@ ACCEPT = "http://testserver" + reverse("authkit:accept-invitation")
 
 
 @pytest.fixture
-def acme(native: Any) -> str:
-    """Acme's WorkOS id; invitation e-mails link to the site's accept URL."""
+def acme(native: Any, settings: Any) -> str:
+    """Acme's WorkOS id; invitation e-mails link to the site's accept URL; the site signs
+    people in on its own pages (``LOGIN_URL``)."""
+    settings.LOGIN_URL = "authkit:native-sign-in"
     seeded = native.control.seed({"organizations": [{"name": "Acme"}]})
     native.control.configure(invitation_url=ACCEPT)
     return str(seeded["organizations"][0]["id"])
@@ -183,4 +185,13 @@ def test_without_native_forms_the_link_stays_hosted(emu: Any, client: Client) ->
     emu.control.configure(invitation_url=ACCEPT)
     link = invite(emu, str(seeded["organizations"][0]["id"]), "newbie@acme.test")
     response = client.get(link)
+    assert response.status_code == 302 and "/user_management/authorize" in response["Location"]
+
+
+def test_a_site_signing_in_on_the_hosted_page_keeps_it_for_invitations(
+    acme: str, native: Any, client: Client, settings: Any
+) -> None:
+    """Native forms on, but ``LOGIN_URL`` is the hosted sign-in (the example project)."""
+    settings.LOGIN_URL = "authkit:sign-in"
+    response = client.get(invite(native, acme, "hosted@acme.test"))
     assert response.status_code == 302 and "/user_management/authorize" in response["Location"]

@@ -7,8 +7,9 @@ invitations, whatever their role there. ``accept-invitation``: the URL a site
 registers with WorkOS ("Accept invitation URL"); it checks the token and starts the
 hosted sign-in (sign-up screen for a new address) carrying ``invitation_token`` as
 the official SDK does, so the new user lands in the organization. With
-``NATIVE_FORMS`` the site's own sign-up (or sign-in) page continues instead, the
-token kept server-side (:mod:`django_authkit.signin.invitation`).
+``NATIVE_FORMS``, on a site whose ``LOGIN_URL`` is the native sign-in page, the site's
+own sign-up (or sign-in) page continues instead, the token kept server-side
+(:mod:`django_authkit.signin.invitation`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
@@ -227,8 +230,13 @@ class AcceptInvitationView(View):
         return WorkOSRedirect(url)
 
     def native(self) -> bool:
-        """Whether the site's own forms take the invitation (``NATIVE_FORMS``)."""
-        return bool(authkit_settings.NATIVE_FORMS)
+        """Whether the site's own forms take the invitation: ``NATIVE_FORMS`` is on and
+        the site signs people in there (``LOGIN_URL`` is a native page). A site that
+        serves both keeps the hosted page its ``LOGIN_URL`` names."""
+        if not authkit_settings.NATIVE_FORMS:
+            return False
+        login = str(resolve_url(settings.LOGIN_URL)).split("?", 1)[0]
+        return login in {reverse("authkit:native-sign-in"), reverse("authkit:native-sign-up")}
 
     def continue_natively(
         self, request: HttpRequest, token: str, invitation: Invitation
