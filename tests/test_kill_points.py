@@ -127,11 +127,6 @@ def test_killed_mid_refresh_the_next_request_recovers(
     time.sleep(0.1)
     again = [_get(cluster, victim), _get(cluster, bystander)]
     seen.append(f"strict statuses {again}, grants {_refresh_grants(emu)}")
-    if point == "before_answer" and again != [200, 200]:
-        # Known, open: under heavy load (seen at load 6-9 with other suites running) the
-        # stored token is sometimes refused once WorkOS is strict; recovery itself held.
-        # Kept visible as an xfail with what was seen, not hidden (see CHANGELOG.md).
-        pytest.xfail("strict refresh after a before_answer kill: " + "; ".join(seen))
     assert again == [200, 200], "\n".join(seen) + report(again, cluster)
     assert 400 not in _refresh_grants(emu)[grants_before:], "\n".join(seen)
     assert _ended_sessions(cluster) == ended_before, "\n".join(seen)  # 0 sign-outs

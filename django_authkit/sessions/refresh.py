@@ -157,6 +157,7 @@ def _refresh_with_cache_lock(
     lease = refresh_wakeup.lease_seconds(float(authkit_settings.REFRESH_WAIT))
     deadline = time.monotonic() + float(authkit_settings.REFRESH_WAIT)
     step = POLL_FIRST
+    last_try = False
     while True:
         if cache.add(key, 1, timeout=lease):  # the cache down: UNAVAILABLE (refresh())
             refresh_wakeup.lease(key, lease)
@@ -193,8 +194,12 @@ def _refresh_with_cache_lock(
                 if adopted is not None:
                     return adopted
         if time.monotonic() > deadline:
-            logger.warning("Gave up waiting for another request's refresh of a session.")
-            return _UNAVAILABLE
+            if last_try:
+                logger.warning("Gave up waiting for another request's refresh of a session.")
+                return _UNAVAILABLE
+            # One more try at the lock: a holder that died frees it within REFRESH_WAIT,
+            # which may be the very moment this wait ran out.
+            last_try = True
 
 
 def _spend_unlocked(
