@@ -32,6 +32,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 
 from django_authkit.conf import authkit_settings
 from django_authkit.core.outage import OUTAGE_ERRORS, on_auth_path
@@ -114,7 +115,7 @@ class AuthKitMiddleware:
         if wants_json(request):
             logger.error("AuthKit is misconfigured (%s); run manage.py check.", exception,
                          exc_info=exception)
-            return json_error("configuration", "Sign-in is not configured on this site.", 503)
+            return json_error("configuration", _("Sign-in is not configured on this site."), 503)
         return configuration_error(request, exception)
 
     @guard_outages  # the cache or the database down: 503 + Retry-After, never a 500
@@ -200,7 +201,7 @@ class AuthKitMiddleware:
             return None
         return json_error(
             "session_ended",
-            "Your session has ended. Sign in again.",
+            _("Your session has ended. Sign in again."),
             401,
             sign_in_url=reverse("authkit:sign-in"),
         )
@@ -211,7 +212,7 @@ class AuthKitMiddleware:
         if wants_json(request):
             return json_error(
                 "authentication_unavailable",
-                "Sign-in service temporarily unavailable; retry shortly.",
+                _("Sign-in service temporarily unavailable; retry shortly."),
                 503,
                 headers,
             )
@@ -219,8 +220,10 @@ class AuthKitMiddleware:
         body = render_to_string(
             "authkit/error.html",
             {
-                "title": "Temporarily unavailable",
-                "message": "We could not confirm your session just now. Please retry in a moment.",
+                "title": _("Temporarily unavailable"),
+                "message": _(
+                    "We could not confirm your session just now. Please retry in a moment."
+                ),
                 "code": "authentication_unavailable",
             },
             request=request,

@@ -45,11 +45,17 @@ MESSAGE_MODULES = sorted(
         *PACKAGE.glob("views/*.py"),
         *PACKAGE.glob("native/*.py"),
         *PACKAGE.glob("web/*.py"),
+        *PACKAGE.glob("api/*.py"),
+        *PACKAGE.glob("signin/*.py"),
+        PACKAGE / "identity" / "rules.py",
+        PACKAGE / "sessions" / "bearer.py",
+        PACKAGE / "middleware.py",
         PACKAGE / "decorators.py",
     ]
 )
 #: Sentences in those modules that are not shown: log lines passed by keyword.
 NOT_SHOWN = {
+    "Vercel Marketplace",  # a provider's name, as WorkOS spells it
     "WorkOS did not start a password reset (%s).",
     "WorkOS refused to send a magic code (%s).",
     "WorkOS refused to send a sign-up code (%s).",

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -33,7 +34,7 @@ class AccountSessionsApiView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
-            return json_error("not_authenticated", "Sign in first.", 401)
+            return json_error("not_authenticated", _("Sign in first."), 401)
         try:
             sessions = account.list_sessions(request)
         except failures.Refusal as exc:
@@ -42,16 +43,16 @@ class AccountSessionsApiView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
-            return json_error("not_authenticated", "Sign in first.", 401)
+            return json_error("not_authenticated", _("Sign in first."), 401)
         body = _body(request)
         if body is None:
-            return json_error("invalid_request", "Send a JSON object.", 400)
+            return json_error("invalid_request", _("Send a JSON object."), 400)
         try:
             if body.get("end_others") is True:
                 return json_ok({"ended": account.end_others(request)})
             session_id = body.get("session_id")
             if not isinstance(session_id, str) or not session_id:
-                return json_error("invalid_request", "Send session_id or end_others.", 400)
+                return json_error("invalid_request", _("Send session_id or end_others."), 400)
             account.end(request, session_id[:64])
         except failures.Refusal as exc:
             return json_failure(exc.failure)
@@ -81,10 +82,10 @@ class WidgetTokenView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
-            return json_error("not_authenticated", "Sign in first.", 401)
+            return json_error("not_authenticated", _("Sign in first."), 401)
         body = _body(request) if request.body else {}
         if body is None:
-            return json_error("invalid_request", "Send a JSON object.", 400)
+            return json_error("invalid_request", _("Send a JSON object."), 400)
         scopes = body.get("scopes")
         if scopes is not None and not (
             isinstance(scopes, list) and all(isinstance(s, str) for s in scopes)

@@ -103,19 +103,21 @@ class ApiView(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not authkit_settings.API_MODE:
-            return json_error("not_found", "API mode is not enabled on this site.", 404)
+            return json_error("not_found", _("API mode is not enabled on this site."), 404)
         return super().dispatch(request, *args, **kwargs)
 
     def body(self) -> dict[str, Any]:
         raw = self.request.body
         if len(raw) > MAX_BODY:
-            raise Refusal("invalid_request", "The request body is too large.")
+            raise Refusal("invalid_request", _("The request body is too large."))
         try:
             data = json.loads(raw or b"null")
         except (ValueError, UnicodeDecodeError):
             data = None
         if not isinstance(data, dict):
-            raise Refusal("invalid_request", "Send a JSON object (Content-Type: application/json).")
+            raise Refusal(
+                "invalid_request", _("Send a JSON object (Content-Type: application/json).")
+            )
         return data
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -200,14 +202,14 @@ def api_redirect_uri(reported: str | None) -> str | None:
     if reported is None:
         return str(own) if own else (allowed[0] if len(allowed) == 1 else None)
     if reported not in allowed:
-        raise Refusal("invalid_redirect_uri", "This redirect_uri is not allowed.")
+        raise Refusal("invalid_redirect_uri", _("This redirect_uri is not allowed."))
     return reported
 
 
 def _organization_id(data: dict[str, Any]) -> str | None:
     organization_id = _text(data, "organizationId", "organization_id", limit=80)
     if organization_id is not None and not _ORG.match(organization_id):
-        raise Refusal("invalid_request", "Invalid organizationId.")
+        raise Refusal("invalid_request", _("Invalid organizationId."))
     return organization_id
 
 
@@ -217,7 +219,7 @@ def _text(data: dict[str, Any], *names: str, limit: int = 2048) -> str | None:
         if value is None or value == "":
             continue
         if not isinstance(value, str) or len(value) > limit:
-            raise Refusal("invalid_request", f"Invalid {name}.")
+            raise Refusal("invalid_request", _("Invalid %(name)s.") % {"name": name})
         return value
     return None
 
@@ -250,13 +252,13 @@ class ApiCallbackView(ApiView):
         _text(data, "state", limit=2048)  # the client's to check; validated for shape only
         code = _text(data, "code", limit=512)
         if not code:
-            raise Refusal("code_missing", "The request carried no authorization code.")
+            raise Refusal("code_missing", _("The request carried no authorization code."))
         api_redirect_uri(_text(data, "redirect_uri", "redirectUri"))
         verifier = _text(data, "codeVerifier", "code_verifier", limit=128)
         if verifier is not None and not _VERIFIER.match(verifier):
-            raise Refusal("invalid_request", "Invalid codeVerifier.")
+            raise Refusal("invalid_request", _("Invalid codeVerifier."))
         if verifier is None and authkit_settings.API_REQUIRE_PKCE:
-            raise Refusal("pkce_required", "Send the PKCE codeVerifier of this sign-in.")
+            raise Refusal("pkce_required", _("Send the PKCE codeVerifier of this sign-in."))
         organization_id = _organization_id(data)
         if authkit_settings.API_SSO_EXCHANGE_FIRST:
             profile = self.sso_exchange(code, verifier)
@@ -343,7 +345,7 @@ class ApiRefreshView(ApiView):
     def handle(self, data: dict[str, Any]) -> HttpResponse:
         refresh_token = _text(data, "refreshToken", "refresh_token", limit=4096)
         if not refresh_token:
-            raise Refusal("no_refresh_token", "Send the refreshToken to rotate.")
+            raise Refusal("no_refresh_token", _("Send the refreshToken to rotate."))
         organization_id = _organization_id(data)
         try:
             auth = get_workos().user_management.authenticate_with_refresh_token(

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -149,20 +150,22 @@ class RefreshView(View):
         session = getattr(request, "session", None)
         hot = session.get(sessions.HOT_KEY) if session is not None else None
         if not hot or not request.authkit:  # type: ignore[attr-defined]
-            return json_error("no_session", "Not signed in.", 401)
+            return json_error("no_session", _("Not signed in."), 401)
         # Naming the session's own organization makes WorkOS re-issue the tokens (fresh
         # role and permissions) even while the current ones are valid; without one, a
         # still-fresh token is reused rather than spending a WorkOS call.
         done = sessions.refresh(request, organization_id=hot.get("org_id") or None)
         if done.outcome is sessions.Outcome.REFUSED:
             return json_error(
-                "organization_not_allowed", "You are no longer a member of this organization.", 403
+                "organization_not_allowed",
+                _("You are no longer a member of this organization."),
+                403,
             )
         if done.outcome is sessions.Outcome.ENDED:
             logout(request)
             if done.failure is not None:  # ended because WorkOS's token did not verify here
                 return json_failure(done.failure)
-            return json_error("session_ended", "Your session has ended. Sign in again.", 401)
+            return json_error("session_ended", _("Your session has ended. Sign in again."), 401)
         if not done.ok:  # why it failed, as the one mapping classes it
             return json_failure(done.failure or failures.UNAVAILABLE_FAILURE)
         request.authkit = AuthKitState(  # type: ignore[attr-defined]
@@ -187,23 +190,23 @@ class AccessTokenView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if not authkit_settings.ACCESS_TOKEN_ENDPOINT:
-            return json_error("not_found", "The access-token endpoint is not enabled.", 404)
+            return json_error("not_found", _("The access-token endpoint is not enabled."), 404)
         session = getattr(request, "session", None)
         hot = session.get(sessions.HOT_KEY) if session is not None else None
         if not hot or not request.authkit or getattr(request.authkit, "via", "") == "bearer":  # type: ignore[attr-defined]
-            return json_error("no_session", "Not signed in.", 401)
+            return json_error("no_session", _("Not signed in."), 401)
         if sessions.needs_refresh(hot):
             wait = ratelimit.hit(request, self.rate_limit_scope)
             if wait is not None:
                 return too_many(request, wait)
             if sessions.refresh(request).outcome is sessions.Outcome.ENDED:
                 logout(request)
-                return json_error("session_ended", "Your session has ended. Sign in again.", 401)
+                return json_error("session_ended", _("Your session has ended. Sign in again."), 401)
         token = sessions.current_access_token(request)
         hot = request.session.get(sessions.HOT_KEY)
         if not token or not hot or sessions.needs_refresh(hot):
             return json_error(
-                "workos_unavailable", "The sign-in service did not answer. Try again.", 503,
+                "workos_unavailable", _("The sign-in service did not answer. Try again."), 503,
                 {"Retry-After": "5"},
             )
         return json_ok({"accessToken": token, "expiresAt": int(hot["exp"])})

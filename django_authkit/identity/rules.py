@@ -31,6 +31,7 @@ from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from django_authkit import signals
 
@@ -39,7 +40,9 @@ logger = logging.getLogger("django_authkit.identity")
 EMAIL_MAX_LENGTH = 254  # RFC 5321's path limit, and Django's EmailField default
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
-DEFAULT_REFUSAL = ("account_not_allowed", "This account cannot sign in to this site.", 403)
+DEFAULT_REFUSAL = (
+    "account_not_allowed", gettext_lazy("This account cannot sign in to this site."), 403
+)
 
 
 # -- the e-mail rule -------------------------------------------------------------------
@@ -272,11 +275,12 @@ def email_refusal(workos_user: Any, reason: str) -> IdentityRefused:
     if reason == "unverified":
         return IdentityRefused(
             "email_unverified",
-            f"The e-mail address {address} is not verified. Verify it, then sign in again.",
+            _("The e-mail address %(email)s is not verified. Verify it, then sign in again.")
+            % {"email": address},
             403,
         )
     return IdentityRefused(
-        "email_invalid", "The e-mail address of this account cannot be used on this site.", 400
+        "email_invalid", _("The e-mail address of this account cannot be used on this site."), 400
     )
 
 

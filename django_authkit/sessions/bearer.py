@@ -26,11 +26,12 @@ import weakref
 from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
 
 from django_authkit.conf import authkit_settings
 from django_authkit.sessions import api_keys as api_key_auth
@@ -39,9 +40,16 @@ from django_authkit.sessions.state import AuthKitState
 from django_authkit.tokens import app_tokens
 from django_authkit.tokens.verify import InvalidAccessToken, KeysUnavailable, verify_access_token
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger("django_authkit.bearer")
 _verified: OrderedDict[bytes, tuple[dict[str, Any], float, frozenset[str]]] = OrderedDict()
 _lock = threading.Lock()
+
+
+#: RFC 6750 §3's challenge; its description is the stable code, never a translated text.
+CHALLENGE = 'Bearer error="invalid_token", error_description="{code}"'
 
 
 @dataclass(frozen=True)
@@ -49,24 +57,23 @@ class BearerFailure:
     """Why a bearer token was refused: a stable ``code``, a message, an HTTP status."""
 
     code: str
-    message: str
+    message: StrOrPromise
     status: int = 401
     retry_after: int = 5
 
     def headers(self) -> dict[str, str]:
         """``WWW-Authenticate`` for a refused token (RFC 6750 §3), else ``Retry-After``."""
         if self.status == 401:
-            challenge = f'Bearer error="invalid_token", error_description="{self.code}"'
-            return {"WWW-Authenticate": challenge}
+            return {"WWW-Authenticate": CHALLENGE.format(code=self.code)}
         return {"Retry-After": str(self.retry_after)}
 
 
-INVALID = BearerFailure("invalid_token", "The access token is invalid.")
-EXPIRED = BearerFailure("token_expired", "The access token has expired; refresh it.")
-UNKNOWN_USER = BearerFailure("unknown_user", "No account here is linked to this token's user.")
-INACTIVE = BearerFailure("account_not_allowed", "This account cannot sign in to this site.")
+INVALID = BearerFailure("invalid_token", _("The access token is invalid."))
+EXPIRED = BearerFailure("token_expired", _("The access token has expired; refresh it."))
+UNKNOWN_USER = BearerFailure("unknown_user", _("No account here is linked to this token's user."))
+INACTIVE = BearerFailure("account_not_allowed", _("This account cannot sign in to this site."))
 UNAVAILABLE = BearerFailure(
-    "authentication_unavailable", "Signing keys are unavailable; retry shortly.", 503
+    "authentication_unavailable", _("Signing keys are unavailable; retry shortly."), 503
 )
 
 
@@ -197,8 +204,10 @@ class ApiKeyAuthKitState(BearerAuthKitState):
         return 0
 
 
-OVER_BUDGET = "Too many API keys to validate from this client; retry after Retry-After seconds."
-INVALID_KEY = BearerFailure("invalid_api_key", "The API key is invalid, expired or revoked.")
+OVER_BUDGET = _(
+    "Too many API keys to validate from this client; retry after Retry-After seconds."
+)
+INVALID_KEY = BearerFailure("invalid_api_key", _("The API key is invalid, expired or revoked."))
 
 
 def authenticate(

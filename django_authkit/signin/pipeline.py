@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth import load_backend, login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from django_authkit import signals
 from django_authkit.client.errors import WorkOSError
@@ -319,7 +320,7 @@ def assign_organization(
                 switched = _switch(auth, organization_id, request)
         if switched is None:
             raise SignInRefused(
-                "organization_not_allowed", "You are not a member of that organization.", 403
+                "organization_not_allowed", _("You are not a member of that organization."), 403
             )
         return switched
     default = authkit_settings.DEFAULT_ORGANIZATION

@@ -21,6 +21,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from django_authkit.client.errors import APIError, WorkOSError
 from django_authkit.client.models import Profile, User
 from django_authkit.conf import authkit_settings
@@ -52,14 +54,14 @@ def resolve(profile: Profile) -> tuple[User, dict[str, Any]]:
     """The WorkOS user for ``profile`` and claims for the pipeline (raises WorkOSError)."""
     email = (profile.email or "").strip()
     if not email:
-        raise UnusableProfile("The identity provider sent no e-mail address.")
+        raise UnusableProfile(_("The identity provider sent no e-mail address."))
     workos = get_workos().user_management
     verified = _domain_verified(profile.organization_id, email)
     existing = workos.list_users(email=email, limit=1).data
     if existing:
         if not verified:
             raise UnusableProfile(
-                "An account with this e-mail address already exists; sign in with it."
+                _("An account with this e-mail address already exists; sign in with it.")
             )
         user = existing[0]
     else:

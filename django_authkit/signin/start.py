@@ -34,6 +34,7 @@ from django.http import HttpRequest, QueryDict
 from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from django_authkit.conf import authkit_settings
 from django_authkit.core.urlhelpers import redirect_uri
@@ -353,10 +354,12 @@ def callback_input_error(params: QueryDict) -> FlowError | None:
     """
     for name in SINGLE_PARAMS:
         if len(params.getlist(name)) > 1:
-            return FlowError("invalid_request", f"The sign-in response repeated {name}.")
+            return FlowError(
+                "invalid_request", _("The sign-in response repeated %(name)s.") % {"name": name}
+            )
     code = params.get("code")
     if code is not None and code != "" and not valid_code(code):
-        return FlowError("invalid_code", "This sign-in link is invalid or has expired.")
+        return FlowError("invalid_code", _("This sign-in link is invalid or has expired."))
     return None
 
 
@@ -366,10 +369,11 @@ def valid_code(code: str | None) -> bool:
 
 
 PROVIDER_ERRORS = {
-    "access_denied": "The sign-in was cancelled.",
-    "organization_invalid": "That organization cannot be used to sign in.",
+    "access_denied": gettext_lazy("The sign-in was cancelled."),
+    "organization_invalid": gettext_lazy("That organization cannot be used to sign in."),
 }
 
 
 def provider_error_message(error: str) -> str:
-    return PROVIDER_ERRORS.get(error, "The sign-in provider reported an error.")
+    """What to show for a provider's ``error`` (in the active language)."""
+    return str(PROVIDER_ERRORS.get(error, _("The sign-in provider reported an error.")))
