@@ -315,6 +315,55 @@ def test_the_operator_relinks_the_account_in_the_admin(
     assert get_user_model().objects.filter(is_superuser=False).count() == 1
 
 
+def test_relinking_ends_the_previous_workos_users_sessions(
+    emu: Any, authkit_sign_in: Any, staff: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The previous WorkOS user "no longer signs in to it": its open sessions end too,
+    here and at WorkOS, whether the operator re-links or the adapter moves the link."""
+    from django_authkit.models import AuthKitSession
+
+    old_id = _seed(emu, email="first@example.test")
+    old = Client()
+    assert authkit_sign_in(old, user_id=old_id).status_code == 302
+    assert old.get("/private/").status_code == 200
+    link = WorkOSUser.objects.get()
+    new_id = _seed(emu, email="second@example.test")
+    with django_capture_on_commit_callbacks(execute=True) as ended:  # once committed
+        saved = staff.post(f"/admin/authkit/workosuser/{link.pk}/change/", {"workos_id": new_id})
+    assert saved.status_code == 302, saved.content[:500]
+    assert len(ended) == 1
+    row = AuthKitSession.objects.get(user=link.user)
+    assert row.ended_at is not None and row.end_reason == "relinked"
+    assert old.get("/private/").status_code == 302  # signed out: sent to sign in
+    assert emu.control.state()["sessions"][0]["status"] != "active"  # revoked at WorkOS too
+    fresh = Client()
+    assert authkit_sign_in(fresh, user_id=new_id).status_code == 302  # the new one may
+    assert fresh.get("/private/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True) as ended:
+        saved_again = staff.post(f"/admin/authkit/workosuser/{link.pk}/change/",
+                                 {"workos_id": new_id})  # no change: nothing ends
+    assert saved_again.status_code == 302 and ended == []
+    assert fresh.get("/private/").status_code == 200
+
+
+def test_the_adapter_moving_a_link_ends_only_the_previous_users_sessions(
+    emu: Any, authkit_sign_in: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.AUTHKIT = {**settings.AUTHKIT, "LINK_BY_EMAIL": True,
+                        "ADAPTER": f"{__name__}.LinkingAdapter"}
+    old = Client()
+    assert authkit_sign_in(old, email=WORKOS).status_code == 302
+    emu.control.reset()  # WorkOS forgets Alice; she comes back as a new WorkOS user
+    emu.control.configure(redirect_uris=["http://testserver/auth/callback/"])
+    new_id = _seed(emu)
+    new = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert authkit_sign_in(new, user_id=new_id).status_code == 302
+    assert WorkOSUser.objects.get().workos_id == new_id
+    assert old.get("/private/").status_code == 302  # the previous user's session ended
+    assert new.get("/private/").status_code == 200  # the sign-in that moved the link stays
+
+
 def test_the_operator_links_an_unlinked_account_in_the_admin(
     emu: Any, authkit_sign_in: Any, staff: Client
 ) -> None:
