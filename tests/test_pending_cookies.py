@@ -42,8 +42,25 @@ def test_a_start_sets_one_hardened_cookie_and_stores_no_row(emu: Any) -> None:
     entry = attempts(client)[state]
     assert entry["v"] not in morsel.value and "reports" not in morsel.value
     assert Session.objects.count() == 0
-    secure = Client().get("/auth/sign-in/", secure=True)
-    assert all(m["secure"] for m in secure.cookies.values())
+
+
+def test_on_https_it_is_a_host_cookie_nobody_else_can_plant(emu: Any) -> None:
+    """``__Host-``: only this host, over HTTPS, at ``/`` may set it, so a sibling
+    subdomain or a plain-HTTP page cannot toss its own pending sign-in in (login CSRF)."""
+    emu.control.configure(redirect_uris=["https://testserver/auth/callback/"])
+    client = Client()
+    start = client.get("/auth/sign-in/", secure=True)
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    morsel = start.cookies[pending.cookie_name(state, secure=True)]
+    assert morsel.key.startswith("__Host-authkit_flow_")
+    assert morsel["secure"] and morsel["path"] == "/" and not morsel["domain"]
+    url = _callback(emu, start["Location"], email="https@example.test")
+    tossed = Client()  # the attacker's own valid attempt, without the prefix
+    tossed.cookies[pending.cookie_name(state)] = morsel.value
+    assert tossed.get(url, secure=True).status_code == 400
+    done = client.get(url, secure=True)
+    assert done.status_code == 302, done.content[:300]
+    assert done.cookies[morsel.key]["max-age"] == 0  # used up: deleted
 
 
 def test_several_tabs_each_finish_their_own_sign_in(emu: Any) -> None:

@@ -10,8 +10,11 @@ other, as in authkit-nextjs. The cookie is
   browser drops it after ``STATE_TTL`` seconds and the server refuses an older one
   whatever the browser sends;
 * bound to the browser: ``HttpOnly``, ``SameSite=Lax`` (the callback is a top-level
-  navigation from WorkOS), ``Secure`` on HTTPS, host-only, scoped to the path the
-  sign-in start and its callback share;
+  navigation from WorkOS), host-only. On HTTPS it is a ``__Host-`` cookie (``Secure``,
+  ``Path=/``), which neither a sibling subdomain nor a plain-HTTP page can set, so
+  nobody can plant their own pending sign-in in a visitor's browser (login CSRF by
+  cookie tossing); on plain HTTP (development) it is scoped to the path the sign-in
+  start and its callback share;
 * single-use: the callback deletes it and records the state as redeemed in the
   cache for ``STATE_TTL``, so a replayed cookie with its callback URL is refused
   before WorkOS is asked. With the cache down the record is skipped (logged): the
@@ -44,6 +47,8 @@ from django_authkit.core.outage import OUTAGE_ERRORS
 logger = logging.getLogger("django_authkit.flow")
 
 COOKIE_PREFIX = "authkit_flow_"
+#: On HTTPS: the browser takes the cookie only from this host, over HTTPS, at ``/``.
+SECURE_PREFIX = "__Host-" + COOKIE_PREFIX
 PURPOSE = b"django-authkit pending sign-in v1"
 REDEEMED = "authkit:flow-redeemed:"
 #: Browsers keep a cookie up to 4096 bytes (name, value and attributes counted).
@@ -56,9 +61,11 @@ class TooLarge(ValueError):
     """The attempt's return path and custom state do not fit in a cookie."""
 
 
-def cookie_name(state: str) -> str:
-    """The cookie of the attempt whose ``state`` is this (one cookie per attempt)."""
-    return COOKIE_PREFIX + hashlib.sha256(state.encode()).hexdigest()[:24]
+def cookie_name(state: str, secure: bool = False) -> str:
+    """The cookie of the attempt whose ``state`` is this (one cookie per attempt), on
+    an HTTPS (``secure``) or a plain-HTTP request."""
+    prefix = SECURE_PREFIX if secure else COOKIE_PREFIX
+    return prefix + hashlib.sha256(state.encode()).hexdigest()[:24]
 
 
 def ttl() -> int:
@@ -67,8 +74,10 @@ def ttl() -> int:
 
 def remember(request: HttpRequest, entry: dict[str, Any], path: str) -> None:
     """Queue the cookie of a new attempt (``entry`` holds ``s``, the state)."""
+    secure = request.is_secure()
+    path = "/" if secure else path  # a __Host- cookie must have Path=/
     value = crypto.encrypt(json.dumps({**entry, "p": path}, separators=(",", ":")), PURPOSE)
-    name = cookie_name(entry["s"])
+    name = cookie_name(entry["s"], secure)
     if len(name) + len(value) + len(path) + 80 > MAX_COOKIE_BYTES:
         raise TooLarge(name)
     _outgoing(request)[name] = (value, path)
@@ -78,13 +87,15 @@ def live(request: HttpRequest, path: str) -> dict[str, dict[str, Any]]:
     """This browser's unexpired attempts by cookie name; unreadable ones are queued
     for deletion at ``path`` (a key rotation past the fallbacks, a tampered or expired
     cookie; one set at another path expires by itself)."""
+    secure = request.is_secure()
+    prefix = SECURE_PREFIX if secure else COOKIE_PREFIX
     found: dict[str, dict[str, Any]] = {}
     for name, value in request.COOKIES.items():
-        if not name.startswith(COOKIE_PREFIX) or not value:
+        if not name.startswith(prefix) or not value:
             continue
         entry = _open(value)
-        if entry is None or cookie_name(str(entry.get("s", ""))) != name:
-            forget(request, name, path)
+        if entry is None or cookie_name(str(entry.get("s", "")), secure) != name:
+            forget(request, name, "/" if secure else path)
             continue
         found[name] = entry
     return found
@@ -94,7 +105,7 @@ def take(request: HttpRequest, state: str) -> dict[str, Any] | None:
     """The attempt named by ``state``, used up: its cookie deleted and the state
     recorded as redeemed. ``None`` if this browser holds no such live attempt or it
     was redeemed already (a replayed cookie)."""
-    name = cookie_name(state)
+    name = cookie_name(state, request.is_secure())
     value = request.COOKIES.get(name)
     if not value:
         return None
