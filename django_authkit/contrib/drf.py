@@ -31,6 +31,30 @@ from django_authkit.sessions import api_keys as api_key_auth
 from django_authkit.sessions import bearer
 
 
+class ServiceUnavailable(exceptions.APIException):  # type: ignore[misc,unused-ignore]
+    """503: WorkOS's signing keys cannot be fetched just now (``Retry-After`` set)."""
+
+    status_code = 503
+    default_code = "authentication_unavailable"
+
+
+def _drf_exception(failure: bearer.BearerFailure) -> Exception:
+    """DRF's exception for a refused bearer value, keeping its status: 401, 429 (the
+    API-key validation budget) or 503, the last two with ``Retry-After`` (DRF sets it
+    from ``wait``)."""
+    if failure.status == 429:
+        throttled: Exception = exceptions.Throttled(
+            wait=failure.retry_after, detail=str(failure.message), code=failure.code
+        )
+        return throttled
+    if failure.status == 503:
+        unavailable = ServiceUnavailable(str(failure.message), code=failure.code)
+        unavailable.wait = failure.retry_after
+        return unavailable
+    refused: Exception = exceptions.AuthenticationFailed(str(failure.message), code=failure.code)
+    return refused
+
+
 class AuthKitBearerAuthentication(BaseAuthentication):  # type: ignore[misc,unused-ignore]
     """``Authorization: Bearer <WorkOS access token>``; no CSRF (nothing rides on cookies)."""
 
@@ -48,9 +72,7 @@ class AuthKitBearerAuthentication(BaseAuthentication):  # type: ignore[misc,unus
             return django_request.user, state
         result = self._verify(token)
         if isinstance(result, bearer.BearerFailure):
-            if result.status == 503:
-                raise exceptions.APIException(result.message, code=result.code)
-            raise exceptions.AuthenticationFailed(result.message, code=result.code)
+            raise _drf_exception(result)
         user, claims = result
         return user, bearer.state_for(django_request, token, user, claims)
 
