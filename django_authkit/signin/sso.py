@@ -73,11 +73,13 @@ def resolve(profile: Profile) -> tuple[User, dict[str, Any]]:
         )
     claims: dict[str, Any] = {"sub": user.id}
     if profile.organization_id:
-        claims.update(_membership(user.id, profile.organization_id, profile))
+        claims.update(_membership(user.id, profile.organization_id))
     return user, claims
 
 
-def _membership(user_id: str, organization_id: str, profile: Profile) -> dict[str, Any]:
+def _membership(user_id: str, organization_id: str) -> dict[str, Any]:
+    """The user's role in the profile's organization, as WorkOS keeps it (the profile's
+    own role is never asked for)."""
     workos = get_workos().user_management
     found = workos.list_organization_memberships(
         user_id=user_id, organization_id=organization_id, limit=1
