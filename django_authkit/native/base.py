@@ -56,6 +56,8 @@ UNAVAILABLE = _("The sign-in service did not answer. Please try again in a momen
 EXPIRED = _("This sign-in step has expired or was already used. Please start again.")
 WRONG_CODE = _("That code is not right, or it has expired.")
 TOO_MANY_CODES = _("Too many wrong codes. Please start again.")
+#: What a code page says when ``SEND`` stops another e-mail to the address.
+TOO_MANY_SENT = _("Too many codes were sent to this address.")
 INVITATION_REFUSED = _(
     "This invitation cannot be used: it was sent to another e-mail address, was revoked, "
     "was already used or has expired. Use the address it was sent to, or ask whoever "
@@ -259,6 +261,22 @@ class NativeView(View):
         """Where the grant comes from, as WorkOS records it (the one client IP)."""
         return client_info(self.request)
 
+    def send_sign_in_code(
+        self, form: forms.Form, email: str, *, refused: str
+    ) -> HttpResponse | None:
+        """E-mail ``email`` a one-time sign-in code (WorkOS magic auth), carrying the
+        invitation this browser is accepting; answers as :meth:`send_email`."""
+        invitation_token = self.invitation_token()
+        return self.send_email(
+            form,
+            email,
+            lambda: get_workos().user_management.create_magic_auth(
+                email=email, invitation_token=invitation_token, **self.client_info()
+            ),
+            too_many=TOO_MANY_SENT,
+            refused=refused,
+        )
+
     def send_email(
         self,
         form: forms.Form,
@@ -439,7 +457,7 @@ class NativeView(View):
             form,
             user.email,
             lambda: get_workos().user_management.send_verification_email(user.id),
-            too_many=_("Too many codes were sent to this address."),
+            too_many=TOO_MANY_SENT,
             refused="WorkOS refused to send a verification code (%s).",
         )
         if failed is not None:

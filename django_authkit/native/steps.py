@@ -19,6 +19,7 @@ from django_authkit.client.models import AuthenticationResponse
 from django_authkit.conf import authkit_settings
 from django_authkit.native import pending
 from django_authkit.native.base import (
+    TOO_MANY_SENT,
     VIA_CONFIRM,
     VIA_MAGIC,
     VIA_PENDING,
@@ -112,25 +113,16 @@ class VerifyEmailView(NativeView):
         assert self.pending is not None
         form = self.get_form()
         email = self.pending.email
-        um = get_workos().user_management
-        if self.via() == VIA_MAGIC:
-            invitation_token = self.invitation_token()
-
-            def send() -> object:
-                return um.create_magic_auth(
-                    email=email, invitation_token=invitation_token, **self.client_info()
-                )
-        else:
-
-            def send() -> object:
-                return um.send_verification_email(self.user_id())
-
+        refused = "WorkOS refused to send the code again (%s)."
         try:
-            failed = self.send_email(
-                form, email, send,
-                too_many=_("Too many codes were sent to this address."),
-                refused="WorkOS refused to send the code again (%s).",
-            )
+            if self.via() == VIA_MAGIC:
+                failed = self.send_sign_in_code(form, email, refused=refused)
+            else:  # the user is looked up inside the send: a WorkOS error there is its own
+                failed = self.send_email(
+                    form, email,
+                    lambda: get_workos().user_management.send_verification_email(self.user_id()),
+                    too_many=TOO_MANY_SENT, refused=refused,
+                )
         except RateLimited as exc:
             return self.limited(form, exc.wait, exc.message)
         return failed or self.render(form, resent=True)

@@ -139,15 +139,8 @@ class SignUpView(NativeView):
 
     def existing_account(self, form: forms.Form, email: str) -> HttpResponse:
         """The address has an account: e-mail its owner a sign-in code, on the same page."""
-        invitation_token = self.invitation_token()
-        failed = self.send_email(
-            form,
-            email,
-            lambda: get_workos().user_management.create_magic_auth(
-                email=email, invitation_token=invitation_token, **self.client_info()
-            ),
-            too_many=_("Too many codes were sent to this address."),
-            refused="WorkOS refused to send a sign-up code (%s).",
+        failed = self.send_sign_in_code(
+            form, email, refused="WorkOS refused to send a sign-up code (%s)."
         )
         if failed is not None:
             return failed
@@ -167,15 +160,8 @@ class MagicAuthView(NativeView):
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"]
-        invitation_token = self.invitation_token()
-        failed = self.send_email(
-            form,
-            email,
-            lambda: get_workos().user_management.create_magic_auth(
-                email=email, invitation_token=invitation_token, **self.client_info()
-            ),
-            too_many=_("Too many codes were sent to this address."),
-            refused="WorkOS refused to send a magic code (%s).",
+        failed = self.send_sign_in_code(
+            form, email, refused="WorkOS refused to send a magic code (%s)."
         )
         if failed is not None:
             return failed
