@@ -43,9 +43,8 @@ from django_authkit.core.permissions import (
 )
 from django_authkit.sessions import bearer, revocation
 from django_authkit.sessions import lifecycle as sessions
-from django_authkit.sessions.data import KEY_MARK_LENGTH
 from django_authkit.sessions.state import ANONYMOUS, AuthKitState
-from django_authkit.signin.pending import OUTGOING, write_cookies
+from django_authkit.signin.pending import write_cookies
 from django_authkit.web.responses import (
     configuration_error,
     guard_outages,
@@ -77,8 +76,7 @@ class AuthKitMiddleware:
             return early
         token = _bind_permissions(request)
         try:
-            response = _mark_private(request, self.get_response(request))
-            return write_cookies(request, response) if OUTGOING in request.__dict__ else response
+            return write_cookies(request, _mark_private(request, self.get_response(request)))
         finally:
             if token is not None:
                 reset_active_permissions(token)
@@ -95,8 +93,7 @@ class AuthKitMiddleware:
         token = _bind_permissions(request)
         try:
             response: Awaitable[HttpResponse] = self.get_response(request)
-            done = _mark_private(request, await response)
-            return write_cookies(request, done) if OUTGOING in request.__dict__ else done
+            return write_cookies(request, _mark_private(request, await response))
         finally:
             if token is not None:
                 reset_active_permissions(token)
@@ -158,9 +155,7 @@ class AuthKitMiddleware:
         if idle:
             hot = sessions.touch(request, hot, now, idle)
         if not cookie_sessions:  # a cycled Django session key is followed (rare)
-            key = session.session_key
-            if key and key[:KEY_MARK_LENGTH] != hot.get("key"):  # session_key_mark(), inline
-                hot = sessions.track_session_key(request, hot)
+            hot = sessions.track_session_key(request, hot)
         state = AuthKitState(request, hot, sessions.current_access_token)
         state.user_pk = user_pk  # read once here, for _bind_permissions
         request.authkit = state  # type: ignore[attr-defined]

@@ -153,8 +153,7 @@ def request_checks(hot: dict[str, Any], now: float) -> tuple[str | None, bool, i
         expired = "max_age"
     elif idle and now - int(hot.get("seen", now)) > int(idle):
         expired = "idle"
-    due = int(hot.get("exp", 0)) - now <= int(authkit_settings.REFRESH_AHEAD)  # needs_refresh
-    return expired, due, int(idle) if idle else None
+    return expired, needs_refresh(hot, now), int(idle) if idle else None
 
 
 _NO_POLICY: dict[str, Any] = {}

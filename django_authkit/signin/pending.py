@@ -53,8 +53,7 @@ PURPOSE = b"django-authkit pending sign-in v1"
 REDEEMED = "authkit:flow-redeemed:"
 #: Browsers keep a cookie up to 4096 bytes (name, value and attributes counted).
 MAX_COOKIE_BYTES = 3800
-#: The request attribute holding the cookies to write (the middleware checks it first).
-OUTGOING = "_authkit_flow_cookies"
+_OUTGOING = "_authkit_flow_cookies"  # the request attribute holding the cookies to write
 
 
 class TooLarge(ValueError):
@@ -123,7 +122,7 @@ def forget(request: HttpRequest, name: str, path: str) -> None:
 
 def write_cookies(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Set and delete the queued attempt cookies on ``response`` (the middleware's job)."""
-    queued: dict[str, tuple[str | None, str]] | None = request.__dict__.get(OUTGOING)
+    queued: dict[str, tuple[str | None, str]] | None = request.__dict__.get(_OUTGOING)
     if not queued:
         return response
     secure = request.is_secure() or bool(settings.SESSION_COOKIE_SECURE)
@@ -173,5 +172,5 @@ def _first_redemption(name: str) -> bool:
 
 
 def _outgoing(request: HttpRequest) -> dict[str, tuple[str | None, str]]:
-    queued: dict[str, tuple[str | None, str]] = request.__dict__.setdefault(OUTGOING, {})
+    queued: dict[str, tuple[str | None, str]] = request.__dict__.setdefault(_OUTGOING, {})
     return queued
