@@ -72,11 +72,10 @@ def ttl() -> int:
 
 
 def remember(request: HttpRequest, entry: dict[str, Any], path: str) -> None:
-    """Queue the cookie of a new attempt (``entry`` holds ``s``, the state)."""
-    secure = request.is_secure()
-    path = "/" if secure else path  # a __Host- cookie must have Path=/
+    """Queue the cookie of a new attempt (``entry`` holds ``s``, the state) at ``path``
+    (:func:`cookie_path`)."""
     value = crypto.encrypt(json.dumps({**entry, "p": path}, separators=(",", ":")), PURPOSE)
-    name = cookie_name(entry["s"], secure)
+    name = cookie_name(entry["s"], request.is_secure())
     if len(name) + len(value) + len(path) + 80 > MAX_COOKIE_BYTES:
         raise TooLarge(name)
     _outgoing(request)[name] = (value, path)
@@ -94,7 +93,7 @@ def live(request: HttpRequest, path: str) -> dict[str, dict[str, Any]]:
             continue
         entry = _open(value)
         if entry is None or cookie_name(str(entry.get("s", "")), secure) != name:
-            forget(request, name, "/" if secure else path)
+            forget(request, name, path)
             continue
         found[name] = entry
     return found
@@ -136,11 +135,16 @@ def write_cookies(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-def cookie_path(start_path: str, callback_path: str) -> str:
-    """The longest directory both paths are in: the start sees every attempt (to evict
-    the oldest) and the callback receives its own, and no other page carries them."""
+def cookie_path(request: HttpRequest, callback_path: str) -> str:
+    """Where the attempts started by ``request`` live. On HTTPS ``/`` (a ``__Host-``
+    cookie must have ``Path=/``); on plain HTTP the longest directory the start and the
+    callback are both in: the start sees every attempt (to evict the oldest) and the
+    callback receives its own, and no other page carries them."""
+    if request.is_secure():
+        return "/"
     common: list[str] = []
-    for a, b in zip(start_path.split("/")[1:-1], callback_path.split("/")[1:-1], strict=False):
+    for a, b in zip(request.path.split("/")[1:-1], callback_path.split("/")[1:-1],
+                    strict=False):
         if a != b:
             break
         common.append(a)

@@ -136,7 +136,7 @@ def has_pending(request: HttpRequest) -> bool:
 def pending_path(request: HttpRequest) -> str:
     """The cookie path of attempts started here: the directory this start and the
     callback share."""
-    return pending_cookies.cookie_path(request.path, urlsplit(redirect_uri(request)).path or "/")
+    return pending_cookies.cookie_path(request, urlsplit(redirect_uri(request)).path or "/")
 
 
 #: The authorization-URL options that pick where the visitor signs in.
