@@ -128,13 +128,19 @@ class AuthKitMiddleware:
         session = getattr(request, "session", None)
         if session is None:
             return None
-        hot = session.get(sessions.HOT_KEY)
-        if not hot:
+        stored = session.get(sessions.HOT_KEY)
+        if not stored:
             return None
         user_pk = session.get(SESSION_KEY)
         if user_pk is None:  # signed out by other means; forget the claims
             del session[sessions.HOT_KEY]
             return None
+        try:
+            hot = sessions.unpack_hot(stored)
+        except ValueError:  # only a bug or a downgrade writes one: sign out, never a 500
+            logger.error("The session's AuthKit claims could not be read; signed out.")
+            logout(request)
+            return self.session_lost(request)
         now = time.time()
         cookie_sessions = revocation.uses_cookie_sessions()
         if cookie_sessions and revocation.is_marked_ended(hot["sid"]):
@@ -151,7 +157,7 @@ class AuthKitMiddleware:
                 return self.session_lost(request)
             if outcome is sessions.Outcome.UNAVAILABLE and hot["exp"] <= now:
                 return self.unavailable(request)
-            hot = session[sessions.HOT_KEY]
+            hot = sessions.read_hot(session) or hot
         if idle:
             hot = sessions.touch(request, hot, now, idle)
         if not cookie_sessions:  # a cycled Django session key is followed (rare)

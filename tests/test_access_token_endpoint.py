@@ -48,8 +48,8 @@ def test_returns_a_verified_token_with_no_store(browser: Client) -> None:
 
 def test_expiring_token_is_refreshed_once(emu: Any, browser: Client) -> None:
     session = browser.session
-    hot = session[sessions.HOT_KEY]
-    session[sessions.HOT_KEY] = {**hot, "exp": 1}  # about to expire, as far as we know
+    hot = sessions.read_hot(session) or {}
+    sessions.write_hot(session, {**hot, "exp": 1})  # about to expire, as far as we know
     session.save()
     AuthKitSession.objects.update(access_token_expires_at=timezone.now() - timedelta(minutes=1))
     before = len(emu.control.grants("refresh_token"))

@@ -16,6 +16,7 @@ from django.test import Client, RequestFactory
 
 from django_authkit.core.clientip import client_info, client_ip, header_key, parse_ip, user_agent
 from django_authkit.core.ratelimit import client_of
+from django_authkit.sessions.data import read_hot, write_hot
 from tests.test_api_mode import app  # noqa: F401  (the API-mode 'mobile app' fixture)
 from tests.test_native_helpers import seed_user, sign_in_post
 
@@ -198,7 +199,7 @@ def test_workos_gets_the_client_on_the_exchange_and_on_refresh(
     assert _told(emu, "authorization_code") == (ALICE, AGENT)
 
     session = client.session  # the user comes back after it expired: a refresh
-    session["_authkit"] = {**session["_authkit"], "exp": int(time.time()) - 100}
+    write_hot(session, {**(read_hot(session) or {}), "exp": int(time.time()) - 100})
     session.save()
     assert client.get("/private/").status_code == 200
     assert _told(emu, "refresh_token") == (ALICE, AGENT)

@@ -15,6 +15,7 @@ from django.test import Client
 
 from django_authkit.core import crypto
 from django_authkit.models import AuthKitSession
+from django_authkit.sessions.data import read_hot, write_hot
 from django_authkit.tokens.verify import clear_key_cache
 
 ADA = {"email": "ada@acme.test", "organization_name": "Acme", "role": "admin"}
@@ -40,7 +41,7 @@ def strict(emu: Any) -> Any:
 def _expire(client: Client) -> None:
     """Age the session's token past its expiry (as if the user came back later)."""
     session = client.session
-    session["_authkit"] = {**session["_authkit"], "exp": int(time.time()) - 100}
+    write_hot(session, {**(read_hot(session) or {}), "exp": int(time.time()) - 100})
     session.save()
 
 

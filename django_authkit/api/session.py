@@ -148,7 +148,7 @@ class RefreshView(View):
         if wait is not None:
             return too_many(request, wait)
         session = getattr(request, "session", None)
-        hot = session.get(sessions.HOT_KEY) if session is not None else None
+        hot = sessions.read_hot(session) if session is not None else None
         if not hot or not request.authkit:  # type: ignore[attr-defined]
             return json_error("no_session", _("Not signed in."), 401)
         # Naming the session's own organization makes WorkOS re-issue the tokens (fresh
@@ -169,7 +169,7 @@ class RefreshView(View):
         if not done.ok:  # why it failed, as the one mapping classes it
             return json_failure(done.failure or failures.UNAVAILABLE_FAILURE)
         request.authkit = AuthKitState(  # type: ignore[attr-defined]
-            request, request.session[sessions.HOT_KEY], sessions.current_access_token
+            request, sessions.read_hot(request.session) or {}, sessions.current_access_token
         )
         return json_ok(session_payload(request))
 
@@ -192,7 +192,7 @@ class AccessTokenView(View):
         if not authkit_settings.ACCESS_TOKEN_ENDPOINT:
             return json_error("not_found", _("The access-token endpoint is not enabled."), 404)
         session = getattr(request, "session", None)
-        hot = session.get(sessions.HOT_KEY) if session is not None else None
+        hot = sessions.read_hot(session) if session is not None else None
         if not hot or not request.authkit or getattr(request.authkit, "via", "") == "bearer":  # type: ignore[attr-defined]
             return json_error("no_session", _("Not signed in."), 401)
         if sessions.needs_refresh(hot):
@@ -203,7 +203,7 @@ class AccessTokenView(View):
                 logout(request)
                 return json_error("session_ended", _("Your session has ended. Sign in again."), 401)
         token = sessions.current_access_token(request)
-        hot = request.session.get(sessions.HOT_KEY)
+        hot = sessions.read_hot(request.session)
         if not token or not hot or sessions.needs_refresh(hot):
             return json_error(
                 "workos_unavailable", _("The sign-in service did not answer. Try again."), 503,

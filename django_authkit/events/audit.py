@@ -26,7 +26,7 @@ from django_authkit.client.errors import WorkOSError
 from django_authkit.conf import authkit_settings
 from django_authkit.core.clientip import client_ip, user_agent
 from django_authkit.models import AuthKitSession
-from django_authkit.sessions.data import HOT_KEY
+from django_authkit.sessions.data import read_hot
 from django_authkit.workos import get_workos
 
 logger = logging.getLogger("django_authkit.audit")
@@ -128,8 +128,8 @@ def _record_user_event(
 def _session_id(request: HttpRequest | None) -> str | None:
 
     session = getattr(request, "session", None)
-    hot = session.get(HOT_KEY) if session is not None else None
-    sid = hot.get("sid") if isinstance(hot, dict) else None
+    hot = read_hot(session) if session is not None else None
+    sid = hot.get("sid") if hot else None
     return str(sid) if sid else None
 
 

@@ -41,6 +41,10 @@ HOT_CLAIMS = (
 )
 KEPT = ("started", "seen", "key", "policy")  # bookkeeping that survives a refresh
 MEMBERSHIP_CLAIMS = ("org_id", "role", "roles", "permissions")
+#: The claims every AuthKit session holds, stored as one JSON array (``pack_hot``);
+#: ``auth_time`` is stored as seconds before ``started`` (a sign-in's are the same
+#: second, give or take), or null (WorkOS's own access tokens carry none).
+PACKED = ("sub", "sid", "exp", "started", "key", "auth_time")
 #: How much of the Django session key the session keeps to notice the key was cycled
 #: (16 of 32 random characters: a new key never looks like the old one by chance).
 KEY_MARK_LENGTH = 16
@@ -82,6 +86,75 @@ def membership_changed(previous: dict[str, Any], claims: dict[str, Any]) -> bool
     return any(previous.get(k) != claims.get(k) for k in MEMBERSHIP_CLAIMS)
 
 
+def pack_hot(hot: dict[str, Any]) -> list[Any] | dict[str, Any]:
+    """The form ``hot`` takes in the Django session: ``[sub, sid, exp, started, key, age]``.
+
+    Django decodes the whole session on every request (base64, HMAC, zlib, JSON); a
+    nested object of named claims costs it a third more than the same values in an
+    array, and the array keeps cookie sessions smaller. Claims beyond ``PACKED``
+    (organization, roles, policy...) follow as one object, the array's seventh item.
+    A claim the array cannot hold exactly (a missing one, a time that is not an
+    integer) keeps the object form, which :func:`unpack_hot` reads as well (as it
+    reads sessions stored before the packed form).
+    """
+    sub, sid, exp, started, key, auth_time = (hot.get(name) for name in PACKED)
+    if not (
+        isinstance(sub, str) and isinstance(sid, str) and isinstance(key, str)
+        and type(exp) is int and type(started) is int
+        and (auth_time is None or type(auth_time) is int)
+    ):
+        return dict(hot)
+    rest = {k: v for k, v in hot.items() if k not in PACKED}
+    age = None if auth_time is None else started - auth_time
+    return [sub, sid, exp, started, key, age, rest] if rest else [sub, sid, exp, started, key, age]
+
+
+def unpack_hot(stored: Any) -> dict[str, Any]:
+    """The claims ``pack_hot`` stored (an array, or the object form).
+
+    Raises ``ValueError`` for anything else: the session is signed by this site, so
+    only a bug or a downgrade writes one.
+    """
+    if type(stored) is not list:
+        if isinstance(stored, dict):
+            return stored  # the object form
+        raise ValueError("not packed AuthKit claims")
+    if len(stored) == 6:  # no claim beyond PACKED: the usual case, kept cheap
+        sub, sid, exp, started, key, age = stored
+        extra = None
+    else:
+        sub, sid, exp, started, key, age, extra = stored
+        if not isinstance(extra, dict):
+            raise ValueError("not packed AuthKit claims")
+    hot = {"sub": sub, "sid": sid, "exp": exp, "started": started, "key": key}
+    if age is not None:
+        hot["auth_time"] = started - age
+    if extra:
+        hot.update(extra)
+    return hot
+
+
+def read_hot(session: SessionBase) -> dict[str, Any] | None:
+    """The AuthKit claims the Django session holds, or None when it holds none.
+
+    A value that cannot be read counts as none (logged), never a 500; the middleware
+    signs such a session out before any view runs (:func:`unpack_hot` raises there).
+    """
+    stored = session.get(HOT_KEY)
+    if not stored:
+        return None
+    try:
+        return unpack_hot(stored)
+    except ValueError:
+        logger.warning("The session's AuthKit claims could not be read; ignored.")
+        return None
+
+
+def write_hot(session: SessionBase, hot: dict[str, Any]) -> None:
+    """Set the session's AuthKit claims the usual way (saved with the session)."""
+    session[HOT_KEY] = pack_hot(hot)
+
+
 def store_hot(request: HttpRequest, hot: dict[str, Any]) -> None:
     """Keep ``hot`` as the session's AuthKit claims without rewriting anything else in it.
 
@@ -93,13 +166,14 @@ def store_hot(request: HttpRequest, hot: dict[str, Any]) -> None:
     usual way and saved with the session.
     """
     session = request.session
-    if not _merge_into_store(session, hot):
-        session[HOT_KEY] = hot
+    packed = pack_hot(hot)
+    if not _merge_into_store(session, packed):
+        session[HOT_KEY] = packed
         return
-    cast(Any, session)._get_session()[HOT_KEY] = hot  # in memory only: nothing to save
+    cast(Any, session)._get_session()[HOT_KEY] = packed  # in memory only: nothing to save
 
 
-def _merge_into_store(session: SessionBase, hot: dict[str, Any]) -> bool:
+def _merge_into_store(session: SessionBase, hot: list[Any] | dict[str, Any]) -> bool:
     """Replace ``HOT_KEY`` in the stored session; False: set it the usual way instead.
 
     A stored session that is gone or now belongs to another sign-in is left alone
@@ -123,7 +197,9 @@ def _merge_into_store(session: SessionBase, hot: dict[str, Any]) -> bool:
     return True
 
 
-def _merge_db_row(session: DBStore, key: str, user: Any, hot: dict[str, Any]) -> None:
+def _merge_db_row(
+    session: DBStore, key: str, user: Any, hot: list[Any] | dict[str, Any]
+) -> None:
     """Database sessions: read the row, merge, and write it only if it did not change since.
 
     A compare-and-set (``UPDATE ... WHERE session_data = <what was read>``), retried

@@ -30,8 +30,11 @@ from django_authkit.sessions.data import (
     expiry,
     hot_data,
     needs_refresh,
+    read_hot,
     session_key_mark,
     store_hot,
+    unpack_hot,
+    write_hot,
 )
 from django_authkit.sessions.refresh import Outcome, Refresh, refresh
 from django_authkit.sessions.revocation import end_session, uses_cookie_sessions
@@ -40,8 +43,7 @@ logger = logging.getLogger("django_authkit.sessions")
 
 __all__ = [
     "HOT_CLAIMS", "HOT_KEY", "KEPT", "Outcome", "Refresh", "expiry", "hot_data", "needs_refresh",
-    "refresh",
-    "sign_out", "start",
+    "read_hot", "refresh", "sign_out", "start", "unpack_hot", "write_hot",
 ]
 
 
@@ -88,7 +90,7 @@ def start(
         hot["policy"] = policy
     if authkit_settings.IDLE_TIMEOUT or policy.get("idle"):
         hot["seen"] = now  # only an idle timeout reads it (the site's or the organization's)
-    request.session[HOT_KEY] = hot
+    write_hot(request.session, hot)
     return row
 
 
@@ -115,7 +117,7 @@ def _insert_or_replace(session_id: str, values: dict[str, Any]) -> AuthKitSessio
 
 def apply_policy(request: HttpRequest, organization: Any | None) -> None:
     """Carry the organization's session policy in the session, so the hot path needs no query."""
-    hot = request.session.get(HOT_KEY)
+    hot = read_hot(request.session)
     if not hot:
         return
     policy = _policy(organization)
@@ -190,7 +192,7 @@ def track_session_key(request: HttpRequest, hot: dict[str, Any]) -> dict[str, An
 
 def end_current(request: HttpRequest, reason: str) -> None:
     """End the request's session here and at WorkOS (idle or max-age expiry)."""
-    hot = request.session.get(HOT_KEY) or {}
+    hot = read_hot(request.session) or {}
     row = AuthKitSession.objects.filter(session_id=hot.get("sid", "")).first()
     if row is not None:
         end_session(row, reason, at_workos=True)
@@ -199,7 +201,7 @@ def end_current(request: HttpRequest, reason: str) -> None:
 
 def current_access_token(request: HttpRequest) -> str | None:
     """The session's access token, refreshed first when it is about to expire."""
-    hot = request.session.get(HOT_KEY)
+    hot = read_hot(request.session)
     if not hot:
         return None
     if needs_refresh(hot) and not refresh(request).ok:
@@ -210,7 +212,7 @@ def current_access_token(request: HttpRequest) -> str | None:
 
 def sign_out(request: HttpRequest) -> str | None:
     """End the local session and return the WorkOS session id to log out there."""
-    hot = request.session.get(HOT_KEY) or {}
+    hot = read_hot(request.session) or {}
     sid = hot.get("sid")
     user = getattr(request, "user", None)
     if sid:

@@ -58,7 +58,7 @@ from django_authkit.core.clientip import client_info
 from django_authkit.core.outage import OUTAGE_ERRORS
 from django_authkit.models import AuthKitSession
 from django_authkit.sessions import wakeup as refresh_wakeup
-from django_authkit.sessions.data import HOT_KEY, expiry, hot_data, store_hot
+from django_authkit.sessions.data import expiry, hot_data, read_hot, store_hot
 from django_authkit.sessions.revocation import end_session
 from django_authkit.tokens.verify import (
     OUR_SIDE,
@@ -117,7 +117,7 @@ _UNAVAILABLE = Refresh(Outcome.UNAVAILABLE)
 
 def refresh(request: HttpRequest, organization_id: str | None = None) -> Refresh:
     """Refresh (or switch the organization of) the request's session; see :class:`Refresh`."""
-    hot = request.session.get(HOT_KEY) or {}
+    hot = read_hot(request.session) or {}
     sid = hot.get("sid")
     if not sid:
         return _ENDED
@@ -368,7 +368,7 @@ def _adopt(request: HttpRequest, row: AuthKitSession) -> Refresh | None:
         return _UNAVAILABLE  # keys unreachable: spending the refresh token won't help
     except InvalidAccessToken:
         return None
-    hot = request.session.get(HOT_KEY) or {}
+    hot = read_hot(request.session) or {}
     if claims["sub"] != hot.get("sub") or claims["sid"] != row.session_id:
         return None
     _store_claims(request, claims, row)
@@ -377,7 +377,7 @@ def _adopt(request: HttpRequest, row: AuthKitSession) -> Refresh | None:
 
 def _store_claims(request: HttpRequest, claims: dict[str, Any], row: AuthKitSession) -> None:
     """The refreshed claims, merged into the stored session (never the whole session)."""
-    previous = request.session.get(HOT_KEY) or {}
+    previous = read_hot(request.session) or {}
     store_hot(request, hot_data(claims, row.impersonator, previous))
 
 

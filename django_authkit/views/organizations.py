@@ -68,7 +68,7 @@ class SwitchOrganizationView(View):
             return self.answer_failure(done.failure or failures.UNAVAILABLE_FAILURE)
         # The membership and the new organization's session policy were mirrored once,
         # by the ``session_refreshed`` receiver (events.refresh), as after any refresh.
-        hot = request.session[sessions.HOT_KEY]
+        hot = sessions.read_hot(request.session) or {}
         signals.organization_switched.send(
             sender=type(self), request=request, user=request.user, session_id=hot.get("sid"),
             organization_id=hot.get("org_id"), previous_organization_id=previous,
