@@ -268,10 +268,19 @@ def _mark_private(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if "HTTP_AUTHORIZATION" in request.META:
         patch_vary_headers(response, ("Authorization",))
     if request.authkit is not ANONYMOUS:  # type: ignore[attr-defined]  # (no __bool__ call)
-        if not response.has_header("Cache-Control"):
-            # The usual case: what patch_cache_control would write, written directly.
+        store = getattr(response.headers, "_store", None)
+        if type(store) is dict:
+            # Django's ResponseHeaders keeps {lower-cased name: (name, value)}. Reading it
+            # directly spares has_header's raised and caught KeyError, and the constant
+            # needs no re-validation: together two thirds of this function's cost on
+            # every signed-in request (tests/test_hot_path_cost.py guards the layout).
+            if "cache-control" not in store:
+                store["cache-control"] = ("Cache-Control", "private")
+                return response
+        elif not response.has_header("Cache-Control"):
             response.headers["Cache-Control"] = "private"
-        elif not any(w in response["Cache-Control"] for w in ("public", "private", "no-store")):
+            return response
+        if not any(w in response["Cache-Control"] for w in ("public", "private", "no-store")):
             patch_cache_control(response, private=True)
     return response
 

@@ -115,3 +115,32 @@ def test_unreadable_claims_sign_out_without_a_500(emu: Any, authkit_sign_in: Any
     assert response.status_code == 302 and "sign-in" in response["Location"]
     assert "_authkit" not in client.session
 
+
+# -- Cache-Control on signed-in responses, written without has_header's KeyError ----------
+def test_django_keeps_response_headers_as_the_middleware_reads_them() -> None:
+    """The middleware peeks at ResponseHeaders' store; if Django changes it, this fails
+    (and the middleware falls back to the public API, so responses stay private)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(headers={"Cache-Control": "max-age=5"})
+    store = response.headers._store
+    assert type(store) is dict and store["cache-control"] == ("Cache-Control", "max-age=5")
+
+
+@pytest.mark.parametrize(("view_sets", "expected"), [
+    (None, "private"),
+    ("max-age=60", "max-age=60, private"),
+    ("public, max-age=60", "public, max-age=60"),  # the view said so: left alone
+    ("no-store", "no-store"),
+])
+def test_signed_in_responses_are_private_unless_the_view_decided(
+    emu: Any, authkit_sign_in: Any, view_sets: str | None, expected: str
+) -> None:
+    client = Client()
+    authkit_sign_in(client, email="cc@example.test")
+    query = f"?cc={view_sets}" if view_sets else ""
+    response = client.get(f"/cache-control/{query}")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == expected
+    raw = [v for k, v in response.items() if k.lower() == "cache-control"]
+    assert raw == [expected]  # one header, under its usual name

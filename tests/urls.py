@@ -15,4 +15,5 @@ urlpatterns = [
     path("sensitive/", views.sensitive, name="sensitive"),
     path("api/whoami/", views.api_whoami, name="api-whoami"),
     path("cart/", views.cart, name="cart"),
+    path("cache-control/", views.cache_control, name="cache-control"),
 ]

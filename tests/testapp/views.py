@@ -77,3 +77,12 @@ def cart(request: HttpRequest) -> JsonResponse:
     if request.method == "POST":
         request.session["cart"] = [*request.session.get("cart", []), request.POST["item"]]
     return JsonResponse({"cart": request.session.get("cart", [])})
+
+
+@login_required
+def cache_control(request: HttpRequest) -> JsonResponse:
+    """A signed-in page that may set its own ``Cache-Control`` (``?cc=...``)."""
+    response = JsonResponse({"ok": True})
+    if "cc" in request.GET:
+        response["Cache-Control"] = request.GET["cc"]
+    return response
