@@ -112,3 +112,58 @@ def test_the_admin_and_authkit_pages_refuse_it_whatever_the_paths(
     assert switched.status_code == 403, switched.status_code
     # An invalid token where bearer tokens do not count is ignored, not a 401.
     assert site.get("/admin/login/", "garbage").status_code == 200
+
+
+# -- the view's decision, remembered per URLconf (a bearer request resolves its URL once) ---
+def test_a_repeated_bearer_request_resolves_its_url_once(
+    emu: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django resolves the URL for the view; the middleware's check used to resolve it
+    again on every bearer request (about 145 k instructions, more than the rest of it)."""
+    from django.test import Client
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLResolver
+
+    from tests.test_bearer import _token
+
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {_token(emu, email='once@example.test')}")
+    assert api.get("/whoami/").status_code == 200  # the first one decides
+    calls: list[str] = []
+    real = URLResolver.resolve
+
+    def counting(self: URLResolver, path: str) -> Any:
+        if self is get_resolver():
+            calls.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(URLResolver, "resolve", counting)
+    for _ in range(3):
+        assert api.get("/whoami/").json() == {"email": "once@example.test"}
+    assert calls == ["/whoami/"] * 3, calls  # Django's own resolution, once per request
+
+
+def test_a_changed_urlconf_is_decided_again(emu: Any, settings: Any) -> None:
+    from django.test import Client
+
+    from tests.test_bearer import _token
+
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {_token(emu, email='swap@example.test')}")
+    assert api.get("/whoami/").status_code == 200  # @bearer_auth: the token counts
+    settings.ROOT_URLCONF = "tests.testapp.urls_swapped"  # /whoami/ now did not opt in
+    assert api.get("/whoami/").status_code == 302  # anonymous: sent to sign in
+    settings.AUTHKIT = {**settings.AUTHKIT, "BEARER_PATHS": ["/whoami/"]}
+    assert api.get("/whoami/").json()["via"] == "bearer"
+
+
+def test_long_paths_are_decided_but_not_remembered(emu: Any, settings: Any) -> None:
+    from django.test import Client
+
+    from django_authkit.sessions import bearer
+    from tests.test_bearer import _token
+
+    settings.AUTHKIT = {**settings.AUTHKIT, "BEARER_PATHS": ["/api/"]}
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {_token(emu, email='long@example.test')}")
+    before = bearer._remembered_view_decision.cache_info().currsize
+    long = "/api/" + "x" * bearer.REMEMBERED_PATH_LENGTH
+    assert api.get(long).status_code == 404  # authenticated, then no such page
+    assert bearer._remembered_view_decision.cache_info().currsize == before

@@ -18,6 +18,7 @@ without the session cookie and its CSRF check.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, URLResolver, get_resolver, get_urlconf
 from django.utils.translation import gettext_lazy as _
 
 from django_authkit.conf import authkit_settings
@@ -104,23 +105,45 @@ def accepted_for(request: HttpRequest) -> bool:
     AuthKit's own views that do not set it; else when ``request.path_info`` starts
     with one of ``BEARER_PATHS``.
     """
-    try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
-    except Resolver404:
-        match = None
-    if match is not None:
-        if "admin" in match.app_names:
-            return False
-        view = getattr(match.func, "view_class", None)
-        opted = getattr(view, OPT_IN, None) if view is not None else None
-        if opted is None:
-            opted = getattr(match.func, OPT_IN, None)
-        if opted is not None:
-            return bool(opted)
-        if "authkit" in match.app_names:
-            return False
+    path = request.path_info
+    urlconf = getattr(request, "urlconf", None)
+    resolver = get_resolver(urlconf if urlconf is not None else get_urlconf())
+    if len(path) <= REMEMBERED_PATH_LENGTH:
+        decided = _remembered_view_decision(resolver, path)
+    else:
+        decided = _view_decision(resolver, path)
+    if decided is not None:
+        return decided
     prefixes = authkit_settings.BEARER_PATHS or ()
-    return any(request.path_info.startswith(str(prefix)) for prefix in prefixes)
+    return any(path.startswith(str(prefix)) for prefix in prefixes)
+
+
+def _view_decision(resolver: URLResolver, path: str) -> bool | None:
+    """What the view at ``path`` decides (``None``: nothing; ``BEARER_PATHS`` then do)."""
+    try:
+        match = resolver.resolve(path)
+    except Resolver404:
+        return None
+    if "admin" in match.app_names:
+        return False
+    view = getattr(match.func, "view_class", None)
+    opted = getattr(view, OPT_IN, None) if view is not None else None
+    if opted is None:
+        opted = getattr(match.func, OPT_IN, None)
+    if opted is not None:
+        return bool(opted)
+    if "authkit" in match.app_names:
+        return False
+    return None
+
+
+#: Resolving a URL costs about as much as the rest of a bearer request, and Django
+#: resolves it again for the view; a path's decision depends only on the URLconf, so
+#: it is remembered per resolver (a changed URLconf is a new resolver) for this many
+#: paths, each at most ``REMEMBERED_PATH_LENGTH`` characters long.
+REMEMBERED_VIEW_DECISIONS = 1024
+REMEMBERED_PATH_LENGTH = 512
+_remembered_view_decision = functools.lru_cache(maxsize=REMEMBERED_VIEW_DECISIONS)(_view_decision)
 
 
 def token_from(request: HttpRequest) -> str | None:
