@@ -174,8 +174,8 @@ def test_api_mode_can_be_disabled(app: Any, settings: Any) -> None:
 
 
 def test_rate_limit_on_failed_api_callbacks(app: Any, settings: Any) -> None:
-    settings.AUTHKIT = {**settings.AUTHKIT, "RATE_LIMITS": {"api-callback": "2/m",
-                                                            "api-refresh": "3/m"}}
+    settings.AUTHKIT = {**settings.AUTHKIT, "RATE_LIMITS": {"api-callback": "2/d",
+                                                            "api-refresh": "3/d"}}
     for _ in range(2):
         assert app.post("/auth/api/callback/", {"code": "x"}).status_code == 400
     limited = app.post("/auth/api/callback/", {"code": "x"})

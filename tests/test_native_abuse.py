@@ -68,7 +68,9 @@ def site(
     seed_user(emu, VICTIM, orgs=())
     settings.AUTHKIT = {
         **settings.AUTHKIT, "NATIVE_FORMS": True, "TRUSTED_PROXY_COUNT": 1,
-        "NATIVE_RATE_LIMITS": {"client": "1000/5m"},
+        # The defaults' counts over day-long windows: no window ends mid-test.
+        "NATIVE_RATE_LIMITS": {"client": "1000/d", "account": "10/d", "account_ceiling": "100/d",
+                               "send": "5/d"},
     }
     cache.clear()
     browsers: list[Browser] = []
@@ -137,7 +139,7 @@ def test_an_attacker_cannot_lock_the_victim_out(site: Any) -> None:
 
 def test_past_the_account_ceiling_magic_codes_stay_open(site: Any, settings: Any) -> None:
     settings.AUTHKIT = {**settings.AUTHKIT,
-                        "NATIVE_RATE_LIMITS": {"client": "1000/5m", "account_ceiling": "6/15m"}}
+                        "NATIVE_RATE_LIMITS": {"client": "1000/d", "account_ceiling": "6/d"}}
     for n in range(3):  # a botnet: many addresses, a few guesses each
         bot = site.browser(f"198.51.100.{n + 1}")
         for i in range(2):
@@ -160,7 +162,7 @@ def test_a_replayed_cookie_session_does_not_reset_the_code_attempts(
     # cookie sessions), against the same emulator over HTTP.
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_MAX_CODE_ATTEMPTS": 3,
-                        "NATIVE_RATE_LIMITS": {"client": "1000/5m", "account": "1000/15m"}}
+                        "NATIVE_RATE_LIMITS": {"client": "1000/d", "account": "1000/d"}}
     attacker = Client()
     assert attacker.post(MAGIC, {"email": VICTIM}).status_code == 302
     snapshot = attacker.cookies["sessionid"].value  # the signed session, with the open step

@@ -141,7 +141,7 @@ def test_csrf_is_required(native: Any) -> None:
 def test_failures_per_account_are_limited(native: Any, client: Client, settings: Any) -> None:
     settings.AUTHKIT = {
         **settings.AUTHKIT,
-        "NATIVE_RATE_LIMITS": {"client": None, "account": "3/15m", "send": None},
+        "NATIVE_RATE_LIMITS": {"client": None, "account": "3/d", "send": None},
     }
     seed_user(native)
     for _ in range(3):
@@ -161,7 +161,7 @@ def test_failures_per_account_are_limited(native: Any, client: Client, settings:
 
 
 def test_submissions_per_client_are_limited(native: Any, client: Client, settings: Any) -> None:
-    settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_RATE_LIMITS": {"client": "3/m"}}
+    settings.AUTHKIT = {**settings.AUTHKIT, "NATIVE_RATE_LIMITS": {"client": "3/d"}}
     for i in range(3):
         assert sign_in_post(client, f"u{i}@acme.test", "wrong-password").status_code == 400
     blocked = sign_in_post(client, "other@acme.test", "wrong-password")
