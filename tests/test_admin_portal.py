@@ -125,3 +125,23 @@ def test_unknown_intent_is_refused_without_calling_workos(emu: Any, org: Organiz
 def test_unknown_organization_is_404(emu: Any, org: Organization) -> None:
     staff = _staff(superuser=True)
     assert staff.get("/admin/authkit/organization/999999/portal/").status_code == 404
+
+
+def test_the_button_follows_has_portal_permission(
+    emu: Any, org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site that narrows who may open the portal does not show the button to the others
+    (it followed the change permission, and the click then answered 403)."""
+    from django.contrib import admin
+
+    site_admin = type(admin.site._registry[Organization])
+    monkeypatch.setattr(site_admin, "has_portal_permission",
+                        lambda self, request, obj: request.user.is_superuser)
+    portal = f"/admin/authkit/organization/{org.pk}/portal/"
+    change = f"/admin/authkit/organization/{org.pk}/change/"
+    staff = _staff("view_organization", "change_organization")
+    page = staff.get(change)
+    assert page.status_code == 200 and portal not in page.content.decode()
+    assert staff.get(portal).status_code == 403
+    root = _staff(superuser=True)
+    assert portal in root.get(change).content.decode()

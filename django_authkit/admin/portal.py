@@ -92,6 +92,23 @@ class AdminPortalMixin:
         }
         return render(request, self.portal_template, context)
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        """Offer "Open Admin Portal" only to whom :meth:`has_portal_permission` lets open it."""
+        context["has_portal_permission"] = obj is not None and bool(
+            self.has_portal_permission(request, obj)
+        )
+        return super().render_change_form(  # type: ignore[misc,no-any-return]
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
     def has_portal_permission(self, request: HttpRequest, obj: Any) -> bool:
         """May ``request.user`` open the Admin Portal of organization ``obj``?
 
