@@ -17,7 +17,14 @@ from typing import TypeVar
 
 from django.core.cache import cache
 
+from django_authkit.core.ratelimit import Rate
+
 T = TypeVar("T")
+
+
+def per_day(limits: dict[str, str | None]) -> dict[str, str | None]:
+    """``limits`` with each rate's count kept and its window made a day (``None`` stays off)."""
+    return {scope: rate and f"{Rate.parse(rate).count}/d" for scope, rate in limits.items()}
 
 
 def in_one_window(period: int, block: Callable[[], T], attempts: int = 3) -> T:
